@@ -1,0 +1,84 @@
+#include "testutil.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "core/mem.h"
+
+char *tu_read_fixture(const char *rel, size_t *len)
+{
+    ks_buf path = KS_BUF_INIT;
+    if (rel[0] == '/')
+        ks_buf_puts(&path, rel);
+    else
+        ks_buf_printf(&path, "%s/%s", KS_TEST_DATA_DIR, rel);
+    char *data = NULL;
+    ks_error err = {0};
+    if (ks_file_read(path.data, 0, &data, len, &err) != 0) {
+        ks_buf msg = KS_BUF_INIT;
+        ks_error_format(&err, &msg);
+        fail_msg("cannot read fixture: %s", ks_buf_cstr(&msg));
+    }
+    ks_buf_free(&path);
+    return data;
+}
+
+kv_value tu_json(ks_arena *a, const char *text)
+{
+    kv_value v;
+    ks_error err = {0};
+    if (kv_json_parse(a, text, strlen(text), NULL, &v, &err) != 0) {
+        ks_buf msg = KS_BUF_INIT;
+        ks_error_format(&err, &msg);
+        fail_msg("JSON parse failed: %s\n  input: %s", ks_buf_cstr(&msg), text);
+    }
+    return v;
+}
+
+kv_value tu_yaml(ks_arena *a, const char *text)
+{
+    kv_value v;
+    ks_error err = {0};
+    if (kv_yaml_parse(a, text, strlen(text), NULL, &v, &err) != 0) {
+        ks_buf msg = KS_BUF_INIT;
+        ks_error_format(&err, &msg);
+        fail_msg("YAML parse failed: %s\n  input: %s", ks_buf_cstr(&msg), text);
+    }
+    return v;
+}
+
+char *tu_to_json(const kv_value *v, unsigned flags)
+{
+    ks_buf b = KS_BUF_INIT;
+    int rc = kv_json_write(&b, v, flags);
+    if (rc)
+        fail_msg("JSON write failed: %s", ks_strerror(rc));
+    return ks_buf_detach(&b, NULL);
+}
+
+char *tu_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    ks_buf path = KS_BUF_INIT;
+    ks_buf_printf(&path, "%s/kso-test-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(path.data))
+        fail_msg("mkdtemp failed");
+    return ks_buf_detach(&path, NULL);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void tu_rmtree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
