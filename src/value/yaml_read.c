@@ -1,0 +1,866 @@
+/*
+ * YAML reader: libfyaml's event parser, values built here.
+ *
+ * Scalars resolve the way go-yaml v3 resolves them for Kubernetes tools
+ * (YAML 1.2 core schema, plus 0777 octals, 0b binaries and '_' digit
+ * separators; timestamps stay strings), except that numbers are never
+ * rounded: integers beyond 64 bits and long decimals keep their exact text.
+ * Anchored nodes are shared, not copied, and every alias is charged its
+ * node count against a budget, so an alias bomb fails fast and small.
+ */
+#include <libfyaml.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/map.h"
+#include "core/vec.h"
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "value/number.h"
+#include "value/value.h"
+
+#define DEFAULT_ALIAS_NODES 1000000
+#define TAG_PREFIX          "tag:yaml.org,2002:"
+
+typedef struct anchor_def {
+    kv_value v;
+    size_t nodes; /* nodes in the anchored subtree, aliases expanded */
+} anchor_def;
+
+typedef struct yframe {
+    bool is_map;
+    bool pending_merge; /* the last key was << */
+    size_t base;        /* first stack slot */
+    size_t nodes_start; /* node counter when the container opened */
+    const char *anchor; /* arena copy of the anchor name, or NULL */
+    size_t anchor_len;
+    int line, col;      /* where it opened, 1-based */
+    size_t merge_base;  /* first merge source of this frame on the merge stack */
+    size_t keypos_base; /* first key position of this frame */
+} yframe;
+
+typedef struct ypos {
+    int line, col;
+} ypos;
+
+typedef struct yparser {
+    ks_arena *a;
+    const kv_yaml_opts *o;
+    unsigned flags;
+    size_t max_depth, max_alias_nodes;
+    ks_error *err;
+    const char *source;
+    KS_VEC(kv_value) stk;
+    KS_VEC(yframe) fr;
+    KS_VEC(kv_value) merges; /* merge sources of open mappings */
+    KS_VEC(ypos) keypos;     /* where each key of the open mappings stands */
+    ks_map anchors;
+    size_t nodes;       /* nodes built in this document, aliases expanded */
+    size_t alias_nodes; /* nodes added by aliases in this document */
+    bool doc_void;      /* the document had no content at all */
+    const char *src;    /* the input, for re-reading raw scalar text */
+    size_t src_len;
+} yparser;
+
+static int fail(yparser *yp, int code, int line, int col, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+
+static int fail(yparser *yp, int code, int line, int col, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return ks_error_at(yp->err, code, yp->source, line, col, 0, "%s", msg);
+}
+
+static void event_pos(struct fy_event *e, int *line, int *col)
+{
+    const struct fy_mark *m = fy_event_start_mark(e);
+    *line = m ? m->line + 1 : 0;
+    *col = m ? m->column + 1 : 0;
+}
+
+static int fail_mem(yparser *yp, struct fy_event *e)
+{
+    int line, col;
+    event_pos(e, &line, &col);
+    return fail(yp, KS_ELIMIT, line, col, "document exceeds the memory limit");
+}
+
+/* ---- scalar resolution ---- */
+
+typedef enum res { RES_STR, RES_NULL, RES_BOOL, RES_NUM, RES_NAN_INF, RES_BAD } res;
+
+static bool eq(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static bool eq_any(const char *s, size_t n, const char *const *lits)
+{
+    for (; *lits; lits++)
+        if (eq(s, n, *lits))
+            return true;
+    return false;
+}
+
+static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
+static const char *const true_words[] = {"true", "True", "TRUE", NULL};
+static const char *const false_words[] = {"false", "False", "FALSE", NULL};
+static const char *const true11[] = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", NULL};
+static const char *const false11[] = {"n", "N", "no", "No", "NO", "off", "Off", "OFF", NULL};
+static const char *const naninf[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF", "+.inf",
+                                     "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", NULL};
+
+/* Integer in Go's base-0 syntax (sign, 0x/0o/0b prefixes, leading-0
+ * octal), underscores already removed. Writes the value as a number. */
+static bool parse_go_int(ks_arena *a, const char *s, size_t n, kv_value *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    if (i >= n)
+        return false;
+    unsigned base = 10;
+    if (s[i] == '0' && i + 1 < n) {
+        char p = s[i + 1];
+        if (p == 'x' || p == 'X')
+            base = 16, i += 2;
+        else if (p == 'o' || p == 'O')
+            base = 8, i += 2;
+        else if (p == 'b' || p == 'B')
+            base = 2, i += 2;
+        else
+            base = 8, i += 1;
+    }
+    if (i >= n)
+        return false;
+    if (base == 10) {
+        for (size_t k = i; k < n; k++)
+            if (s[k] < '0' || s[k] > '9')
+                return false;
+        /* Decimal: exact at any length through the number parser. */
+        return kv_number_parse(a, s + (s[0] == '+'), n - (s[0] == '+'), out) == 0;
+    }
+    unsigned __int128 v = 0;
+    for (size_t k = i; k < n; k++) {
+        unsigned d;
+        char c = s[k];
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return false;
+        if (d >= base)
+            return false;
+        v = v * base + d;
+        if (v > UINT64_MAX)
+            return false; /* Go's ParseUint fails here too: a string */
+    }
+    if (v <= (unsigned __int128)INT64_MAX || (neg && v == (unsigned __int128)INT64_MAX + 1)) {
+        *out = kv_int(neg ? (int64_t)(0 - (uint64_t)v) : (int64_t)v);
+        return true;
+    }
+    if (neg)
+        return false;
+    char text[24];
+    int len = snprintf(text, sizeof(text), "%llu", (unsigned long long)v);
+    return kv_number_parse(a, text, (size_t)len, out) == 0;
+}
+
+/* YAML float syntax [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?,
+ * rewritten as a JSON number. */
+static bool parse_yaml_float(ks_arena *a, const char *s, size_t n, kv_value *out)
+{
+    char small[128];
+    ks_buf big = KS_BUF_INIT;
+    char *t = n + 4 <= sizeof(small) ? small : (ks_buf_reserve(&big, n + 4), big.data);
+    size_t i = 0, w = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        if (s[i] == '-')
+            t[w++] = '-';
+        i++;
+    }
+    size_t int_start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    size_t int_len = i - int_start;
+    size_t frac_start = 0, frac_len = 0;
+    bool dot = false;
+    if (i < n && s[i] == '.') {
+        dot = true;
+        i++;
+        frac_start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        frac_len = i - frac_start;
+    }
+    bool ok = int_len > 0 || (dot && frac_len > 0);
+    /* JSON wants no leading zeros: drop them, keeping one. */
+    size_t lead = 0;
+    while (lead + 1 < int_len && s[int_start + lead] == '0')
+        lead++;
+    if (int_len == 0) {
+        t[w++] = '0';
+    } else {
+        memcpy(t + w, s + int_start + lead, int_len - lead);
+        w += int_len - lead;
+    }
+    if (frac_len) {
+        t[w++] = '.';
+        memcpy(t + w, s + frac_start, frac_len);
+        w += frac_len;
+    }
+    if (ok && i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e0 = i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t ed = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == ed)
+            ok = false;
+        memcpy(t + w, s + e0, i - e0);
+        w += i - e0;
+    }
+    ok = ok && i == n;
+    if (ok)
+        ok = kv_number_parse(a, t, w, out) == 0;
+    ks_buf_free(&big);
+    return ok;
+}
+
+/* Resolves a plain scalar. Numbers are written to *num. */
+static res resolve_plain(yparser *yp, const char *s, size_t n, bool *bval, kv_value *num)
+{
+    if (eq_any(s, n, null_words))
+        return RES_NULL;
+    if (eq_any(s, n, true_words) || ((yp->flags & KV_YAML_BOOL11) && eq_any(s, n, true11))) {
+        *bval = true;
+        return RES_BOOL;
+    }
+    if (eq_any(s, n, false_words) || ((yp->flags & KV_YAML_BOOL11) && eq_any(s, n, false11))) {
+        *bval = false;
+        return RES_BOOL;
+    }
+    if (eq_any(s, n, naninf))
+        return RES_NAN_INF;
+    char c = s[0];
+    if (c == '.')
+        return parse_yaml_float(yp->a, s, n, num) ? RES_NUM : RES_STR;
+    if (!((c >= '0' && c <= '9') || c == '+' || c == '-'))
+        return RES_STR;
+    /* Digit separators go, as in go-yaml. */
+    char small[128];
+    ks_buf big = KS_BUF_INIT;
+    const char *p = s;
+    size_t pn = n;
+    if (memchr(s, '_', n)) {
+        char *t = n <= sizeof(small) ? small : (ks_buf_reserve(&big, n), big.data);
+        pn = 0;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != '_')
+                t[pn++] = s[i];
+        p = t;
+    }
+    res r = RES_STR;
+    if (pn > 0 && (parse_go_int(yp->a, p, pn, num) || parse_yaml_float(yp->a, p, pn, num)))
+        r = RES_NUM;
+    ks_buf_free(&big);
+    return r;
+}
+
+/* Copies a scalar's text, dropping whitespace for !!binary. */
+static int make_string(yparser *yp, const char *s, size_t n, bool binary, kv_value *out)
+{
+    if (!binary)
+        return kv_str_copy(yp->a, s, n, out);
+    char *t = ks_arena_alloc_bytes(yp->a, n + 1);
+    if (!t)
+        return KS_ELIMIT;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
+            t[w++] = s[i];
+    t[w] = '\0';
+    *out = kv_str_ref(t, w);
+    return 0;
+}
+
+/* Decodes a single-quoted scalar from its source text (quotes included):
+ * '' is a quote; line breaks fold (one break is a space, k > 1 breaks are
+ * k - 1 newlines) and the blanks around them go. libfyaml 0.7 decodes runs
+ * of escaped quotes ('a''''b') wrongly (and leaks on long runs), so such
+ * scalars are decoded here.
+ * Returns the string in the arena, or NULL when out of memory. */
+static char *single_quoted(ks_arena *a, const char *raw, size_t rn, size_t *len)
+{
+    char *t = ks_arena_alloc_bytes(a, rn + 1);
+    if (!t)
+        return NULL;
+    size_t w = 0;
+    const char *p = raw + 1, *end = raw + rn - 1;
+    while (p < end) {
+        char c = *p;
+        if (c == '\'' && p + 1 < end && p[1] == '\'') {
+            t[w++] = '\'';
+            p += 2;
+        } else if (c == '\n' || c == '\r') {
+            while (w > 0 && (t[w - 1] == ' ' || t[w - 1] == '\t'))
+                w--; /* blanks before a break */
+            size_t breaks = 0;
+            while (p < end && (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')) {
+                if (*p == '\n' || (*p == '\r' && (p + 1 >= end || p[1] != '\n')))
+                    breaks++;
+                p++;
+            }
+            if (breaks == 1)
+                t[w++] = ' ';
+            for (size_t k = 1; k < breaks; k++)
+                t[w++] = '\n';
+        } else {
+            t[w++] = c;
+            p++;
+        }
+    }
+    t[w] = '\0';
+    *len = w;
+    return t;
+}
+
+static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is_merge)
+{
+    int line, col;
+    event_pos(e, &line, &col);
+    size_t n = 0;
+    const char *s = NULL;
+    enum fy_scalar_style style = fy_token_scalar_style(e->scalar.value);
+    if (style == FYSS_SINGLE_QUOTED) {
+        /* The token's start mark is just inside the opening quote; its end
+         * mark suffers from the same bug, so the closing quote is found
+         * here: the first quote not doubled. */
+        const struct fy_mark *sm = fy_token_start_mark(e->scalar.value);
+        if (sm && sm->input_pos >= 1 && sm->input_pos <= yp->src_len &&
+            yp->src[sm->input_pos - 1] == '\'') {
+            const char *raw = yp->src + sm->input_pos - 1, *end = yp->src + yp->src_len;
+            const char *q = raw + 1;
+            while (q < end && (*q != '\'' || (q + 1 < end && q[1] == '\'')))
+                q += *q == '\'' ? 2 : 1;
+            size_t rn = (size_t)(q - raw) + 1;
+            if (q < end && memmem(raw, rn, "''''", 4)) {
+                s = single_quoted(yp->a, raw, rn, &n);
+                if (!s)
+                    return fail_mem(yp, e);
+            }
+        }
+    }
+    if ((style == FYSS_LITERAL || style == FYSS_FOLDED) && yp->fr.len) {
+        /* libfyaml 0.7 reads a block scalar's first line as content even
+         * when it is not indented past the parent collection ("k: |" then
+         * a sibling key), returning wrong text and sometimes garbage. YAML
+         * says the scalar is empty there; we cannot recover the sibling
+         * from libfyaml's events, so this is an error, not a wrong value. */
+        const struct fy_mark *sm = fy_token_start_mark(e->scalar.value);
+        int parent_col = ks_vec_last(&yp->fr).col - 1;
+        if (sm && sm->input_pos <= yp->src_len) {
+            const char *p = yp->src + sm->input_pos, *end = yp->src + yp->src_len;
+            int cline = sm->line + 1;
+            while (p < end) {
+                const char *q = p;
+                while (q < end && *q == ' ')
+                    q++;
+                if (q < end && *q != '\n' && *q != '\r') {
+                    if ((int)(q - p) <= parent_col)
+                        return fail(yp, KS_EPARSE, cline, (int)(q - p) + 1,
+                                    "block scalar content must be indented more than its "
+                                    "parent (write an empty value as \"\")");
+                    break;
+                }
+                while (q < end && *q != '\n')
+                    q++;
+                p = q < end ? q + 1 : q;
+                cline++;
+            }
+        }
+    }
+    /* (Not asked of libfyaml for those scalars: its decoding of long runs
+     * of escaped quotes also leaks.) */
+    if (!s)
+        s = fy_token_get_text(e->scalar.value, &n);
+    if (!s) {
+        s = "";
+        n = 0;
+    }
+    size_t tn = 0;
+    const char *tag = e->scalar.tag ? fy_token_get_text(e->scalar.tag, &tn) : NULL;
+    const char *want = NULL; /* a core tag asked for: "str", "int", ... */
+    size_t wn = 0;
+    *is_merge = false;
+    if (tag) {
+        if (tn > strlen(TAG_PREFIX) && memcmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0) {
+            want = tag + strlen(TAG_PREFIX);
+            wn = tn - strlen(TAG_PREFIX);
+        } else if (tn == 1 && tag[0] == '!') {
+            want = "str", wn = 3; /* the non-specific tag: a string */
+        }
+    }
+    if (want && (eq(want, wn, "str") || eq(want, wn, "binary"))) {
+        if (make_string(yp, s, n, eq(want, wn, "binary"), out))
+            return fail_mem(yp, e);
+        return 0;
+    }
+    if (want && eq(want, wn, "merge")) {
+        *is_merge = true;
+        return kv_str_copy(yp->a, s, n, out) ? fail_mem(yp, e) : 0;
+    }
+    if (!want && style != FYSS_PLAIN) {
+        if (kv_str_copy(yp->a, s, n, out))
+            return fail_mem(yp, e);
+        return 0;
+    }
+    if (!want && n == 2 && memcmp(s, "<<", 2) == 0)
+        *is_merge = true;
+
+    bool b = false;
+    kv_value num;
+    /* The arena's failed flag is sticky (it may be set by an earlier use of
+     * the arena): clear it to learn whether this resolution failed. */
+    bool failed_before = yp->a->failed;
+    yp->a->failed = false;
+    res r = resolve_plain(yp, s, n, &b, &num);
+    bool failed_now = yp->a->failed;
+    yp->a->failed = failed_before || failed_now;
+    if (failed_now)
+        return fail_mem(yp, e);
+    if (want) {
+        bool ok = (eq(want, wn, "null") && r == RES_NULL) ||
+                  (eq(want, wn, "bool") && r == RES_BOOL) ||
+                  (eq(want, wn, "int") && r == RES_NUM && num.sub != KV_NUM_DOUBLE) ||
+                  (eq(want, wn, "float") && (r == RES_NUM || r == RES_NAN_INF)) ||
+                  eq(want, wn, "timestamp");
+        if (eq(want, wn, "timestamp")) {
+            r = RES_STR;
+        } else if (!ok && (eq(want, wn, "null") || eq(want, wn, "bool") || eq(want, wn, "int") ||
+                           eq(want, wn, "float"))) {
+            return fail(yp, KS_EPARSE, line, col, "cannot read \"%.*s\" as !!%.*s",
+                        (int)(n > 60 ? 60 : n), s, (int)wn, want);
+        } else if (!ok) {
+            return fail(yp, KS_EPARSE, line, col, "tag !!%.*s is not valid on a scalar", (int)wn,
+                        want);
+        }
+    }
+    switch (r) {
+    case RES_NULL: *out = kv_null(); return 0;
+    case RES_BOOL: *out = kv_bool(b); return 0;
+    case RES_NUM: *out = num; return 0;
+    case RES_NAN_INF:
+        return fail(yp, KS_EPARSE, line, col, "%.*s cannot be represented in JSON", (int)n, s);
+    default:
+        if (kv_str_copy(yp->a, s, n, out))
+            return fail_mem(yp, e);
+        return 0;
+    }
+}
+
+/* ---- building ---- */
+
+/* A mapping key as a string: scalars convert as sigs.k8s.io/yaml does. */
+static int key_to_string(yparser *yp, kv_value *k, int line, int col)
+{
+    if (k->kind == KV_STRING)
+        return 0;
+    if (k->kind == KV_ARRAY || k->kind == KV_OBJECT)
+        return fail(yp, KS_EPARSE, line, col, "a mapping key must be a scalar, not a %s",
+                    k->kind == KV_ARRAY ? "sequence" : "mapping");
+    ks_buf b = KS_BUF_INIT;
+    kv_json_write(&b, k, 0);
+    int rc = kv_str_copy(yp->a, ks_buf_cstr(&b), b.len, k);
+    ks_buf_free(&b);
+    return rc ? fail(yp, KS_ELIMIT, line, col, "document exceeds the memory limit") : 0;
+}
+
+/* Adds a finished node (scalar, alias or closed container) to the open
+ * container, or makes it the document. */
+static int add_node(yparser *yp, kv_value v, bool is_merge_key, int line, int col)
+{
+    if (yp->fr.len == 0) {
+        ks_vec_push(&yp->stk, v);
+        return 0;
+    }
+    yframe *f = &ks_vec_last(&yp->fr);
+    if (!f->is_map) {
+        ks_vec_push(&yp->stk, v);
+        return 0;
+    }
+    bool at_key = ((yp->stk.len - f->base) % 2) == 0 && !f->pending_merge;
+    if (at_key) {
+        if (is_merge_key) {
+            f->pending_merge = true;
+            return 0;
+        }
+        int rc = key_to_string(yp, &v, line, col);
+        if (rc)
+            return rc;
+        ks_vec_push(&yp->stk, v);
+        ks_vec_push(&yp->keypos, ((ypos){line, col}));
+        return 0;
+    }
+    if (f->pending_merge) {
+        f->pending_merge = false;
+        if (v.kind == KV_OBJECT) {
+            ks_vec_push(&yp->merges, v);
+            return 0;
+        }
+        if (v.kind == KV_ARRAY) {
+            for (uint32_t i = 0; i < v.len; i++) {
+                if (v.u.items[i].kind != KV_OBJECT)
+                    return fail(yp, KS_EPARSE, line, col,
+                                "a merge (<<) sequence may hold only mappings");
+                ks_vec_push(&yp->merges, v.u.items[i]);
+            }
+            return 0;
+        }
+        return fail(yp, KS_EPARSE, line, col,
+                    "a merge (<<) value must be a mapping or a "
+                    "sequence of mappings");
+    }
+    ks_vec_push(&yp->stk, v);
+    return 0;
+}
+
+static int open_container(yparser *yp, struct fy_event *e, bool is_map, struct fy_token *anchor)
+{
+    int line, col;
+    event_pos(e, &line, &col);
+    if (yp->fr.len >= yp->max_depth)
+        return fail(yp, KS_ELIMIT, line, col, "nesting deeper than %zu levels", yp->max_depth);
+    /* A container in key position cannot become a JSON key. */
+    if (yp->fr.len) {
+        yframe *p = &ks_vec_last(&yp->fr);
+        if (p->is_map && !p->pending_merge && ((yp->stk.len - p->base) % 2) == 0)
+            return fail(yp, KS_EPARSE, line, col, "a mapping key must be a scalar, not a %s",
+                        is_map ? "mapping" : "sequence");
+    }
+    yp->nodes++;
+    yframe f = {.is_map = is_map,
+                .base = yp->stk.len,
+                .nodes_start = yp->nodes,
+                .line = line,
+                .col = col,
+                .merge_base = yp->merges.len,
+                .keypos_base = yp->keypos.len};
+    if (anchor) {
+        size_t an;
+        const char *at = fy_token_get_text(anchor, &an);
+        f.anchor = ks_arena_strndup(yp->a, at, an);
+        f.anchor_len = an;
+        if (!f.anchor)
+            return fail_mem(yp, e);
+    }
+    ks_vec_push(&yp->fr, f);
+    return 0;
+}
+
+static int set_anchor(yparser *yp, const char *name, size_t n, kv_value v, size_t nodes,
+                      struct fy_event *e)
+{
+    anchor_def *an = ks_arena_alloc(yp->a, sizeof(*an));
+    char *key = ks_arena_strndup(yp->a, name, n);
+    if (!an || !key)
+        return fail_mem(yp, e);
+    an->v = v;
+    an->nodes = nodes;
+    ks_map_put(&yp->anchors, key, n, an);
+    return 0;
+}
+
+/* The values on the stack from base up, or NULL when there are none (the
+ * stack is not allocated until the first push). Pushes may move it. */
+static const kv_value *stack_from(const yparser *yp, size_t base)
+{
+    return yp->stk.len > base ? yp->stk.v + base : NULL;
+}
+
+static int close_container(yparser *yp, struct fy_event *e)
+{
+    yframe f = ks_vec_pop(&yp->fr);
+    size_t count = yp->stk.len - f.base;
+    kv_value v, dup = kv_null();
+    int rc;
+    if (f.is_map) {
+        if (f.pending_merge)
+            return fail(yp, KS_EPARSE, f.line, f.col, "merge key (<<) without a value");
+        /* Merged keys come after explicit ones, earlier sources first, and
+         * never override: first wins over the whole list. */
+        size_t nmerge = yp->merges.len - f.merge_base;
+        size_t explicit_pairs = count / 2;
+        if (nmerge) {
+            /* The explicit keys first, under the duplicate policy (an
+             * error, or the last of them wins), then the merged ones. */
+            kv_value expl;
+            rc = kv_object_new(
+                    yp->a, (const kv_member *)(const void *)stack_from(yp, f.base), explicit_pairs,
+                    (yp->flags & KV_YAML_DUP_LAST_WINS) ? KV_DUP_LAST_WINS : KV_DUP_ERROR, &expl,
+                    &dup);
+            if (rc == KS_EEXIST)
+                goto duplicate;
+            if (rc)
+                return fail_mem(yp, e);
+            yp->stk.len = f.base;
+            for (uint32_t k = 0; k < expl.len; k++) {
+                ks_vec_push(&yp->stk, expl.u.members[k].key);
+                ks_vec_push(&yp->stk, expl.u.members[k].val);
+            }
+            for (size_t i = 0; i < nmerge; i++) {
+                const kv_value *src = &yp->merges.v[f.merge_base + i];
+                for (uint32_t k = 0; k < src->len; k++) {
+                    ks_vec_push(&yp->stk, src->u.members[k].key);
+                    ks_vec_push(&yp->stk, src->u.members[k].val);
+                }
+            }
+            rc = kv_object_new(yp->a, (const kv_member *)(const void *)stack_from(yp, f.base),
+                               (yp->stk.len - f.base) / 2, KV_DUP_FIRST_WINS, &v, NULL);
+        } else {
+            rc = kv_object_new(
+                    yp->a, (const kv_member *)(const void *)stack_from(yp, f.base), explicit_pairs,
+                    (yp->flags & KV_YAML_DUP_LAST_WINS) ? KV_DUP_LAST_WINS : KV_DUP_ERROR, &v,
+                    &dup);
+            if (rc == KS_EEXIST)
+                goto duplicate;
+        }
+        yp->merges.len = f.merge_base;
+    } else {
+        rc = kv_array_new(yp->a, stack_from(yp, f.base), count, &v);
+    }
+    if (rc)
+        return fail_mem(yp, e);
+    yp->stk.len = f.base;
+    yp->keypos.len = f.keypos_base;
+    if (f.anchor) {
+        rc = set_anchor(yp, f.anchor, f.anchor_len, v, yp->nodes - f.nodes_start + 1, e);
+        if (rc)
+            return rc;
+    }
+    return add_node(yp, v, false, f.line, f.col);
+
+duplicate : {
+    /* Point at the second occurrence of the key. */
+    ypos at = {f.line, f.col};
+    int seen = 0;
+    for (size_t k = 0; k < count / 2; k++) {
+        if (kv_equal(&yp->stk.v[f.base + 2 * k], &dup) && ++seen == 2) {
+            at = yp->keypos.v[f.keypos_base + k];
+            break;
+        }
+    }
+    return fail(yp, KS_EPARSE, at.line, at.col, "mapping has the key \"%.*s\" more than once",
+                (int)(dup.len > 100 ? 100 : dup.len), dup.u.s);
+}
+}
+
+static int on_alias(yparser *yp, struct fy_event *e)
+{
+    int line, col;
+    event_pos(e, &line, &col);
+    size_t n;
+    const char *name = fy_token_get_text(e->alias.anchor, &n);
+    anchor_def *an = ks_map_get(&yp->anchors, name, n);
+    if (!an)
+        return fail(yp, KS_EPARSE, line, col, "alias *%.*s refers to no anchor", (int)n, name);
+    yp->alias_nodes += an->nodes;
+    yp->nodes += an->nodes;
+    if (yp->alias_nodes > yp->max_alias_nodes)
+        return fail(yp, KS_ELIMIT, line, col,
+                    "aliases expand to more than %zu nodes (an alias bomb?)", yp->max_alias_nodes);
+    return add_node(yp, an->v, false, line, col);
+}
+
+static int on_scalar(yparser *yp, struct fy_event *e)
+{
+    int line, col;
+    event_pos(e, &line, &col);
+    /* libfyaml reports a document without content as an empty scalar
+     * without a position. */
+    if (yp->fr.len == 0 && fy_event_start_mark(e) == NULL && !e->scalar.tag && !e->scalar.anchor)
+        yp->doc_void = true;
+    kv_value v;
+    bool is_merge = false;
+    int rc = scalar_value(yp, e, &v, &is_merge);
+    if (rc)
+        return rc;
+    yp->nodes++;
+    if (e->scalar.anchor) {
+        size_t an;
+        const char *at = fy_token_get_text(e->scalar.anchor, &an);
+        if ((rc = set_anchor(yp, at, an, v, 1, e)))
+            return rc;
+    }
+    return add_node(yp, v, is_merge, line, col);
+}
+
+/* ---- the event loop ---- */
+
+static int diag_error(yparser *yp, struct fy_diag *diag)
+{
+    void *it = NULL;
+    struct fy_diag_error *de;
+    while ((de = fy_diag_errors_iterate(diag, &it)))
+        if (de->type >= FYET_ERROR)
+            return fail(yp, KS_EPARSE, de->line, de->column, "%s", de->msg);
+    return fail(yp, KS_EPARSE, 0, 0, "malformed YAML");
+}
+
+typedef struct stop_first {
+    kv_value *out;
+    bool got;
+} stop_first;
+
+int kv_yaml_parse_stream(ks_arena *a, const char *src, size_t n, const kv_yaml_opts *opts,
+                         kv_yaml_doc_fn fn, void *ctx, ks_error *err)
+{
+    yparser yp = {.a = a, .o = opts, .err = err, .src = src, .src_len = n};
+    yp.flags = opts ? opts->flags : 0;
+    yp.source = opts ? opts->source : NULL;
+    yp.max_depth = opts && opts->max_depth ? opts->max_depth : KV_DEFAULT_MAX_DEPTH;
+    yp.max_alias_nodes =
+            opts && opts->max_alias_nodes ? opts->max_alias_nodes : DEFAULT_ALIAS_NODES;
+    if (opts && opts->max_size && n > opts->max_size)
+        return fail(&yp, KS_ELIMIT, 0, 0, "input is %zu bytes, more than the limit of %zu", n,
+                    opts->max_size);
+    /* Validated here rather than left to libfyaml: invalid UTF-8 inside a
+     * directive makes libfyaml 0.7 loop forever, and the position is
+     * clearer this way too. */
+    size_t bad = ks_utf8_check(src, n);
+    bool ctl = false;
+    for (size_t i = 0; i < bad; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+            bad = i; /* YAML allows no control characters (nor NUL) */
+            ctl = true;
+            break;
+        }
+    }
+    if (bad < n) {
+        int line = 1;
+        size_t bol = 0;
+        for (size_t i = 0; i < bad; i++)
+            if (src[i] == '\n') {
+                line++;
+                bol = i + 1;
+            }
+        return fail(&yp, KS_EPARSE, line, (int)ks_utf8_count(src + bol, bad - bol) + 1,
+                    "%s (byte 0x%02x)", ctl ? "control character" : "invalid UTF-8",
+                    (unsigned char)src[bad]);
+    }
+    ks_map_init(&yp.anchors);
+
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    dcfg.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    struct fy_parser *fyp = NULL;
+    int rc = 0;
+    if (!diag) {
+        rc = ks_error_set(err, KS_ENOMEM, "cannot create the YAML diagnostics");
+        goto out;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE,
+                               .diag = diag};
+    fyp = fy_parser_create(&cfg);
+    if (!fyp || fy_parser_set_string(fyp, n ? src : "", n) != 0) {
+        rc = ks_error_set(err, KS_ENOMEM, "cannot create the YAML parser");
+        goto out;
+    }
+
+    size_t doc_index = 0;
+    int doc_line = 0;
+    ks_arena_mark doc_mark = ks_arena_mark_get(a);
+    bool stop = false;
+    struct fy_event *e;
+    while (!stop && (e = fy_parser_parse(fyp))) {
+        switch (e->type) {
+        case FYET_DOCUMENT_START: {
+            int col;
+            event_pos(e, &doc_line, &col);
+            doc_mark = ks_arena_mark_get(a);
+            ks_map_clear(&yp.anchors);
+            yp.nodes = yp.alias_nodes = 0;
+            yp.doc_void = false;
+            yp.stk.len = yp.fr.len = yp.merges.len = yp.keypos.len = 0;
+            break;
+        }
+        case FYET_DOCUMENT_END: {
+            kv_yaml_doc info = {.index = doc_index++, .line = doc_line};
+            kv_value doc = yp.stk.len ? yp.stk.v[0] : kv_null();
+            info.empty = yp.doc_void || yp.stk.len == 0;
+            if (info.line == 0)
+                info.line = 1;
+            int r = fn(ctx, &doc, &info);
+            if (r < 0) {
+                rc = r;
+                stop = true;
+            } else if (r == KV_YAML_RELEASE) {
+                ks_map_clear(&yp.anchors);
+                ks_arena_rewind(a, doc_mark);
+            }
+            break;
+        }
+        case FYET_MAPPING_START: rc = open_container(&yp, e, true, e->mapping_start.anchor); break;
+        case FYET_SEQUENCE_START:
+            rc = open_container(&yp, e, false, e->sequence_start.anchor);
+            break;
+        case FYET_MAPPING_END:
+        case FYET_SEQUENCE_END: rc = close_container(&yp, e); break;
+        case FYET_SCALAR: rc = on_scalar(&yp, e); break;
+        case FYET_ALIAS: rc = on_alias(&yp, e); break;
+        default: break;
+        }
+        fy_parser_event_free(fyp, e);
+        if (rc)
+            stop = true;
+    }
+    if (!stop && fy_parser_get_stream_error(fyp))
+        rc = diag_error(&yp, diag);
+out:
+    if (fyp)
+        fy_parser_destroy(fyp);
+    if (diag)
+        fy_diag_destroy(diag);
+    ks_vec_free(&yp.stk);
+    ks_vec_free(&yp.fr);
+    ks_vec_free(&yp.merges);
+    ks_vec_free(&yp.keypos);
+    ks_map_free(&yp.anchors);
+    return rc;
+}
+
+#define STOP_AFTER_FIRST (-1000)
+
+static int take_first(void *ctx, const kv_value *doc, const kv_yaml_doc *info)
+{
+    (void)info;
+    stop_first *sf = ctx;
+    *sf->out = *doc;
+    sf->got = true;
+    return STOP_AFTER_FIRST;
+}
+
+int kv_yaml_parse(ks_arena *a, const char *src, size_t n, const kv_yaml_opts *opts, kv_value *out,
+                  ks_error *err)
+{
+    stop_first sf = {.out = out};
+    *out = kv_null();
+    int rc = kv_yaml_parse_stream(a, src, n, opts, take_first, &sf, err);
+    return rc == STOP_AFTER_FIRST ? 0 : rc;
+}
