@@ -1,0 +1,50 @@
+/*
+ * The roles and commands of the kso binary. Each command is a function
+ * taking its own argv (argv[0] is the command name) and returning the
+ * process exit code. Commands are thin: they parse flags, call the domain
+ * modules and print.
+ *
+ * Exit codes (stable, documented in `kso help`):
+ */
+#ifndef KS_CMD_CMD_H
+#define KS_CMD_CMD_H
+
+#include <stdio.h>
+
+#include "core/error.h"
+
+enum {
+    KSO_EXIT_OK = 0,
+    KSO_EXIT_FAILED = 1, /* the command ran and reports failure (e.g. a scan over threshold) */
+    KSO_EXIT_USAGE = 2,  /* unknown command or flag, bad flag value */
+    KSO_EXIT_INPUT = 3,  /* an input could not be read or parsed */
+};
+
+typedef int (*kso_cmd_fn)(int argc, char **argv);
+
+typedef struct kso_command {
+    const char *name;
+    kso_cmd_fn fn;
+    const char *summary;
+} kso_command;
+
+const kso_command *kso_commands(size_t *n);
+const kso_command *kso_find_command(const char *name);
+
+int cmd_version(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+/* Prints "kso CMD: message" and a hint to run `kso CMD --help`; returns
+ * KSO_EXIT_USAGE. */
+int kso_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "kso CMD: source:line:col: message"; returns the exit code. */
+int kso_report(const char *cmd, const ks_error *err, int exit_code);
+
+/* Parses a size such as 512, 64Ki, 256Mi, 1G (binary and decimal units). */
+int kso_parse_size(const char *s, size_t *out);
+
+extern const char kso_version[];
+extern const char kso_git_commit[];
+
+#endif
