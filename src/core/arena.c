@@ -45,6 +45,7 @@ void ks_arena_free(ks_arena *a)
 {
     chunks_release(a, a->chunks, NULL);
     chunks_release(a, a->large, NULL);
+    chunks_release(a, a->spare, NULL);
     ks_mem_account *acct = a->account;
     size_t limit = a->limit;
     ks_arena_init(a, acct, limit);
@@ -65,6 +66,35 @@ static void *chunk_alloc(size_t size)
     madvise(p, size & ~(size_t)(HUGE_PAGE - 1), MADV_HUGEPAGE);
 #endif
     return p;
+}
+
+void ks_arena_reset(ks_arena *a)
+{
+    chunks_release(a, a->large, NULL);
+    a->large = NULL;
+    while (a->chunks) {
+        ks_arena_chunk *c = a->chunks;
+        a->chunks = c->next;
+        c->next = a->spare;
+        a->spare = c;
+    }
+    a->ptr = a->end = NULL;
+    a->failed = false;
+}
+
+/* A kept chunk with room for size bytes, taken off the spare list. */
+static ks_arena_chunk *spare_take(ks_arena *a, size_t size, size_t *payload)
+{
+    for (ks_arena_chunk **pp = &a->spare; *pp; pp = &(*pp)->next) {
+        ks_arena_chunk *c = *pp;
+        if (c->size - sizeof(ks_arena_chunk) >= size) {
+            *pp = c->next;
+            c->used = 0;
+            *payload = c->size - sizeof(ks_arena_chunk);
+            return c;
+        }
+    }
+    return NULL;
 }
 
 static ks_arena_chunk *chunk_new(ks_arena *a, size_t payload)
@@ -102,13 +132,17 @@ void *ks_arena_alloc_slow(ks_arena *a, size_t size)
         return c->data;
     }
 
-    size_t payload = a->next_size;
+    size_t payload;
+    ks_arena_chunk *c = spare_take(a, rounded, &payload);
+    if (c)
+        goto got;
+    payload = a->next_size;
     while (payload < rounded)
         payload *= 2;
     /* Huge-page chunks: header and payload fill whole huge pages. */
     if (payload >= HUGE_PAGE && payload - sizeof(ks_arena_chunk) >= rounded)
         payload -= sizeof(ks_arena_chunk);
-    ks_arena_chunk *c = chunk_new(a, payload);
+    c = chunk_new(a, payload);
     if (!c) {
         /* Near the limit a smaller chunk may still fit. */
         c = chunk_new(a, rounded);
@@ -116,14 +150,15 @@ void *ks_arena_alloc_slow(ks_arena *a, size_t size)
             goto fail;
         payload = rounded;
     }
+    if (a->next_size < MAX_REGULAR_CHUNK)
+        a->next_size *= 2;
+got:
     if (a->chunks)
         a->chunks->used = (size_t)(a->ptr - a->chunks->data);
     c->next = a->chunks;
     a->chunks = c;
     a->ptr = c->data + rounded;
     a->end = c->data + payload;
-    if (a->next_size < MAX_REGULAR_CHUNK)
-        a->next_size *= 2;
     return c->data;
 
 fail:

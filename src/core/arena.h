@@ -3,8 +3,10 @@
  * document, a request, an evaluation), like nginx's pools.
  *
  * Allocation is a pointer bump inside chunks taken from the heap; nothing is
- * freed on its own; ks_arena_free releases every chunk at once. A mark taken
- * with ks_arena_mark can be rewound to, releasing everything allocated since.
+ * freed on its own; ks_arena_free releases every chunk at once, and
+ * ks_arena_reset empties the arena while keeping its chunks for reuse. A mark
+ * taken with ks_arena_mark_get can be rewound to, releasing everything
+ * allocated since.
  *
  * Accounting and limits: chunk memory is charged to the arena's account (see
  * mem.h). An arena may carry a limit on the bytes it reserves; an allocation
@@ -30,6 +32,7 @@ typedef struct ks_arena {
     char *end;               /* end of the current chunk */
     ks_arena_chunk *chunks;  /* regular chunks, newest first */
     ks_arena_chunk *large;   /* chunks of one large allocation each */
+    ks_arena_chunk *spare;   /* regular chunks kept by ks_arena_reset for reuse */
     size_t reserved;         /* bytes held in chunks, headers included */
     size_t limit;            /* maximum of reserved; 0 for none */
     size_t next_size;        /* size of the next regular chunk */
@@ -49,6 +52,11 @@ typedef struct ks_arena_mark {
 /* account may be NULL (charged to ks_mem_heap); limit 0 means none. */
 void ks_arena_init(ks_arena *a, ks_mem_account *account, size_t limit);
 void ks_arena_free(ks_arena *a);
+/* Empties the arena but keeps its regular chunks (still reserved and
+ * charged) for the next allocations: for a worker that parses one document
+ * after another, this saves taking and faulting in fresh memory each time.
+ * Large single allocations are released. */
+void ks_arena_reset(ks_arena *a);
 
 /* Slow path of ks_arena_alloc; use the inline functions below. */
 void *ks_arena_alloc_slow(ks_arena *a, size_t size);

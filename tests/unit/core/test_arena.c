@@ -307,6 +307,73 @@ static void test_rewind_within_limit_allows_reuse(void **state)
     ks_arena_free(&a);
 }
 
+/* Reset keeps the regular chunks and hands the same memory out again;
+ * large allocations go back to the heap; free releases the kept chunks. */
+static void test_reset_reuses_chunks(void **state)
+{
+    (void)state;
+    static KS_MEM_ACCOUNT(acct, "test-arena-reset");
+    ks_arena a;
+    ks_arena_init(&a, &acct, 0);
+    char *first = ks_arena_alloc(&a, 64);
+    assert_non_null(first);
+    for (int i = 0; i < 5000; i++) /* several chunks' worth */
+        assert_non_null(ks_arena_alloc(&a, 200));
+    assert_non_null(ks_arena_alloc(&a, 4 << 20)); /* large: own chunk */
+    size_t large_reserved = a.reserved;
+
+    ks_arena_reset(&a);
+    assert_int_equal(ks_arena_used(&a), 0);
+    assert_false(a.failed);
+    assert_null(a.large);
+    assert_true(a.reserved < large_reserved); /* the large chunk went */
+    size_t kept = a.reserved;
+    assert_true(kept > 5000 * 200);
+    assert_int_equal(ks_mem_current(&acct), kept);
+
+    /* The same amount again needs no new memory. */
+    for (int i = 0; i < 5000; i++) {
+        char *p = ks_arena_alloc(&a, 200);
+        assert_non_null(p);
+        memset(p, 0xab, 200);
+    }
+    assert_int_equal(a.reserved, kept);
+    /* More than the kept chunks hold takes new ones. */
+    for (int i = 0; i < 20000; i++)
+        assert_non_null(ks_arena_alloc(&a, 200));
+    assert_true(a.reserved > kept);
+
+    /* Reset twice in a row, and after a failure: the flag is cleared. */
+    ks_arena_reset(&a);
+    ks_arena_reset(&a);
+    assert_int_equal(ks_arena_used(&a), 0);
+    ks_arena_free(&a);
+    assert_int_equal(ks_mem_current(&acct), 0);
+    assert_int_equal(a.reserved, 0);
+    (void)first;
+}
+
+/* Under a limit, kept chunks count as reserved, and a reset arena can
+ * still be filled up to the limit and no further. */
+static void test_reset_under_limit(void **state)
+{
+    (void)state;
+    ks_arena a;
+    ks_arena_init(&a, NULL, 256 << 10);
+    size_t n = 0;
+    while (ks_arena_alloc(&a, 100))
+        n++;
+    assert_true(a.failed);
+    ks_arena_reset(&a);
+    assert_false(a.failed);
+    size_t m = 0;
+    while (ks_arena_alloc(&a, 100))
+        m++;
+    assert_true(m + 64 >= n && m <= n + 64); /* about the same room again */
+    assert_true(a.reserved <= a.limit);
+    ks_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +389,8 @@ int main(void)
             cmocka_unit_test(test_mark_rewind_releases),
             cmocka_unit_test(test_nested_marks),
             cmocka_unit_test(test_rewind_within_limit_allows_reuse),
+            cmocka_unit_test(test_reset_reuses_chunks),
+            cmocka_unit_test(test_reset_under_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
