@@ -250,6 +250,8 @@ static HOT int scan_string(parser *ps, size_t *len, bool *escaped)
             break;
         if (c == '\\') {
             esc = true;
+            if (p + 1 < end && p[1] >= 0x80) /* not an escape, and not to be skipped */
+                return fail_at(ps, KS_EPARSE, p, "invalid escape in string");
             p += 2; /* the escape is checked when it is decoded */
             if (p > end)
                 return fail_at(ps, KS_EPARSE, s - 1, "unterminated string");

@@ -203,11 +203,14 @@ static void test_syntax_errors(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         check_error(a, &cases[i], NULL);
-    /* A backslash before a multi-byte character is refused (the reader
-     * reports the character's second byte as invalid UTF-8). */
+    /* A backslash before a multi-byte character is an invalid escape,
+     * reported at the backslash. */
     kv_value v;
     ks_error err;
     assert_int_equal(parse_n(a, "\"\\\xc3\xa9\"", 5, NULL, &v, &err), KS_EPARSE);
+    assert_int_equal(err.col, 2);
+    assert_int_equal(err.offset, 1);
+    assert_non_null(strstr(err.msg, "invalid escape"));
 }
 
 static void test_error_source_and_format(void **state)
