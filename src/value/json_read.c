@@ -649,6 +649,16 @@ static HOT int parse_key(parser *ps)
 }
 
 /* Parses one value at ps->p into ps->stk[0]. */
+/* true, false or null: the word n bytes long, pushed as v. */
+static inline int literal(parser *ps, const char *word, size_t n, kv_value v)
+{
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return fail_unexpected(ps, ps->p, "a value");
+    ps->p += n;
+    push(ps, v);
+    return 0;
+}
+
 static int parse_root(parser *ps)
 {
     int rc;
@@ -693,22 +703,16 @@ static int parse_root(parser *ps)
             break;
         }
         case 't':
-            if (ps->end - ps->p < 4 || memcmp(ps->p, "true", 4) != 0)
-                return fail_unexpected(ps, ps->p, "a value");
-            ps->p += 4;
-            push(ps, kv_bool(true));
+            if ((rc = literal(ps, "true", 4, kv_bool(true))))
+                return rc;
             break;
         case 'f':
-            if (ps->end - ps->p < 5 || memcmp(ps->p, "false", 5) != 0)
-                return fail_unexpected(ps, ps->p, "a value");
-            ps->p += 5;
-            push(ps, kv_bool(false));
+            if ((rc = literal(ps, "false", 5, kv_bool(false))))
+                return rc;
             break;
         case 'n':
-            if (ps->end - ps->p < 4 || memcmp(ps->p, "null", 4) != 0)
-                return fail_unexpected(ps, ps->p, "a value");
-            ps->p += 4;
-            push(ps, kv_null());
+            if ((rc = literal(ps, "null", 4, kv_null())))
+                return rc;
             break;
         default:
             if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) {

@@ -25,16 +25,23 @@ int kv_str_copy(ks_arena *a, const char *s, size_t n, kv_value *out)
     return 0;
 }
 
-int kv_array_new(ks_arena *a, const kv_value *items, size_t n, kv_value *out)
+/* Copies items[0..n) into the arena (NULL for none). */
+static int copy_items(ks_arena *a, const kv_value *items, size_t n, kv_value **copy)
 {
+    *copy = NULL;
     if (n > KV_MAX_LEN)
         return KS_ELIMIT;
-    kv_value *copy = NULL;
-    if (n) {
-        copy = ks_arena_memdup(a, items, n * sizeof(*items));
-        if (!copy)
-            return KS_ELIMIT;
-    }
+    if (n && !(*copy = ks_arena_memdup(a, items, n * sizeof(*items))))
+        return KS_ELIMIT;
+    return 0;
+}
+
+int kv_array_new(ks_arena *a, const kv_value *items, size_t n, kv_value *out)
+{
+    kv_value *copy;
+    int rc = copy_items(a, items, n, &copy);
+    if (rc)
+        return rc;
     *out = (kv_value){.kind = KV_ARRAY, .len = (uint32_t)n, .u.items = copy};
     return 0;
 }
@@ -224,14 +231,10 @@ int kv_object_new(ks_arena *a, const kv_member *members, size_t n, enum kv_dup d
 
 int kv_set_new(ks_arena *a, const kv_value *items, size_t n, kv_value *out)
 {
-    if (n > KV_MAX_LEN)
-        return KS_ELIMIT;
-    kv_value *v = NULL;
-    if (n) {
-        v = ks_arena_memdup(a, items, n * sizeof(*items));
-        if (!v)
-            return KS_ELIMIT;
-    }
+    kv_value *v;
+    int rc = copy_items(a, items, n, &v);
+    if (rc)
+        return rc;
     if (n > 1)
         qsort(v, n, sizeof(*v), value_cmp);
     size_t w = 0;

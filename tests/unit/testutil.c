@@ -82,3 +82,33 @@ void tu_rmtree(const char *path)
 {
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int tu_arena_setup(void **state)
+{
+    ks_arena *a = ks_xmalloc(sizeof(*a));
+    ks_arena_init(a, NULL, 0);
+    *state = a;
+    return 0;
+}
+
+int tu_arena_teardown(void **state)
+{
+    ks_arena_free(*state);
+    ks_xfree(*state);
+    return 0;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+void tu_rng_seed(uint64_t seed)
+{
+    rng_state = seed;
+}
+
+uint64_t tu_rng(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}

@@ -25,6 +25,15 @@ kv_value tu_yaml(ks_arena *a, const char *text);
 /* Compact JSON of v as a heap string (ks_xfree). */
 char *tu_to_json(const kv_value *v, unsigned flags);
 
+/* A deterministic pseudo-random sequence (splitmix64) for property tests:
+ * seed it at the start of each test so failures reproduce. */
+void tu_rng_seed(uint64_t seed);
+uint64_t tu_rng(void);
+
+/* cmocka group fixtures: *state is a fresh unlimited arena. */
+int tu_arena_setup(void **state);
+int tu_arena_teardown(void **state);
+
 /* Makes a fresh temporary directory; returns its path (ks_xfree). */
 char *tu_tmpdir(void);
 /* Removes a directory tree. */

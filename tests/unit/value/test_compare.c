@@ -6,21 +6,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static int sign(int c)
 {
     return (c > 0) - (c < 0);
@@ -196,16 +181,6 @@ static void test_hash_distinguishes(void **state)
 
 /* ---- random values ---- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Numbers from a small domain, with several spellings of equal values, so
  * random values are often equal or nearly so. */
 static const char *const num_texts[] = {"0",
@@ -238,27 +213,27 @@ static bool gen_any_keys = true;
 
 static kv_value gen(ks_arena *a, int depth)
 {
-    unsigned pick = (unsigned)(rng() % (depth >= 3 ? 4 : 8));
+    unsigned pick = (unsigned)(tu_rng() % (depth >= 3 ? 4 : 8));
     switch (pick) {
     case 0: return kv_null();
-    case 1: return kv_bool(rng() & 1);
+    case 1: return kv_bool(tu_rng() & 1);
     case 2:
     case 7: {
-        if (rng() % 5 == 0)
-            return kv_double((double)(int64_t)(rng() % 9) / 4.0);
-        const char *t = num_texts[rng() % (sizeof(num_texts) / sizeof(num_texts[0]))];
+        if (tu_rng() % 5 == 0)
+            return kv_double((double)(int64_t)(tu_rng() % 9) / 4.0);
+        const char *t = num_texts[tu_rng() % (sizeof(num_texts) / sizeof(num_texts[0]))];
         kv_value v;
         assert_int_equal(kv_number_parse(a, t, strlen(t), &v), 0);
         return v;
     }
     case 3: {
-        size_t k = rng() % (sizeof(str_texts) / sizeof(str_texts[0]));
+        size_t k = tu_rng() % (sizeof(str_texts) / sizeof(str_texts[0]));
         return kv_str_ref(str_texts[k], str_lens[k]);
     }
     case 4:
     case 6: {
         kv_value items[3], out;
-        size_t n = rng() % 4;
+        size_t n = tu_rng() % 4;
         for (size_t i = 0; i < n; i++)
             items[i] = gen(a, depth + 1);
         if (pick == 4)
@@ -269,10 +244,10 @@ static kv_value gen(ks_arena *a, int depth)
     }
     default: {
         kv_member m[3];
-        size_t n = rng() % 4;
+        size_t n = tu_rng() % 4;
         for (size_t i = 0; i < n; i++) {
-            size_t k = rng() % 4;
-            if (gen_any_keys && rng() % 6 == 0)
+            size_t k = tu_rng() % 4;
+            if (gen_any_keys && tu_rng() % 6 == 0)
                 m[i].key = gen(a, 3); /* a non-string key, as Rego allows */
             else
                 m[i].key = kv_str_ref(str_texts[k], str_lens[k]);
@@ -288,7 +263,7 @@ static kv_value gen(ks_arena *a, int depth)
 static void test_random_order_properties(void **state)
 {
     ks_arena *a = *state;
-    rng_state = 20240601;
+    tu_rng_seed(20240601);
     enum { N = 260 };
     kv_value *v = malloc(N * sizeof(*v));
     uint64_t *h = malloc(N * sizeof(*h));
@@ -344,7 +319,7 @@ static void test_random_order_properties(void **state)
 static void test_random_hash_consistency(void **state)
 {
     ks_arena *a = *state;
-    rng_state = 777;
+    tu_rng_seed(777);
     gen_any_keys = false; /* JSON turns them into strings, which sort apart */
     for (int i = 0; i < 400; i++) {
         kv_value v = gen(a, 0);
@@ -371,13 +346,19 @@ static void test_random_hash_consistency(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_kind_order, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_strings_bytewise, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_arrays_objects_sets, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_numeric_equality_in_containers, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_hash_distinguishes, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_random_order_properties, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_random_hash_consistency, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_kind_order, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_strings_bytewise, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_arrays_objects_sets, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_numeric_equality_in_containers, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_hash_distinguishes, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_random_order_properties, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_random_hash_consistency, tu_arena_setup,
+                                            tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

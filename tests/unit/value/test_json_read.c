@@ -7,21 +7,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static int parse_n(ks_arena *a, const char *src, size_t n, const kv_json_opts *o, kv_value *out,
                    ks_error *err)
 {
@@ -394,16 +379,6 @@ static void test_duplicate_keys(void **state)
                          "\"abcdefgh2\":2}");
 }
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Objects the reader builds are the objects kv_object_new builds from the
  * same members, under each duplicate policy, for keys that share long
  * prefixes, differ in length, hold NULs and high bytes, or repeat. */
@@ -431,16 +406,16 @@ static void test_objects_match_object_new(void **state)
             "Z",
             "~"};
     size_t npool = sizeof(pool) / sizeof(pool[0]);
-    rng_state = 99;
+    tu_rng_seed(99);
     for (int round = 0; round < 600; round++) {
-        size_t n = round < 300 ? rng() % 8 : rng() % 80;
+        size_t n = round < 300 ? tu_rng() % 8 : tu_rng() % 80;
         kv_member *m = malloc((n ? n : 1) * sizeof(*m));
         ks_buf src = KS_BUF_INIT;
         ks_buf_putc(&src, '{');
         for (size_t i = 0; i < n; i++) {
-            const char *k = pool[rng() % npool];
+            const char *k = pool[tu_rng() % npool];
             size_t kl = strlen(k);
-            bool nul = rng() % 10 == 0;
+            bool nul = tu_rng() % 10 == 0;
             char *key = ks_arena_alloc_bytes(a, kl + 2);
             memcpy(key, k, kl);
             if (nul)
@@ -452,7 +427,7 @@ static void test_objects_match_object_new(void **state)
                 ks_buf_putc(&src, ',');
             /* Sometimes escape the whole key, to take the slow path. */
             ks_buf_putc(&src, '"');
-            bool escape_all = rng() % 4 == 0;
+            bool escape_all = tu_rng() % 4 == 0;
             for (size_t j = 0; j < kl; j++) {
                 unsigned char c = (unsigned char)key[j];
                 if (c < 0x20 || (escape_all && c < 0x80))
@@ -502,7 +477,7 @@ static void test_many_keys(void **state)
 {
     ks_arena *a = *state;
     enum { NKEYS = 3000, NOBJ = 400 };
-    rng_state = 5;
+    tu_rng_seed(5);
     ks_buf src = KS_BUF_INIT;
     int *which = malloc(NOBJ * 6 * sizeof(int));
     ks_buf_putc(&src, '[');
@@ -510,7 +485,7 @@ static void test_many_keys(void **state)
         ks_buf_puts(&src, o ? ",{" : "{");
         for (int j = 0; j < 6; j++) {
             /* Random keys, distinct within the object (k % 6 == j). */
-            int k = (int)(rng() % (NKEYS / 6)) * 6 + j;
+            int k = (int)(tu_rng() % (NKEYS / 6)) * 6 + j;
             which[o * 6 + j] = k;
             if (k % 7 == 0)
                 ks_buf_printf(&src, "%s\"key-%d-%070d\":%d", j ? "," : "", k, k, k);
@@ -755,20 +730,23 @@ static void test_parse_next(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_values, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_error_source_and_format, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_arena_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_duplicate_keys, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_objects_match_object_new, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_many_keys, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_surrogates, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_strings_across_blocks, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_big_strings, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_parse_next, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_values, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_numbers, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_syntax_errors, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_error_source_and_format, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_depth_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_size_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_arena_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_duplicate_keys, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_objects_match_object_new, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_many_keys, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_surrogates, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_strings_across_blocks, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_big_strings, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_parse_next, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,21 +7,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static void expect_write(const kv_value *v, unsigned flags, const char *want)
 {
     char *got = tu_to_json(v, flags);
@@ -312,13 +297,15 @@ static void test_write_read_back(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_pretty, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_canonical, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_string_escapes, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_sets_and_keys, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_appends_and_limits, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_write_read_back, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_compact, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_pretty, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_canonical, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_string_escapes, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_sets_and_keys, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_appends_and_limits, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_write_read_back, tu_arena_setup,
+                                            tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

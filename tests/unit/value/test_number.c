@@ -8,21 +8,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static kv_value num(ks_arena *a, const char *text)
 {
     kv_value v;
@@ -540,17 +525,6 @@ static void test_nonfinite_double_rejected(void **state)
 
 /* ---- properties over random doubles ---- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-    /* splitmix64: deterministic across platforms */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static bool reads_back(const char *digits, size_t nd, int64_t exp, double want)
 {
     char buf[64];
@@ -588,13 +562,14 @@ static void check_shortest(ks_arena *a, double d)
 
 static void test_random_shortest(void **state)
 {
+    tu_rng_seed(0x9e3779b97f4a7c15ULL);
     ks_arena *a = *state;
     for (int i = 0; i < 6000; i++) {
-        uint64_t bits = rng();
+        uint64_t bits = tu_rng();
         if (i % 4 == 1)
             bits &= 0x800fffffffffffffULL; /* subnormal */
         else if (i % 4 == 2)
-            bits &= 0xfff0000000000000ULL | (rng() & 3); /* next to a power of two */
+            bits &= 0xfff0000000000000ULL | (tu_rng() & 3); /* next to a power of two */
         double d;
         memcpy(&d, &bits, sizeof(d));
         if (!isfinite(d) || d == 0)
@@ -604,8 +579,8 @@ static void test_random_shortest(void **state)
     /* Short decimals stay short. */
     for (int i = 0; i < 3000; i++) {
         char buf[64];
-        snprintf(buf, sizeof(buf), "%llue%d", (unsigned long long)(rng() % 100000),
-                 (int)(rng() % 600) - 320);
+        snprintf(buf, sizeof(buf), "%llue%d", (unsigned long long)(tu_rng() % 100000),
+                 (int)(tu_rng() % 600) - 320);
         kv_value v = num(a, buf);
         if (v.sub == KV_NUM_DOUBLE)
             check_shortest(a, v.u.d);
@@ -615,19 +590,25 @@ static void test_random_shortest(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_integers_are_ints, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_int64_boundaries, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_two_pow_63, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_doubles, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_decimals, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_decimal_comparisons, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_parse_errors, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_kv_double, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_num_digits, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_go_float_format, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_number_output, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_nonfinite_double_rejected, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_random_shortest, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_integers_are_ints, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_int64_boundaries, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_two_pow_63, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_doubles, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_decimals, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_decimal_comparisons, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_parse_errors, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_kv_double, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_num_digits, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_go_float_format, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_number_output, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_nonfinite_double_rejected, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_random_shortest, tu_arena_setup,
+                                            tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,21 +17,6 @@ static const char *pod_json =
         "{\"name\":\"sidecar\",\"image\":\"envoy\"}],"
         "\"matrix\":[[1,2],[3,[4,5]]],\"n\":null}}";
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static void expect_str(const kv_value *v, const char *want, const char *path)
 {
     if (!v)
@@ -219,11 +204,11 @@ static void test_lookup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_dotted_path, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_path_escapes, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_path_long_key, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_pointer, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_dotted_path, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_path_escapes, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_path_long_key, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_pointer, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_lookup, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

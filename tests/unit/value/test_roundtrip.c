@@ -476,19 +476,9 @@ static void test_manifest_values(void **state)
 
 /* ---- large and deep documents, generated with a fixed seed ---- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static const char *pick(const char *const *list, size_t n)
 {
-    return list[rng() % n];
+    return list[tu_rng() % n];
 }
 
 #define PICK(list) pick(list, sizeof(list) / sizeof(list[0]))
@@ -496,13 +486,14 @@ static const char *pick(const char *const *list, size_t n)
 static void hex(ks_buf *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        ks_buf_putc(b, "0123456789abcdef"[rng() % 16]);
+        ks_buf_putc(b, "0123456789abcdef"[tu_rng() % 16]);
 }
 
 static void stamp(ks_buf *b)
 {
-    ks_buf_printf(b, "\"2024-%02d-%02dT%02d:%02d:%02dZ\"", (int)(rng() % 12 + 1),
-                  (int)(rng() % 28 + 1), (int)(rng() % 24), (int)(rng() % 60), (int)(rng() % 60));
+    ks_buf_printf(b, "\"2024-%02d-%02dT%02d:%02d:%02dZ\"", (int)(tu_rng() % 12 + 1),
+                  (int)(tu_rng() % 28 + 1), (int)(tu_rng() % 24), (int)(tu_rng() % 60),
+                  (int)(tu_rng() % 60));
 }
 
 /* An API-server style PodList as compact JSON. */
@@ -556,38 +547,40 @@ static void gen_podlist(ks_buf *b, int npods)
                       "\"f:image\":{}}}}}}]},",
                       app);
         ks_buf_puts(b, "\"spec\":{\"containers\":[");
-        int nc = (int)(rng() % 3) + 1;
+        int nc = (int)(tu_rng() % 3) + 1;
         for (int c = 0; c < nc; c++) {
             ks_buf_printf(b,
                           "%s{\"name\":\"%s-%d\",\"image\":\"registry.example.com/%s:%d.%d.%d\","
                           "\"ports\":[{\"containerPort\":%d,\"protocol\":\"TCP\"}],"
                           "\"resources\":{\"requests\":{\"cpu\":\"%dm\",\"memory\":\"%dMi\"}},"
                           "\"env\":[",
-                          c ? "," : "", app, c, app, (int)(rng() % 10), (int)(rng() % 30),
-                          (int)(rng() % 100), 8080 + c, (int)(rng() % 20 + 1) * 50,
-                          (int)(rng() % 8 + 1) * 64);
-            int ne = (int)(rng() % 4);
+                          c ? "," : "", app, c, app, (int)(tu_rng() % 10), (int)(tu_rng() % 30),
+                          (int)(tu_rng() % 100), 8080 + c, (int)(tu_rng() % 20 + 1) * 50,
+                          (int)(tu_rng() % 8 + 1) * 64);
+            int ne = (int)(tu_rng() % 4);
             for (int e = 0; e < ne; e++)
                 ks_buf_printf(b, "%s{\"name\":\"VAR_%d\",\"value\":\"%s\"}", e ? "," : "", e,
                               PICK(values));
             ks_buf_puts(b, "]");
-            if (rng() % 3 == 0)
+            if (tu_rng() % 3 == 0)
                 ks_buf_printf(b, ",\"securityContext\":{\"privileged\":%s,\"runAsUser\":%d}",
-                              rng() % 5 == 0 ? "true" : "false", (int)(rng() % 3) * 5000);
+                              tu_rng() % 5 == 0 ? "true" : "false", (int)(tu_rng() % 3) * 5000);
             ks_buf_puts(b, "}");
         }
         ks_buf_printf(b,
                       "],\"nodeName\":\"worker-%d\",\"terminationGracePeriodSeconds\":%d,"
                       "\"priority\":%d},",
-                      (int)(rng() % 40), (int)(rng() % 3 + 1) * 15, (int)(rng() % 2) * 1000000000);
+                      (int)(tu_rng() % 40), (int)(tu_rng() % 3 + 1) * 15,
+                      (int)(tu_rng() % 2) * 1000000000);
         ks_buf_printf(b, "\"status\":{\"phase\":\"%s\",\"podIP\":\"10.%d.%d.%d\",\"startTime\":",
-                      PICK(phases), (int)(rng() % 256), (int)(rng() % 256), (int)(rng() % 254 + 1));
+                      PICK(phases), (int)(tu_rng() % 256), (int)(tu_rng() % 256),
+                      (int)(tu_rng() % 254 + 1));
         stamp(b);
         ks_buf_printf(b,
                       ",\"containerStatuses\":[{\"ready\":%s,\"restartCount\":%d,"
                       "\"usage\":%s}]}}",
-                      rng() % 2 ? "true" : "false", (int)(rng() % 20),
-                      rng() % 4 ? "0.25" : "12345678901234567890123");
+                      tu_rng() % 2 ? "true" : "false", (int)(tu_rng() % 20),
+                      tu_rng() % 4 ? "0.25" : "12345678901234567890123");
     }
     ks_buf_puts(b, "]}");
 }
@@ -595,7 +588,7 @@ static void gen_podlist(ks_buf *b, int npods)
 static void test_large_podlist(void **state)
 {
     (void)state;
-    rng_state = 20240611;
+    tu_rng_seed(20240611);
     ks_buf src = KS_BUF_INIT;
     gen_podlist(&src, 2000);
     assert_true(src.len > 2500000);

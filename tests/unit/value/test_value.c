@@ -5,21 +5,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static void test_value_layout(void **state)
 {
     (void)state;
@@ -297,14 +282,16 @@ static void test_arena_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_value_layout, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_str_copy, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_object_new_duplicates, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_object_new_large, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_array_and_set, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_obj_get, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_clone, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_arena_limit, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_value_layout, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_str_copy, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_object_new_duplicates, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_object_new_large, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_array_and_set, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_obj_get, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_clone, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_arena_limit, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,21 +8,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 /* The first document of src as compact JSON (heap string), or fails. */
 static char *y2j(ks_arena *a, const char *src, const kv_yaml_opts *o)
 {
@@ -674,24 +659,28 @@ static void test_json_is_yaml(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_core_schema, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_bool11, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_nan_inf_rejected, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_strings_and_blocks, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_stream_release_in_small_arena, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_anchors, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_merge_keys, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_duplicate_keys, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_alias_bomb, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_arena_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_arena_after_failure, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_json_is_yaml, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_core_schema, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_bool11, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_nan_inf_rejected, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_tags, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_strings_and_blocks, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_keys, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_streams, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_stream_release_in_small_arena, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_anchors, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_merge_keys, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_duplicate_keys, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_syntax_errors, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_depth_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_size_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_alias_bomb, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_arena_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_arena_after_failure, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_json_is_yaml, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

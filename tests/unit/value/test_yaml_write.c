@@ -7,21 +7,6 @@
 
 #include "testutil.h"
 
-static int setup(void **state)
-{
-    ks_arena *a = malloc(sizeof(*a));
-    ks_arena_init(a, NULL, 0);
-    *state = a;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ks_arena_free(*state);
-    free(*state);
-    return 0;
-}
-
 static char *to_yaml(const kv_value *v)
 {
     ks_buf b = KS_BUF_INIT;
@@ -357,16 +342,6 @@ static void test_buffer_limit(void **state)
 
 /* ---- random round trips ---- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static const char *const nasty[] = {"",
                                     "x",
                                     "true",
@@ -445,17 +420,17 @@ static const char *const nasty[] = {"",
 
 static kv_value gen(ks_arena *a, int depth)
 {
-    unsigned pick = (unsigned)(rng() % (depth >= 4 ? 4 : 7));
+    unsigned pick = (unsigned)(tu_rng() % (depth >= 4 ? 4 : 7));
     size_t nn = sizeof(nasty) / sizeof(nasty[0]);
     switch (pick) {
-    case 0: return rng() % 2 ? kv_null() : kv_bool(rng() & 1);
+    case 0: return tu_rng() % 2 ? kv_null() : kv_bool(tu_rng() & 1);
     case 1: {
         static const char *const nums[] = {"0",       "-7",
                                            "3.25",    "1e21",
                                            "1e-7",    "12345678901234567890",
                                            "1E400",   "0.1000000000000000000001",
                                            "-1.5e300"};
-        const char *t = nums[rng() % (sizeof(nums) / sizeof(nums[0]))];
+        const char *t = nums[tu_rng() % (sizeof(nums) / sizeof(nums[0]))];
         kv_value v;
         assert_int_equal(kv_number_parse(a, t, strlen(t), &v), 0);
         return v;
@@ -463,10 +438,10 @@ static kv_value gen(ks_arena *a, int depth)
     case 2:
     case 3: {
         /* A nasty string, sometimes two joined. */
-        const char *s1 = nasty[rng() % nn];
-        if (rng() % 3)
+        const char *s1 = nasty[tu_rng() % nn];
+        if (tu_rng() % 3)
             return kv_str_ref(s1, strlen(s1));
-        const char *s2 = nasty[rng() % nn];
+        const char *s2 = nasty[tu_rng() % nn];
         size_t l1 = strlen(s1), l2 = strlen(s2);
         char *t = ks_arena_alloc_bytes(a, l1 + l2 + 1);
         memcpy(t, s1, l1);
@@ -476,7 +451,7 @@ static kv_value gen(ks_arena *a, int depth)
     }
     case 4: {
         kv_value items[4], out;
-        size_t n = rng() % 5;
+        size_t n = tu_rng() % 5;
         for (size_t i = 0; i < n; i++)
             items[i] = gen(a, depth + 1);
         assert_int_equal(kv_array_new(a, items, n, &out), 0);
@@ -484,9 +459,9 @@ static kv_value gen(ks_arena *a, int depth)
     }
     default: {
         kv_member m[4];
-        size_t n = rng() % 5;
+        size_t n = tu_rng() % 5;
         for (size_t i = 0; i < n; i++) {
-            const char *k = nasty[rng() % nn];
+            const char *k = nasty[tu_rng() % nn];
             m[i].key = kv_str_ref(k, strlen(k));
             m[i].val = gen(a, depth + 1);
         }
@@ -500,7 +475,7 @@ static kv_value gen(ks_arena *a, int depth)
 static void test_random_round_trip(void **state)
 {
     ks_arena *a = *state;
-    rng_state = 424242;
+    tu_rng_seed(424242);
     for (int i = 0; i < 1500; i++) {
         kv_value v = gen(a, 0);
         expect_yaml(a, &v, NULL);
@@ -515,13 +490,15 @@ static void test_random_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_kubectl_layout, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_roots, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_numbers_and_scalars, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_quoting, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_literal_blocks, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_buffer_limit, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_random_round_trip, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_kubectl_layout, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_roots, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_numbers_and_scalars, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_quoting, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_literal_blocks, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_buffer_limit, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_random_round_trip, tu_arena_setup,
+                                            tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
