@@ -545,6 +545,53 @@ static void sort_members(const kv_value *stk, const uint64_t *prefix, uint32_t *
     }
 }
 
+/* Where key (decoded) occurs for the second time among the keys of the
+ * object whose text starts at obj ('{', already parsed and valid): for
+ * pointing a duplicate-key error at the duplicate. Error path only. */
+static COLD const unsigned char *second_key(parser *ps, const unsigned char *obj,
+                                            const kv_value *key)
+{
+    const unsigned char *p = obj + 1, *end = ps->end;
+    int depth = 1, seen = 0;
+    bool want_key = true; /* after '{' or ',' at depth 1 */
+    while (p < end && depth > 0) {
+        unsigned char c = *p;
+        if (c == '"') {
+            const unsigned char *s = ++p;
+            bool esc = false;
+            while (p < end && *p != '"') {
+                esc |= *p == '\\';
+                p += *p == '\\' ? 2 : 1;
+            }
+            if (depth == 1 && want_key) {
+                size_t n = (size_t)(p - s);
+                bool same;
+                if (!esc) {
+                    same = n == key->len && memcmp(s, key->u.s, n) == 0;
+                } else {
+                    char *tmp = ks_xmalloc(n + 1);
+                    long m = unescape(ps, s, n, tmp);
+                    same = m == (long)key->len && memcmp(tmp, key->u.s, (size_t)m) == 0;
+                    ks_xfree(tmp);
+                }
+                if (same && ++seen == 2)
+                    return s - 1;
+                want_key = false;
+            }
+            p++;
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']')
+            depth--;
+        else if (c == ',' && depth == 1)
+            want_key = true;
+        p++;
+    }
+    return obj;
+}
+
 /* The object of the members on the stack from f->base: sorted by key,
  * duplicate keys treated as ps->dup says, as kv_object_new does. */
 static int build_object(parser *ps, const frame *f, kv_value *out)
@@ -585,7 +632,7 @@ static int build_object(parser *ps, const frame *f, kv_value *out)
         const kv_member *src = (const kv_member *)(const void *)&stk[2 * (size_t)ord[r]];
         if (w > 0 && member_cmp(stk, prefix, ord[r - 1], ord[r]) == 0) {
             if (ps->dup == KV_DUP_ERROR)
-                return fail_at(ps, KS_EPARSE, ps->start + f->start,
+                return fail_at(ps, KS_EPARSE, second_key(ps, ps->start + f->start, &src->key),
                                "duplicate key \"%.*s\" in object",
                                (int)(src->key.len > 100 ? 100 : src->key.len), src->key.u.s);
             if (ps->dup == KV_DUP_LAST_WINS)
@@ -648,7 +695,6 @@ static HOT int parse_key(parser *ps)
     return 0;
 }
 
-/* Parses one value at ps->p into ps->stk[0]. */
 /* true, false or null: the word n bytes long, pushed as v. */
 static inline int literal(parser *ps, const char *word, size_t n, kv_value v)
 {
@@ -659,6 +705,7 @@ static inline int literal(parser *ps, const char *word, size_t n, kv_value v)
     return 0;
 }
 
+/* Parses one value at ps->p into ps->stk[0]. */
 static int parse_root(parser *ps)
 {
     int rc;

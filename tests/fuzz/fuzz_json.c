@@ -64,6 +64,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(err.offset <= size, "error offset past the input");
     }
 
+    /* Duplicate keys as errors: accepted input has none; a duplicate-key
+     * error points at a key (a quote) inside the input. */
+    ks_arena_free(&a);
+    ks_arena_init(&a, NULL, ARENA_LIMIT);
+    kv_json_opts strict = opts;
+    strict.dup = KV_DUP_ERROR;
+    int rc2 = kv_json_parse(&a, src, size, &strict, &v, &err);
+    if (rc == 0 && rc2 != 0)
+        FUZZ_CHECK(strstr(err.msg, "duplicate key") != NULL, "strict parse failed otherwise");
+    if (rc2 != 0 && strstr(err.msg, "duplicate key"))
+        FUZZ_CHECK(err.offset < size && src[err.offset] == '"', "duplicate not at a key");
+    if (rc != 0)
+        FUZZ_CHECK(rc2 != 0, "strict parse accepted what the default refused");
+
     /* The stream reader: every text it returns must also be a valid single
      * text, and it must make progress or stop. */
     ks_arena_free(&a);
