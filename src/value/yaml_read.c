@@ -789,6 +789,14 @@ int kv_yaml_parse_stream(ks_arena *a, const char *src, size_t n, const kv_yaml_o
     bool stop = false;
     struct fy_event *e;
     while (!stop && (e = fy_parser_parse(fyp))) {
+        /* An implicit document starts where its first node does (comments
+         * and blank lines before it are not part of it). */
+        if (doc_line == 0 && yp.fr.len == 0 && yp.stk.len == 0 &&
+            (e->type == FYET_SCALAR || e->type == FYET_MAPPING_START ||
+             e->type == FYET_SEQUENCE_START || e->type == FYET_ALIAS)) {
+            int col;
+            event_pos(e, &doc_line, &col);
+        }
         switch (e->type) {
         case FYET_DOCUMENT_START: {
             int col;
