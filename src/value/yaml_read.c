@@ -60,7 +60,9 @@ typedef struct yparser {
     size_t nodes;       /* nodes built in this document, aliases expanded */
     size_t alias_nodes; /* nodes added by aliases in this document */
     bool doc_void;      /* the document had no content at all */
-    const char *src;    /* the input, for re-reading raw scalar text */
+    int last_line;      /* where the last event ended (1-based) */
+    int last_col;
+    const char *src; /* the input, for re-reading raw scalar text */
     size_t src_len;
 } yparser;
 
@@ -715,7 +717,10 @@ static int diag_error(yparser *yp, struct fy_diag *diag)
     while ((de = fy_diag_errors_iterate(diag, &it)))
         if (de->type >= FYET_ERROR)
             return fail(yp, KS_EPARSE, de->line, de->column, "%s", de->msg);
-    return fail(yp, KS_EPARSE, 0, 0, "malformed YAML");
+    /* libfyaml 0.7 reports some errors (bad directives, for one) without a
+     * diagnostic: say where reading stopped. */
+    return fail(yp, KS_EPARSE, yp->last_line ? yp->last_line : 1, yp->last_col ? yp->last_col : 1,
+                "malformed YAML after this point (an invalid directive, tag or indentation)");
 }
 
 typedef struct stop_first {
@@ -833,6 +838,11 @@ int kv_yaml_parse_stream(ks_arena *a, const char *src, size_t n, const kv_yaml_o
         case FYET_SCALAR: rc = on_scalar(&yp, e); break;
         case FYET_ALIAS: rc = on_alias(&yp, e); break;
         default: break;
+        }
+        const struct fy_mark *em = fy_event_end_mark(e);
+        if (em) {
+            yp.last_line = em->line + 1;
+            yp.last_col = em->column + 1;
         }
         fy_parser_event_free(fyp, e);
         if (rc)
