@@ -338,6 +338,135 @@ static char *single_quoted(ks_arena *a, const char *raw, size_t rn, size_t *len)
     return t;
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool is_break(char c)
+{
+    return c == '\n' || c == '\r';
+}
+
+/* Skips one line break (LF, CRLF or CR) at p. */
+static const char *skip_break(const char *p, const char *end)
+{
+    if (*p == '\r' && p + 1 < end && p[1] == '\n')
+        return p + 2;
+    return p + 1;
+}
+
+/* Decodes a double-quoted scalar from its source text (quotes included),
+ * per YAML 1.2 §7.3.1: escapes, escaped line breaks, and folding (blanks
+ * around a break go; one break is a space, k > 1 breaks are k - 1
+ * newlines). libfyaml 0.7 folds some of these wrongly ("\\<TAB><LF>"
+ * loses the following text and leaves garbage), so all double-quoted
+ * scalars are decoded here. Returns the string in the arena; NULL with
+ * *bad set at an invalid escape, or NULL when out of memory. */
+static char *double_quoted(ks_arena *a, const char *raw, size_t rn, size_t *len, const char **bad)
+{
+    *bad = NULL;
+    char *t = ks_arena_alloc_bytes(a, 2 * rn + 1); /* \L: 2 bytes -> 3 */
+    if (!t)
+        return NULL;
+    size_t w = 0, blanks = 0; /* literal blanks at the end of t */
+    const char *p = raw + 1, *end = raw + rn - 1;
+    while (p < end) {
+        char c = *p;
+        if (c == ' ' || c == '\t') {
+            t[w++] = c;
+            blanks++;
+            p++;
+            continue;
+        }
+        if (is_break(c)) {
+            w -= blanks; /* blanks before a break */
+            size_t breaks = 0;
+            while (p < end && (is_break(*p) || *p == ' ' || *p == '\t')) {
+                if (is_break(*p)) {
+                    breaks++;
+                    p = skip_break(p, end);
+                } else {
+                    p++;
+                }
+            }
+            if (breaks == 1)
+                t[w++] = ' ';
+            for (size_t k = 1; k < breaks; k++)
+                t[w++] = '\n';
+            blanks = 0;
+            continue;
+        }
+        blanks = 0;
+        if (c != '\\') {
+            t[w++] = c;
+            p++;
+            continue;
+        }
+        if (p + 1 >= end) {
+            *bad = p;
+            return NULL;
+        }
+        char e = p[1];
+        p += 2;
+        uint32_t cp = 0;
+        int digits = 0;
+        switch (e) {
+        case '0': t[w++] = '\0'; continue;
+        case 'a': t[w++] = '\a'; continue;
+        case 'b': t[w++] = '\b'; continue;
+        case 't':
+        case '\t': t[w++] = '\t'; continue;
+        case 'n': t[w++] = '\n'; continue;
+        case 'v': t[w++] = '\v'; continue;
+        case 'f': t[w++] = '\f'; continue;
+        case 'r': t[w++] = '\r'; continue;
+        case 'e': t[w++] = '\x1b'; continue;
+        case ' ': t[w++] = ' '; continue;
+        case '"': t[w++] = '"'; continue;
+        case '/': t[w++] = '/'; continue;
+        case '\\': t[w++] = '\\'; continue;
+        case 'N': cp = 0x85; break;
+        case '_': cp = 0xA0; break;
+        case 'L': cp = 0x2028; break;
+        case 'P': cp = 0x2029; break;
+        case 'x': digits = 2; break;
+        case 'u': digits = 4; break;
+        case 'U': digits = 8; break;
+        case '\n':
+        case '\r':
+            /* An escaped break: joins the lines, dropping the break and
+             * the next line's leading blanks. */
+            p = skip_break(p - 1, end);
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            continue;
+        default: *bad = p - 2; return NULL;
+        }
+        for (int k = 0; k < digits; k++) {
+            int h = p < end ? hexval(*p) : -1;
+            if (h < 0) {
+                *bad = p;
+                return NULL;
+            }
+            cp = cp << 4 | (uint32_t)h;
+            p++;
+        }
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            cp = 0xFFFD; /* as Go's decoders do with invalid code points */
+        w += ks_utf8_encode(cp, t + w);
+    }
+    t[w] = '\0';
+    *len = w;
+    return t;
+}
+
 static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is_merge)
 {
     int line, col;
@@ -359,6 +488,24 @@ static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is
             size_t rn = (size_t)(q - raw) + 1;
             if (q < end && memmem(raw, rn, "''''", 4)) {
                 s = single_quoted(yp->a, raw, rn, &n);
+                if (!s)
+                    return fail_mem(yp, e);
+            }
+        }
+    }
+    if (style == FYSS_DOUBLE_QUOTED) {
+        const struct fy_mark *sm = fy_token_start_mark(e->scalar.value);
+        if (sm && sm->input_pos >= 1 && sm->input_pos <= yp->src_len &&
+            yp->src[sm->input_pos - 1] == '"') {
+            const char *raw = yp->src + sm->input_pos - 1, *end = yp->src + yp->src_len;
+            const char *q = raw + 1;
+            while (q < end && *q != '"')
+                q += *q == '\\' && q + 1 < end ? 2 : 1;
+            if (q < end) {
+                const char *bad;
+                s = double_quoted(yp->a, raw, (size_t)(q - raw) + 1, &n, &bad);
+                if (!s && bad)
+                    return fail(yp, KS_EPARSE, line, col, "invalid escape in double-quoted scalar");
                 if (!s)
                     return fail_mem(yp, e);
             }

@@ -251,6 +251,45 @@ static void test_strings_and_blocks(void **state)
     expect_y2j(a, "--- |\n  text\n", NULL, "\"text\\n\"");
 }
 
+/* Double-quoted scalars are decoded by our own code (libfyaml 0.7 folds
+ * some wrongly): escapes, folding, escaped line breaks, all line-break
+ * styles. */
+static void test_double_quoted(void **state)
+{
+    ks_arena *a = *state;
+    static const struct {
+        const char *yaml, *json;
+    } cases[] = {
+            /* the libfyaml bug: an escaped backslash, a tab, a break */
+            {"a: \"\\\\\t\n  b\"\n", "{\"a\":\"\\\\ b\"}"},
+            {"{a: \"\\\\\t\r\\\\\t\r:e,\t\"}\n", "{\"a\":\"\\\\ \\\\ :e,\\t\"}"},
+            /* every escape of YAML 1.2 */
+            {"a: \"\\0\\a\\b\\t\\\t\\n\\v\\f\\r\\e\\ \\\"\\/\\\\\"\n",
+             "{\"a\":\"\\u0000\\u0007\\b\\t\\t\\n\\u000b\\f\\r\\u001b \\\"/\\\\\"}"},
+            {"a: \"\\N\\_\\L\\P\"\n", "{\"a\":\"\xc2\x85\xc2\xa0\\u2028\\u2029\"}"},
+            {"a: \"\\x41\\u00e9\\U0001F600\"\n", "{\"a\":\"A\xc3\xa9\xf0\x9f\x98\x80\"}"},
+            /* folding: blanks around breaks go, one break is a space, more
+             * are newlines; escaped blanks stay */
+            {"a: \"one  \n   two\"\n", "{\"a\":\"one two\"}"},
+            {"a: \"one\n\n\n  two\"\n", "{\"a\":\"one\\n\\ntwo\"}"},
+            {"a: \"one\\t\n  two\"\n", "{\"a\":\"one\\t two\"}"},
+            {"a: \"one\\ \n  two\"\n", "{\"a\":\"one  two\"}"},
+            {"a: \"  lead and trail  \"\n", "{\"a\":\"  lead and trail  \"}"},
+            /* an escaped break joins the lines */
+            {"a: \"con\\\n    tinued\"\n", "{\"a\":\"continued\"}"},
+            {"a: \"keep \\\n  space\"\n", "{\"a\":\"keep space\"}"},
+            /* CRLF and CR breaks fold like LF */
+            {"a: \"x\r\n  y\"\r\n", "{\"a\":\"x y\"}"},
+            {"a: \"x\r\r  y\"\r", "{\"a\":\"x\\ny\"}"},
+            /* quotes and keys */
+            {"\"k\\\"q\": \"\"\n", "{\"k\\\"q\":\"\"}"},
+            {"- \"a\"\n- \"b\\\"\"\n", "[\"a\",\"b\\\"\"]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_y2j(a, cases[i].yaml, NULL, cases[i].json);
+    expect_error(a, "a: \"bad \\q\"\n", NULL, KS_EPARSE, 1, 0, "escape");
+}
+
 /* Mapping keys are strings, converted as sigs.k8s.io/yaml converts them. */
 static void test_keys(void **state)
 {
@@ -665,6 +704,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_nan_inf_rejected, tu_arena_setup,
                                             tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_tags, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_double_quoted, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_strings_and_blocks, tu_arena_setup,
                                             tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_keys, tu_arena_setup, tu_arena_teardown),
