@@ -50,7 +50,10 @@ static const char usage[] =
         "      --array          write all documents as one JSON array or YAML sequence\n"
         "      --first          only the first document of each input\n"
         "      --keep-empty     keep empty YAML documents (as null) instead of skipping\n"
-        "      --yaml11         read y/n/yes/no/on/off as booleans (YAML 1.1, go-yaml v2)\n"
+        "      --yaml11         read scalars as kubectl does (sigs.k8s.io/yaml, go-yaml v2):\n"
+        "                       y/n/yes/no/on/off are booleans, timestamps stay as\n"
+        "                       written, the last of duplicate keys wins; the default is\n"
+        "                       go-yaml v3, as upstream Kubescape reads manifests\n"
         "  -o, --output FILE    write to FILE (atomically) instead of standard output\n"
         "      --max-size SIZE  largest input accepted (default 256Mi)\n"
         "      --max-depth N    deepest nesting accepted (default 1000)\n"
@@ -129,8 +132,10 @@ static int read_input(ks_arena *a, const char *path, const convert_opts *o, valu
                 break;
         }
     } else {
-        kv_yaml_opts yo = {
-                .max_depth = o->max_depth, .source = name, .flags = o->yaml11 ? KV_YAML_BOOL11 : 0};
+        kv_yaml_opts yo = {.max_depth = o->max_depth,
+                           .source = name,
+                           /* as sigs.k8s.io/yaml.YAMLToJSON: v2 scalars, last duplicate key wins */
+                           .flags = o->yaml11 ? KV_YAML_BOOL11 | KV_YAML_DUP_LAST_WINS : 0};
         doc_sink sink = {.docs = docs, .o = o};
         rc = kv_yaml_parse_stream(a, data, len, &yo, on_yaml_doc, &sink, err);
         if (rc == STOP_READING)

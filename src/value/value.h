@@ -253,7 +253,11 @@ int kv_json_write(ks_buf *out, const kv_value *v, unsigned flags);
 /* ---- YAML ---- */
 
 enum {
-    KV_YAML_BOOL11 = 1 << 0,        /* also y/n/yes/no/on/off as booleans (YAML 1.1, go-yaml v2) */
+    /* Resolve as go-yaml v2 / sigs.k8s.io/yaml (kubectl, the API server):
+     * y/n/yes/no/on/off are booleans and timestamps stay as written. By
+     * default scalars resolve as go-yaml v3 (upstream Kubescape's reader):
+     * YAML 1.2 core schema, timestamps as RFC 3339 strings. */
+    KV_YAML_BOOL11 = 1 << 0,
     KV_YAML_DUP_LAST_WINS = 1 << 1, /* duplicate keys: last wins instead of an error */
 };
 
@@ -292,7 +296,8 @@ int kv_yaml_parse(ks_arena *a, const char *src, size_t n, const kv_yaml_opts *op
 /* Appends v as block-style YAML the way kubectl -o yaml writes it: two-space
  * indentation, sequences at their key's indentation, strings quoted only
  * where they would otherwise read back as something else. Sets are written
- * as sequences. */
+ * as sequences; strings that are not UTF-8 as !!binary (base64), as go-yaml
+ * writes them. */
 int kv_yaml_write(ks_buf *out, const kv_value *v, unsigned flags);
 /* (KS_ELIMIT when indentation would pass 2000 columns, about 1000 levels of
  * mappings: deeper YAML output grows quadratically.) */

@@ -12,8 +12,10 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/map.h"
 #include "core/vec.h"
 #include "core/mem.h"
@@ -60,6 +62,7 @@ typedef struct yparser {
     size_t nodes;       /* nodes built in this document, aliases expanded */
     size_t alias_nodes; /* nodes added by aliases in this document */
     bool doc_void;      /* the document had no content at all */
+    bool from_alias;    /* the node being added is an alias */
     int last_line;      /* where the last event ended (1-based) */
     int last_col;
     const char *src; /* the input, for re-reading raw scalar text */
@@ -280,28 +283,124 @@ static res resolve_plain(yparser *yp, const char *s, size_t n, bool *bval, kv_va
     return r;
 }
 
-/* Copies a scalar's text, dropping whitespace for !!binary. */
+/* Reads up to max digits (at least one) at *p. */
+static bool digits(const char **p, const char *end, int max, int *out)
+{
+    int v = 0, k = 0;
+    while (*p < end && k < max && **p >= '0' && **p <= '9') {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        k++;
+    }
+    *out = v;
+    return k > 0;
+}
+
+/* A plain scalar that go-yaml v3 takes for a timestamp, written the way Go
+ * then marshals it (time.RFC3339Nano): "2024-1-2" is
+ * "2024-01-02T00:00:00Z". go-yaml tries Go's layouts 2006-1-2T15:4:5.999999999Z07:00
+ * (also with 't'), "2006-1-2 15:4:5.999999999" (UTC) and 2006-1-2, with
+ * time.Parse's rules: one- or two-digit fields, range-checked, fraction
+ * after '.' or ',' truncated to nanoseconds, zone Z or +hh:mm (hh <= 24,
+ * mm <= 60). Returns the length written to out (at least 40 bytes), or 0
+ * when s is not such a timestamp. */
+static size_t go_timestamp(const char *s, size_t n, char *out)
+{
+    const char *p = s, *end = s + n;
+    int year, mon, day, hour = 0, min = 0, sec = 0, off = 0;
+    char frac[10] = "";
+    size_t nfrac = 0;
+    bool has_zone = false;
+    if (n < 8 || !digits(&p, end, 4, &year) || p - s != 4 || p >= end || *p++ != '-' ||
+        !digits(&p, end, 2, &mon) || p >= end || *p++ != '-' || !digits(&p, end, 2, &day))
+        return 0;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mon < 1 || mon > 12 || day < 1)
+        return 0;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > mdays[mon - 1] + (mon == 2 && leap))
+        return 0;
+    if (p < end) {
+        char sep = *p++;
+        if (sep != 'T' && sep != 't' && sep != ' ')
+            return 0;
+        if (!digits(&p, end, 2, &hour) || p >= end || *p++ != ':' || !digits(&p, end, 2, &min) ||
+            p >= end || *p++ != ':' || !digits(&p, end, 2, &sec))
+            return 0;
+        if (hour > 23 || min > 59 || sec > 59)
+            return 0;
+        if (p + 1 < end && (*p == '.' || *p == ',') && p[1] >= '0' && p[1] <= '9') {
+            p++;
+            while (p < end && *p >= '0' && *p <= '9') {
+                if (nfrac < 9)
+                    frac[nfrac++] = *p;
+                p++;
+            }
+        }
+        if (sep != ' ') {
+            if (p < end && *p == 'Z') {
+                p++;
+            } else if (end - p >= 6 && (*p == '+' || *p == '-') && p[3] == ':') {
+                int sign = *p == '-' ? -1 : 1, hh, mm;
+                const char *q = p + 1;
+                if (!digits(&q, p + 3, 2, &hh) || q != p + 3)
+                    return 0;
+                q = p + 4;
+                if (!digits(&q, p + 6, 2, &mm) || q != p + 6 || hh > 24 || mm > 60)
+                    return 0;
+                off = sign * (hh * 60 + mm);
+                if (hh * 60 + mm >= 24 * 60)
+                    return 0; /* Go parses it but cannot marshal it: left as text */
+                p += 6;
+            } else {
+                return 0;
+            }
+            has_zone = true;
+        }
+        if (!has_zone && sep != ' ')
+            return 0;
+    }
+    if (p != end)
+        return 0;
+    while (nfrac > 0 && frac[nfrac - 1] == '0')
+        nfrac--; /* RFC3339Nano trims trailing zeros */
+    frac[nfrac] = '\0';
+    int len = snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", year, mon, day, hour, min, sec,
+                       nfrac ? "." : "", frac);
+    if (off == 0)
+        len += snprintf(out + len, 40 - (size_t)len, "Z");
+    else
+        len += snprintf(out + len, 40 - (size_t)len, "%c%02d:%02d", off < 0 ? '-' : '+',
+                        abs(off) / 60, abs(off) % 60);
+    return (size_t)len;
+}
+
+/* A string scalar; for !!binary the decoded bytes, as go-yaml gives them
+ * (blanks and line breaks in the base64 text are ignored). KS_EPARSE for
+ * base64 that does not decode. */
 static int make_string(yparser *yp, const char *s, size_t n, bool binary, kv_value *out)
 {
     if (!binary)
         return kv_str_copy(yp->a, s, n, out);
-    char *t = ks_arena_alloc_bytes(yp->a, n + 1);
-    if (!t)
-        return KS_ELIMIT;
-    size_t w = 0;
+    ks_buf text = KS_BUF_INIT, bytes = KS_BUF_INIT;
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
-            t[w++] = s[i];
-    t[w] = '\0';
-    *out = kv_str_ref(t, w);
-    return 0;
+            ks_buf_putc(&text, s[i]);
+    int rc = text.err;
+    if (rc == 0 && text.len)
+        rc = ks_base64_decode(&bytes, text.data, text.len, KS_B64_STD, NULL);
+    if (rc == 0)
+        rc = kv_str_copy(yp->a, bytes.len ? bytes.data : "", bytes.len, out);
+    ks_buf_free(&text);
+    ks_buf_free(&bytes);
+    return rc;
 }
 
 /* Decodes a single-quoted scalar from its source text (quotes included):
  * '' is a quote; line breaks fold (one break is a space, k > 1 breaks are
  * k - 1 newlines) and the blanks around them go. libfyaml 0.7 decodes runs
- * of escaped quotes ('a''''b') wrongly (and leaks on long runs), so such
- * scalars are decoded here.
+ * of escaped quotes ('a''''b') wrongly (and leaks on long runs), so all
+ * single-quoted scalars are decoded here.
  * Returns the string in the arena, or NULL when out of memory. */
 static char *single_quoted(ks_arena *a, const char *raw, size_t rn, size_t *len)
 {
@@ -486,7 +585,7 @@ static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is
             while (q < end && (*q != '\'' || (q + 1 < end && q[1] == '\'')))
                 q += *q == '\'' ? 2 : 1;
             size_t rn = (size_t)(q - raw) + 1;
-            if (q < end && memmem(raw, rn, "''''", 4)) {
+            if (q < end) {
                 s = single_quoted(yp->a, raw, rn, &n);
                 if (!s)
                     return fail_mem(yp, e);
@@ -540,8 +639,8 @@ static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is
             }
         }
     }
-    /* (Not asked of libfyaml for those scalars: its decoding of long runs
-     * of escaped quotes also leaks.) */
+    /* Quoted scalars are not asked of libfyaml at all (its decoding of long
+     * runs of escaped quotes also leaks). */
     if (!s)
         s = fy_token_get_text(e->scalar.value, &n);
     if (!s) {
@@ -562,7 +661,10 @@ static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is
         }
     }
     if (want && (eq(want, wn, "str") || eq(want, wn, "binary"))) {
-        if (make_string(yp, s, n, eq(want, wn, "binary"), out))
+        int rc = make_string(yp, s, n, eq(want, wn, "binary"), out);
+        if (rc == KS_EPARSE)
+            return fail(yp, KS_EPARSE, line, col, "!!binary value is not valid base64");
+        if (rc)
             return fail_mem(yp, e);
         return 0;
     }
@@ -596,7 +698,15 @@ static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is
                   (eq(want, wn, "float") && (r == RES_NUM || r == RES_NAN_INF)) ||
                   eq(want, wn, "timestamp");
         if (eq(want, wn, "timestamp")) {
-            r = RES_STR;
+            char ts[40];
+            size_t tsn = go_timestamp(s, n, ts);
+            if (!tsn)
+                return fail(yp, KS_EPARSE, line, col, "cannot read \"%.*s\" as !!timestamp",
+                            (int)(n > 60 ? 60 : n), s);
+            /* go-yaml v2 keeps even a tagged timestamp as written */
+            if (yp->flags & KV_YAML_BOOL11)
+                return kv_str_copy(yp->a, s, n, out) ? fail_mem(yp, e) : 0;
+            return kv_str_copy(yp->a, ts, tsn, out) ? fail_mem(yp, e) : 0;
         } else if (!ok && (eq(want, wn, "null") || eq(want, wn, "bool") || eq(want, wn, "int") ||
                            eq(want, wn, "float"))) {
             return fail(yp, KS_EPARSE, line, col, "cannot read \"%.*s\" as !!%.*s",
@@ -612,10 +722,16 @@ static int scalar_value(yparser *yp, struct fy_event *e, kv_value *out, bool *is
     case RES_NUM: *out = num; return 0;
     case RES_NAN_INF:
         return fail(yp, KS_EPARSE, line, col, "%.*s cannot be represented in JSON", (int)n, s);
-    default:
-        if (kv_str_copy(yp->a, s, n, out))
+    default: {
+        /* go-yaml v3 reads timestamp-like plain scalars as times, which
+         * become RFC 3339 strings in JSON; go-yaml v2 (sigs.k8s.io/yaml)
+         * keeps the text. */
+        char ts[40];
+        size_t tsn = (yp->flags & KV_YAML_BOOL11) ? 0 : go_timestamp(s, n, ts);
+        if (tsn ? kv_str_copy(yp->a, ts, tsn, out) : kv_str_copy(yp->a, s, n, out))
             return fail_mem(yp, e);
         return 0;
+    }
     }
 }
 
@@ -629,6 +745,9 @@ static int key_to_string(yparser *yp, kv_value *k, int line, int col)
     if (k->kind == KV_ARRAY || k->kind == KV_OBJECT)
         return fail(yp, KS_EPARSE, line, col, "a mapping key must be a scalar, not a %s",
                     k->kind == KV_ARRAY ? "sequence" : "mapping");
+    if (k->kind == KV_NULL && (yp->flags & KV_YAML_BOOL11))
+        return fail(yp, KS_EPARSE, line, col,
+                    "a null mapping key (sigs.k8s.io/yaml cannot convert it to JSON)");
     ks_buf b = KS_BUF_INIT;
     kv_json_write(&b, k, 0);
     int rc = kv_str_copy(yp->a, ks_buf_cstr(&b), b.len, k);
@@ -668,7 +787,7 @@ static int add_node(yparser *yp, kv_value v, bool is_merge_key, int line, int co
             ks_vec_push(&yp->merges, v);
             return 0;
         }
-        if (v.kind == KV_ARRAY) {
+        if (v.kind == KV_ARRAY && !yp->from_alias) { /* go-yaml: an alias must be a mapping */
             for (uint32_t i = 0; i < v.len; i++) {
                 if (v.u.items[i].kind != KV_OBJECT)
                     return fail(yp, KS_EPARSE, line, col,
@@ -829,7 +948,10 @@ static int on_alias(yparser *yp, struct fy_event *e)
     if (yp->alias_nodes > yp->max_alias_nodes)
         return fail(yp, KS_ELIMIT, line, col,
                     "aliases expand to more than %zu nodes (an alias bomb?)", yp->max_alias_nodes);
-    return add_node(yp, an->v, false, line, col);
+    yp->from_alias = true;
+    int rc = add_node(yp, an->v, false, line, col);
+    yp->from_alias = false;
+    return rc;
 }
 
 static int on_scalar(yparser *yp, struct fy_event *e)

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/utf8.h"
 #include "value/number.h"
 #include "value/value.h"
@@ -213,6 +214,12 @@ static void write_literal(ks_buf *out, const char *s, size_t n, unsigned indent)
  * adds one after anything else. Returns whether a newline was written. */
 static bool write_string(ks_buf *out, const char *s, size_t n, unsigned indent, bool key)
 {
+    if (!ks_utf8_valid(s, n)) {
+        /* Bytes that are not text: base64, as go-yaml writes them. */
+        ks_buf_puts(out, "!!binary ");
+        ks_base64_encode(out, s, n, KS_B64_STD);
+        return false;
+    }
     switch (choose_style(s, n, key)) {
     case PLAIN: ks_buf_append(out, s, n); return false;
     case SINGLE:

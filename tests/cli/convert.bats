@@ -63,7 +63,7 @@ teardown() {
     printf 'on: yes\nmode: 0644\nhex: 0x1F\nbig: 123456789012345678901234567890\nt: 2024-01-01\nbase: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n' > "$TMP/k.yaml"
     run "$KSO" convert --compact "$TMP/k.yaml"
     [ "$status" -eq 0 ]
-    [ "$output" = '{"base":{"x":1},"big":123456789012345678901234567890,"d":{"x":1,"y":2},"hex":31,"mode":420,"on":"yes","t":"2024-01-01"}' ]
+    [ "$output" = '{"base":{"x":1},"big":123456789012345678901234567890,"d":{"x":1,"y":2},"hex":31,"mode":420,"on":"yes","t":"2024-01-01T00:00:00Z"}' ]
     run "$KSO" convert --compact --yaml11 "$TMP/k.yaml"
     [[ "$output" == *'"true":true'* ]]  # go-yaml v2 reads the key on as true too
 }
