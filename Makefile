@@ -1,6 +1,7 @@
 # The project's entry points. Each target installs what it needs first.
 #   make run    build and run the main job on the bundled example
 #   make test   sanitized build (clang, ASan+UBSan) and every test through CTest
+#               (scripts/setup-testenv first builds the reference tools)
 #   make asan   gcc build with ASan+UBSan and the unit, conformance and CLI tests
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (default 60) each
 #   make bench  benchmarks side by side with the reference tools
@@ -26,6 +27,7 @@ run: build
 	$(BUILD)/release/src/kso convert examples/web-app.yaml
 
 test: deps build
+	@scripts/setup-testenv >/dev/null
 	@CC=clang cmake -S . -B $(BUILD)/test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	    -DKSO_SANITIZE=ON -DKSO_FUZZ=ON >/dev/null
 	@ninja -C $(BUILD)/test -j $(JOBS)
@@ -34,6 +36,7 @@ test: deps build
 	    ctest --output-on-failure -j $(JOBS)
 
 asan: deps
+	@scripts/setup-testenv >/dev/null
 	@CC=gcc cmake -S . -B $(BUILD)/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	    -DKSO_SANITIZE=ON >/dev/null
 	@ninja -C $(BUILD)/asan -j $(JOBS)
