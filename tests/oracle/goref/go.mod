@@ -1,4 +1,4 @@
-module kso.test/goyaml
+module kso.test/goref
 
 go 1.21
 

@@ -1,13 +1,16 @@
-// goyaml: the reference YAML readers Kubernetes tools use, as a test oracle
-// for kso's YAML reader (test-only; never shipped).
+// goref: the Go libraries whose behaviour kso must match, as a test oracle
+// (test-only; never shipped).
 //
-//	goyaml v3 FILE...   gopkg.in/yaml.v3 (upstream Kubescape's file loader)
-//	goyaml k8s FILE...  sigs.k8s.io/yaml YAMLToJSON (kubectl, the API server)
+//	goref v3 FILE...         gopkg.in/yaml.v3 (upstream Kubescape's file loader)
+//	goref k8s FILE...        sigs.k8s.io/yaml YAMLToJSON (kubectl, the API server)
+//	goref json FILE...       encoding/json: decode each value of a JSON stream
+//	                         into interface{} and encode it compactly, without
+//	                         HTML escaping
+//	goref json-html FILE...  the same with json.Marshal (HTML escaping)
 //
-// For each file it prints one line per document: the document as compact
-// JSON with sorted keys (Go encoding/json), or "ERROR <message>" when the
-// reader refuses it (and then nothing more for that file). Files are
-// separated by a line "=== FILE".
+// For each file it prints "=== FILE", then one line per document or value:
+// compact JSON (Go sorts object keys), or "ERROR <message>" when the
+// library refuses the input (and then nothing more for that file).
 package main
 
 import (
@@ -24,8 +27,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 3 || (os.Args[1] != "v3" && os.Args[1] != "k8s") {
-		fmt.Fprintln(os.Stderr, "usage: goyaml v3|k8s FILE...")
+	modes := map[string]func(io.Writer, []byte){
+		"v3": v3, "k8s": k8s,
+		"json":      func(w io.Writer, d []byte) { goJSON(w, d, false) },
+		"json-html": func(w io.Writer, d []byte) { goJSON(w, d, true) },
+	}
+	if len(os.Args) < 3 || modes[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage: goref v3|k8s|json|json-html FILE...")
 		os.Exit(2)
 	}
 	out := bufio(os.Stdout)
@@ -36,11 +44,7 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Fprintf(out, "=== %s\n", path)
-		if os.Args[1] == "v3" {
-			v3(out, data)
-		} else {
-			k8s(out, data)
-		}
+		modes[os.Args[1]](out, data)
 	}
 	out.Flush()
 }
@@ -147,4 +151,32 @@ func k8s(out io.Writer, data []byte) {
 	}
 	b, _ = json.Marshal(v)
 	fmt.Fprintf(out, "%s\n", b)
+}
+
+func goJSON(out io.Writer, data []byte, html bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var v interface{}
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		var b []byte
+		if err == nil {
+			if html {
+				b, err = json.Marshal(v)
+			} else {
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(false)
+				err = enc.Encode(v)
+				b = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(out, "ERROR %s\n", oneLine(err.Error()))
+			return
+		}
+		fmt.Fprintf(out, "%s\n", b)
+	}
 }
