@@ -26,7 +26,7 @@ build: deps
 run: build
 	$(BUILD)/release/src/kso convert examples/web-app.yaml
 
-test: deps build
+test: deps
 	@scripts/setup-testenv >/dev/null
 	@CC=clang cmake -S . -B $(BUILD)/test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	    -DKSO_SANITIZE=ON -DKSO_FUZZ=ON >/dev/null

@@ -130,14 +130,17 @@ static bool expect(const char *s, size_t n, size_t *i, char c)
     return true;
 }
 
-static bool leap(int64_t y)
+unsigned ks_days_in_month(int64_t y, unsigned m)
 {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12)
+        return 0;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return mdays[m - 1] + (m == 2 && leap);
 }
 
 int ks_time_parse(const char *s, size_t n, int64_t *ns)
 {
-    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     size_t i = 0;
     int64_t y, mo, d, h, mi, se, sub = 0;
     if (!digits(s, n, &i, 4, &y) || !expect(s, n, &i, '-') || !digits(s, n, &i, 2, &mo) ||
@@ -183,8 +186,7 @@ int ks_time_parse(const char *s, size_t n, int64_t *ns)
         return KS_EPARSE;
     if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
         return KS_EPARSE;
-    unsigned dim = mdays[mo - 1] + (mo == 2 && leap(y));
-    if (d > dim)
+    if (d > ks_days_in_month(y, (unsigned)mo))
         return KS_EPARSE;
     if (se == 60) /* leap second: Go rejects it too */
         return KS_EPARSE;

@@ -29,6 +29,9 @@ size_t ks_time_format(int64_t ns, int frac, char *buf);
  * KS_ERANGE for a valid time outside int64 nanoseconds (about 1678..2261). */
 int ks_time_parse(const char *s, size_t n, int64_t *ns);
 
+/* Days in month m (1..12) of year y, proleptic Gregorian; 0 for a bad m. */
+unsigned ks_days_in_month(int64_t y, unsigned m);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t ks_days_from_civil(int64_t y, unsigned m, unsigned d);
 void ks_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

@@ -706,31 +706,23 @@ static int parse_root(parser *ps)
             return fail_unexpected(ps, ps->p, "a value");
         switch (*ps->p) {
         case '{':
-            if (empty_container(ps, '}'))
+        case '[': {
+            bool is_obj = *ps->p == '{';
+            unsigned char close = is_obj ? '}' : ']';
+            if (empty_container(ps, close))
                 break;
-            if ((rc = open_frame(ps, true)))
+            if ((rc = open_frame(ps, is_obj)))
                 return rc;
             skip_ws(ps);
-            if (ps->p < ps->end && *ps->p == '}') {
+            if (ps->p < ps->end && *ps->p == close) {
                 if ((rc = close_frame(ps)))
                     return rc;
                 break;
             }
-            if ((rc = parse_key(ps)))
+            if (is_obj && (rc = parse_key(ps)))
                 return rc;
             continue;
-        case '[':
-            if (empty_container(ps, ']'))
-                break;
-            if ((rc = open_frame(ps, false)))
-                return rc;
-            skip_ws(ps);
-            if (ps->p < ps->end && *ps->p == ']') {
-                if ((rc = close_frame(ps)))
-                    return rc;
-                break;
-            }
-            continue;
+        }
         case '"': {
             ps->p++;
             kv_value v;

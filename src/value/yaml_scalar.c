@@ -9,6 +9,7 @@
 
 #include "core/ascii.h"
 #include "core/base64.h"
+#include "core/time.h"
 #include "core/utf8.h"
 #include "value/yaml_scalar.h"
 
@@ -227,11 +228,7 @@ size_t kv__yaml_timestamp(const char *s, size_t n, char *out)
     if (n < 8 || !digits(&p, end, 4, &year) || p - s != 4 || p >= end || *p++ != '-' ||
         !digits(&p, end, 2, &mon) || p >= end || *p++ != '-' || !digits(&p, end, 2, &day))
         return 0;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mon < 1 || mon > 12 || day < 1)
-        return 0;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (day > mdays[mon - 1] + (mon == 2 && leap))
+    if (day < 1 || (unsigned)day > ks_days_in_month(year, (unsigned)mon))
         return 0;
     if (p < end) {
         char sep = *p++;

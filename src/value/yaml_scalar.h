@@ -9,7 +9,7 @@
 #include "value/value.h"
 
 /* What a plain scalar resolves to. */
-typedef enum kv__yres { RES_STR, RES_NULL, RES_BOOL, RES_NUM, RES_NAN_INF, RES_BAD } kv__yres;
+typedef enum kv__yres { RES_STR, RES_NULL, RES_BOOL, RES_NUM, RES_NAN_INF } kv__yres;
 
 /* Resolves a plain scalar as go-yaml v3 does (yaml11: as go-yaml v2, with
  * y/n/yes/no/on/off booleans). Booleans go to *bval, numbers (exact) to

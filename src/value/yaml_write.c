@@ -62,6 +62,7 @@ static bool looks_typed(const char *s, size_t n)
     return true;
 }
 
+/* s is valid UTF-8: write_string writes other bytes as !!binary first. */
 static style choose_style(const char *s, size_t n, bool key)
 {
     if (n == 0 || looks_typed(s, n))
@@ -86,11 +87,10 @@ static style choose_style(const char *s, size_t n, bool key)
             continue;
         }
         uint32_t cp;
-        size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (len == 0 || cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
-            (cp >= 0x80 && cp < 0xA0))
+        size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp); /* s is UTF-8 */
+        if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || (cp >= 0x80 && cp < 0xA0))
             unprintable = true;
-        i += len ? len : 1;
+        i += len;
     }
     if (unprintable)
         return DOUBLE;
@@ -166,12 +166,9 @@ static void write_double(ks_buf *out, const char *s, size_t n)
             continue;
         }
         uint32_t cp;
-        size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (len == 0) {
-            ks_buf_puts(out, "\\uFFFD"); /* bytes that are not UTF-8 */
-            i++;
-        } else if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
-                   (cp >= 0x80 && cp < 0xA0)) {
+        size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp); /* s is UTF-8 */
+        if (cp == 0x85 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+            (cp >= 0x80 && cp < 0xA0)) {
             ks_buf_printf(out, "\\u%04X", (unsigned)cp);
             i += len;
         } else {

@@ -112,3 +112,36 @@ uint64_t tu_rng(void)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+void tu_arena_limit_sweep(tu_parse_fn parse, const char *src, size_t n)
+{
+    ks_arena big;
+    ks_arena_init(&big, NULL, 0);
+    kv_value full;
+    ks_error err = {0};
+    if (parse(&big, src, n, &full, &err) != 0)
+        fail_msg("unlimited parse failed: %s", err.msg);
+    size_t used = ks_arena_used(&big);
+    bool failed = false, succeeded = false;
+    for (size_t limit = 256; limit < used * 3; limit += limit / 8 + 256) {
+        ks_arena a;
+        ks_arena_init(&a, NULL, limit);
+        kv_value v;
+        ks_error_clear(&err);
+        int rc = parse(&a, src, n, &v, &err);
+        if (rc == 0) {
+            succeeded = true;
+            assert_true(kv_equal(&v, &full));
+        } else {
+            failed = true;
+            if (rc != KS_ELIMIT)
+                fail_msg("limit %zu: rc %d (%s)", limit, rc, err.msg);
+            assert_int_equal(err.code, KS_ELIMIT);
+            assert_true(err.line >= 1);
+            assert_non_null(strstr(err.msg, "memory limit"));
+        }
+        ks_arena_free(&a);
+    }
+    assert_true(failed && succeeded);
+    ks_arena_free(&big);
+}

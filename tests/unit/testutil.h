@@ -30,6 +30,15 @@ char *tu_to_json(const kv_value *v, unsigned flags);
 void tu_rng_seed(uint64_t seed);
 uint64_t tu_rng(void);
 
+/* A reader under test: parses src[0..n) into *out in a. */
+typedef int (*tu_parse_fn)(ks_arena *a, const char *src, size_t n, kv_value *out, ks_error *err);
+
+/* Parses src with arena limits from small to three times what it needs:
+ * each parse must either give the same value as an unlimited parse or fail
+ * with KS_ELIMIT, a position and "memory limit" in the message, and both
+ * outcomes must occur. */
+void tu_arena_limit_sweep(tu_parse_fn parse, const char *src, size_t n);
+
 /* cmocka group fixtures: *state is a fresh unlimited arena. */
 int tu_arena_setup(void **state);
 int tu_arena_teardown(void **state);

@@ -331,9 +331,24 @@ static void test_clocks(void **state)
     assert_true(b >= a);
 }
 
+static void test_days_in_month(void **state)
+{
+    (void)state;
+    static const unsigned y2023[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (unsigned m = 1; m <= 12; m++)
+        assert_int_equal(ks_days_in_month(2023, m), y2023[m - 1]);
+    assert_int_equal(ks_days_in_month(2024, 2), 29);
+    assert_int_equal(ks_days_in_month(1900, 2), 28);
+    assert_int_equal(ks_days_in_month(2000, 2), 29);
+    assert_int_equal(ks_days_in_month(-4, 2), 29);
+    assert_int_equal(ks_days_in_month(2024, 0), 0);
+    assert_int_equal(ks_days_in_month(2024, 13), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_days_in_month),
             cmocka_unit_test(test_format_basic),
             cmocka_unit_test(test_format_fractions),
             cmocka_unit_test(test_format_before_epoch_and_extremes),

@@ -296,6 +296,11 @@ static void test_size_limit(void **state)
     assert_int_equal(kv_json_parse_next(a, "1 2 3 4 5 6", 11, &pos, &o, &v, &err), KS_ELIMIT);
 }
 
+static int json_parse(ks_arena *a, const char *src, size_t n, kv_value *out, ks_error *err)
+{
+    return kv_json_parse(a, src, n, NULL, out, err);
+}
+
 static void test_arena_limit(void **state)
 {
     (void)state;
@@ -310,35 +315,7 @@ static void test_arena_limit(void **state)
                       i ? "," : "", i, i, i, i % 10, i, i);
     }
     ks_buf_puts(&doc, "]}");
-    kv_value full;
-    ks_arena big;
-    ks_arena_init(&big, NULL, 0);
-    full = tu_json(&big, ks_buf_cstr(&doc));
-    size_t used = ks_arena_used(&big);
-
-    bool failed = false, succeeded = false;
-    for (size_t limit = 512; limit < used * 3; limit += limit / 8 + 256) {
-        ks_arena a;
-        ks_arena_init(&a, NULL, limit);
-        kv_value v;
-        ks_error err;
-        ks_error_clear(&err);
-        int rc = kv_json_parse(&a, doc.data, doc.len, NULL, &v, &err);
-        if (rc == 0) {
-            succeeded = true;
-            assert_true(kv_equal(&v, &full));
-        } else {
-            failed = true;
-            if (rc != KS_ELIMIT)
-                fail_msg("limit %zu: rc %d (%s)", limit, rc, err.msg);
-            assert_int_equal(err.code, KS_ELIMIT);
-            assert_true(err.line >= 1);
-            assert_non_null(strstr(err.msg, "memory limit"));
-        }
-        ks_arena_free(&a);
-    }
-    assert_true(failed && succeeded);
-    ks_arena_free(&big);
+    tu_arena_limit_sweep(json_parse, doc.data, doc.len);
     ks_buf_free(&doc);
 }
 

@@ -633,6 +633,11 @@ static void test_alias_bomb(void **state)
     assert_int_equal(log.count, 2);
 }
 
+static int yaml_parse(ks_arena *a, const char *src, size_t n, kv_value *out, ks_error *err)
+{
+    return kv_yaml_parse(a, src, n, NULL, out, err);
+}
+
 static void test_arena_limit(void **state)
 {
     (void)state;
@@ -643,30 +648,7 @@ static void test_arena_limit(void **state)
                       "- name: pod-%d\n  big: 123456789012345678901234567890%d\n  ref: *x\n"
                       "  text: |\n    line one %d\n    line two\n  'quoted %d': \"v\\n\"\n",
                       i, i % 10, i, i);
-    ks_arena big;
-    ks_arena_init(&big, NULL, 0);
-    kv_value full = tu_yaml(&big, src.data);
-    size_t used = ks_arena_used(&big);
-    bool failed = false, succeeded = false;
-    for (size_t limit = 256; limit < used * 3; limit += limit / 6 + 512) {
-        ks_arena l;
-        ks_arena_init(&l, NULL, limit);
-        kv_value v;
-        ks_error err;
-        ks_error_clear(&err);
-        int rc = kv_yaml_parse(&l, src.data, src.len, NULL, &v, &err);
-        if (rc == 0) {
-            succeeded = true;
-            assert_true(kv_equal(&v, &full));
-        } else {
-            failed = true;
-            if (rc != KS_ELIMIT)
-                fail_msg("limit %zu: rc %d (%s)", limit, rc, err.msg);
-        }
-        ks_arena_free(&l);
-    }
-    assert_true(failed && succeeded);
-    ks_arena_free(&big);
+    tu_arena_limit_sweep(yaml_parse, src.data, src.len);
     ks_buf_free(&src);
 }
 
