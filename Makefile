@@ -28,7 +28,7 @@ run: build
 
 test: deps
 	@scripts/setup-testenv >/dev/null
-	@CC=clang cmake -S . -B $(BUILD)/test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD)/test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	    -DKSO_SANITIZE=ON -DKSO_FUZZ=ON >/dev/null
 	@ninja -C $(BUILD)/test -j $(JOBS)
 	@cd $(BUILD)/test && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -37,13 +37,13 @@ test: deps
 
 asan: deps
 	@scripts/setup-testenv >/dev/null
-	@CC=gcc cmake -S . -B $(BUILD)/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	@CC=gcc CXX=g++ cmake -S . -B $(BUILD)/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	    -DKSO_SANITIZE=ON >/dev/null
 	@ninja -C $(BUILD)/asan -j $(JOBS)
 	@cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS) -LE 'fuzz|lint'
 
 fuzz: deps
-	@CC=clang cmake -S . -B $(BUILD)/fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD)/fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DKSO_SANITIZE=ON -DKSO_FUZZ=ON -DKSO_TESTS=ON >/dev/null
 	@ninja -C $(BUILD)/fuzz -j $(JOBS)
 	@tests/fuzz/run-fuzzers $(BUILD)/fuzz/tests/fuzz $(FUZZ_SECONDS)

@@ -1,0 +1,6 @@
+/* Rego builtins: numbers (see builtin.h for the contract). */
+#include "rego/builtin.h"
+
+const rg_builtin_def rg_bi_numbers[] = {
+        {0},
+};

@@ -1,0 +1,2 @@
+/* Placeholder until the language core lands. */
+#include "rego/builtin.h"
