@@ -158,7 +158,7 @@ static int bi_cidr_contains_matches(rg_bctx *c, const kv_value *args, kv_value *
         kv_value pair[2];
         rc = match_at(c, 1, &args[0], i, &ca, &pair[0]);
         for (size_t j = 0; j < nb && rc == 0; j++) {
-            bool hit;
+            bool hit = false;
             rc = match_at(c, 2, &args[1], j, &cb, &pair[1]);
             if (rc == 0)
                 rc = cidr_contains(c, ca, cb, &hit);
