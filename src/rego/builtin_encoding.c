@@ -1,6 +1,1265 @@
-/* Rego builtins: encoding (see builtin.h for the contract). */
+/*
+ * Rego builtins: encoding (see builtin.h for the contract). JSON, YAML,
+ * base64, hex and URL query encodings with OPA v1.22's results and error
+ * texts, which are mostly Go's (encoding/json, go-yaml v3, encoding/base64,
+ * encoding/hex, net/url). JSON patch, filter and remove live in
+ * bi_json_patch.c; uri.* and uuid.parse in bi_json_uri.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base64.h"
+#include "core/utf8.h"
+#include "rego/bi_json.h"
 #include "rego/builtin.h"
 
+/* Nesting below which values are inspected recursively (deeper values are
+ * written as they are). */
+#define WALK_DEPTH KV_DEFAULT_MAX_DEPTH
+
+static int nomem(rg_bctx *c)
+{
+    return rg_bi_error(c, RG_ERR_INTERNAL, "out of memory");
+}
+
+/* ---- values as Go's encoding/json sees them ---- */
+
+static bool has_nonstring_keys(const kv_value *v, size_t depth)
+{
+    if (depth > WALK_DEPTH)
+        return false;
+    if (v->kind == KV_OBJECT) {
+        for (uint32_t i = 0; i < v->len; i++)
+            if (v->u.members[i].key.kind != KV_STRING ||
+                has_nonstring_keys(&v->u.members[i].val, depth + 1))
+                return true;
+    } else if (v->kind == KV_ARRAY || v->kind == KV_SET) {
+        for (uint32_t i = 0; i < v->len; i++)
+            if (has_nonstring_keys(&v->u.items[i], depth + 1))
+                return true;
+    }
+    return false;
+}
+
+/* Objects with non-string keys get their keys' JSON text as keys, as
+ * OPA's ast.JSON does; a key that then collides keeps the later value. */
+static int go_json_keys(rg_bctx *c, const kv_value *v, kv_value *out, size_t depth)
+{
+    int rc;
+    *out = *v;
+    if (depth > WALK_DEPTH || !has_nonstring_keys(v, 0))
+        return 0;
+    if (v->kind == KV_ARRAY || v->kind == KV_SET) {
+        kv_value *items = ks_arena_alloc(c->arena, v->len * sizeof *items);
+        if (!items)
+            return nomem(c);
+        for (uint32_t i = 0; i < v->len; i++)
+            if ((rc = go_json_keys(c, &v->u.items[i], &items[i], depth + 1)))
+                return rc;
+        /* sets stay sets: the writer prints them as arrays, in order */
+        if (v->kind == KV_SET) {
+            out->u.items = items;
+            return 0;
+        }
+        return kv_array_new(c->arena, items, v->len, out) ? nomem(c) : 0;
+    }
+    kv_member *m = ks_arena_alloc(c->arena, v->len * sizeof *m);
+    if (!m)
+        return nomem(c);
+    ks_buf b = KS_BUF_INIT;
+    for (uint32_t i = 0; i < v->len; i++) {
+        const kv_member *src = &v->u.members[i];
+        if ((rc = go_json_keys(c, &src->val, &m[i].val, depth + 1)))
+            goto out;
+        if (src->key.kind == KV_STRING) {
+            m[i].key = src->key;
+            continue;
+        }
+        kv_value k;
+        ks_buf_reset(&b);
+        if ((rc = go_json_keys(c, &src->key, &k, depth + 1)))
+            goto out;
+        if (kv_json_write(&b, &k, KV_JSON_ESCAPE_HTML) ||
+            kv_str_copy(c->arena, ks_buf_cstr(&b), b.len, &m[i].key)) {
+            rc = nomem(c);
+            goto out;
+        }
+    }
+    rc = kv_object_new(c->arena, m, v->len, KV_DUP_LAST_WINS, out, NULL) ? nomem(c) : 0;
+out:
+    ks_buf_free(&b);
+    return rc;
+}
+
+/* json.Marshal of v (HTML-escaped) appended to b. */
+static int go_marshal(rg_bctx *c, const kv_value *v, ks_buf *b)
+{
+    kv_value g;
+    int rc = go_json_keys(c, v, &g, 0);
+    if (rc)
+        return rc;
+    rc = kv_json_write(b, &g, KV_JSON_ESCAPE_HTML);
+    if (rc == KS_ELIMIT)
+        return rg_bi_error(c, RG_ERR_BUILTIN, "json: value nests too deeply or is too large");
+    return rc ? nomem(c) : 0;
+}
+
+static int bi_json_marshal(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    ks_buf b = KS_BUF_INIT;
+    int rc = go_marshal(c, &args[0], &b);
+    if (!rc)
+        rc = rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    return rc;
+}
+
+static int opt_key_error(rg_bctx *c, const kv_value *key, const char *what, size_t idx,
+                         const kv_value *val)
+{
+    ks_buf q = KS_BUF_INIT;
+    bi_go_quote(&q, key->u.s, key->len);
+    int rc;
+    if (val)
+        rc = rg_bi_error(
+                c, RG_ERR_TYPE,
+                "operand 2 key %s failed cast to %s: operand %zu must be string but got %s",
+                ks_buf_cstr(&q), what, idx, rg_kind_name(val));
+    else
+        rc = rg_bi_error(c, RG_ERR_TYPE, "operand 2 key %s failed cast to %s", ks_buf_cstr(&q),
+                         what);
+    ks_buf_free(&q);
+    return rc;
+}
+
+static int bi_json_marshal_with_options(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const kv_value *opts = &args[1];
+    int rc = rg_arg_kind(c, args, 1, RG_T_OBJ, "object");
+    if (rc)
+        return rc;
+    const char *prefix = "", *indent = "\t";
+    size_t pn = 0, in = 1;
+    bool implicit = false, explicit_set = false, pretty = false;
+    for (uint32_t i = 0; i < opts->len; i++) {
+        const kv_value *k = &opts->u.members[i].key, *v = &opts->u.members[i].val;
+        if (k->kind != KV_STRING) {
+            ks_buf t = KS_BUF_INIT;
+            bi_json_write_rego(&t, k);
+            rc = rg_bi_error(c, RG_ERR_TYPE,
+                             "operand 2 failed to stringify key %s at index %u: operand %u must "
+                             "be string but got %s",
+                             ks_buf_cstr(&t), i, i, rg_kind_name(k));
+            ks_buf_free(&t);
+            return rc;
+        }
+        bool is_prefix = k->len == 6 && !memcmp(k->u.s, "prefix", 6);
+        bool is_indent = k->len == 6 && !memcmp(k->u.s, "indent", 6);
+        if (is_prefix || is_indent) {
+            if (v->kind != KV_STRING)
+                return opt_key_error(c, k, "string", i, v);
+            if (is_prefix) {
+                prefix = v->u.s;
+                pn = v->len;
+            } else {
+                indent = v->u.s;
+                in = v->len;
+            }
+            implicit = true;
+        } else if (k->len == 6 && !memcmp(k->u.s, "pretty", 6)) {
+            explicit_set = true;
+            if (v->kind != KV_BOOL)
+                return opt_key_error(c, k, "bool", i, NULL);
+            pretty = v->u.b;
+        } else {
+            ks_buf q = KS_BUF_INIT;
+            bi_go_quote(&q, k->u.s, k->len);
+            rc = rg_bi_error(c, RG_ERR_TYPE, "operand 2 object contained unknown key %s",
+                             ks_buf_cstr(&q));
+            ks_buf_free(&q);
+            return rc;
+        }
+    }
+    if (!explicit_set)
+        pretty = implicit;
+    ks_buf b = KS_BUF_INIT, p = KS_BUF_INIT;
+    rc = go_marshal(c, &args[0], &b);
+    if (!rc && pretty) {
+        /* MarshalIndent leaves the first line unprefixed; OPA adds it. */
+        ks_buf_append(&p, prefix, pn);
+        if (bi_json_indent(&p, ks_buf_cstr(&b), b.len, prefix, pn, indent, in))
+            rc = rg_bi_error(c, RG_ERR_BUILTIN, "json: output too large");
+    }
+    if (!rc)
+        rc = rg_make_string_buf(c, pretty ? &p : &b, out);
+    ks_buf_free(&b);
+    ks_buf_free(&p);
+    return rc;
+}
+
+/* OPA refuses numbers whose binary exponent passes 100000 (its big.Float
+ * arithmetic would be slow): "invalid number: number too big". */
+static bool number_too_big(const kv_value *v)
+{
+    if (v->kind != KV_NUMBER || v->sub != KV_NUM_DECIMAL)
+        return false;
+    kv_numdigits d;
+    kv_num_digits(v, &d);
+    if (d.ndigits == 0)
+        return false;
+    /* value = 0.DIGITS x 10^exp; log2 = (exp + log10(0.DIGITS)) x log2(10) */
+    double lead = 0;
+    for (size_t i = 0; i < d.ndigits && i < 17; i++)
+        lead = lead * 10 + (d.digits[i] - '0');
+    if (lead <= 0)
+        return false;
+    double l10 = (double)d.exp + log10(lead) - (double)(d.ndigits < 17 ? d.ndigits : 17);
+    double bexp = floor(l10 * 3.321928094887362) + 1; /* big.Float's exponent */
+    return bexp > 100000 || bexp < -100000;
+}
+
+static int check_numbers(rg_bctx *c, const kv_value *v, size_t depth)
+{
+    if (number_too_big(v))
+        return rg_bi_error(c, RG_ERR_BUILTIN, "invalid number: number too big");
+    if (depth > WALK_DEPTH)
+        return 0;
+    if (v->kind == KV_OBJECT) {
+        for (uint32_t i = 0; i < v->len; i++) {
+            int rc = check_numbers(c, &v->u.members[i].val, depth + 1);
+            if (rc)
+                return rc;
+        }
+    } else if (v->kind == KV_ARRAY) {
+        for (uint32_t i = 0; i < v->len; i++) {
+            int rc = check_numbers(c, &v->u.items[i], depth + 1);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int bi_json_unmarshal(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n, start, end;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    ks_buf msg = KS_BUF_INIT, clean = KS_BUF_INIT;
+    if (bi_json_decode_span(c->arena, s, n, &start, &end, &msg)) {
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "%s", ks_buf_cstr(&msg));
+        goto out;
+    }
+    const char *src = s + start;
+    size_t sn = end - start;
+    if (!ks_utf8_valid(src, sn)) { /* Go decodes bad UTF-8 as U+FFFD */
+        bi_json_sanitize_utf8(&clean, src, sn);
+        src = ks_buf_cstr(&clean);
+        sn = clean.len;
+    }
+    ks_error err;
+    ks_error_clear(&err);
+    rc = kv_json_parse(c->arena, src, sn, NULL, out, &err);
+    if (rc == KS_ERANGE)
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "invalid number: number too big");
+    else if (rc == KS_ELIMIT && strstr(err.msg, "nest"))
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "exceeded max depth");
+    else if (rc)
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "%s", err.msg);
+    else
+        rc = check_numbers(c, out, 0);
+out:
+    ks_buf_free(&msg);
+    ks_buf_free(&clean);
+    return rc;
+}
+
+static int bi_json_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    (void)c;
+    *out = kv_bool(args[0].kind == KV_STRING && bi_json_valid(args[0].u.s, args[0].len));
+    return RG_OK;
+}
+
+static int bi_json_filter_fn(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    int rc = rg_arg_kind(c, args, 0, RG_T_OBJ, "object");
+    return rc ? rc : bi_json_filter(c, &args[0], &args[1], out);
+}
+
+static int bi_json_remove_fn(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    int rc = rg_arg_kind(c, args, 0, RG_T_OBJ, "object");
+    return rc ? rc : bi_json_remove(c, &args[0], &args[1], out);
+}
+
+static int bi_json_patch_fn(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    int rc = rg_arg_kind(c, args, 1, RG_T_ARR, "array");
+    return rc ? rc : bi_json_patch(c, &args[0], &args[1], out);
+}
+
+/* ---- base64 and hex ---- */
+
+static int b64_encode(rg_bctx *c, const kv_value *args, kv_value *out, unsigned variant)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    ks_buf b = KS_BUF_INIT;
+    if (ks_base64_encode(&b, s, n, variant))
+        rc = nomem(c);
+    else
+        rc = rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    return rc;
+}
+
+static int bi_base64_encode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    return b64_encode(c, args, out, KS_B64_STD);
+}
+
+static int bi_base64url_encode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    return b64_encode(c, args, out, KS_B64_URL);
+}
+
+static int bi_base64url_encode_no_pad(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    return b64_encode(c, args, out, KS_B64_URL | KS_B64_NOPAD);
+}
+
+static int b64_value(unsigned char ch, bool url)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0' + 52;
+    if (ch == (url ? '-' : '+'))
+        return 62;
+    if (ch == (url ? '_' : '/'))
+        return 63;
+    return -1;
+}
+
+/*
+ * Where Go's (padded, non-strict) base64 decoder gives up on s, or -1 when
+ * it accepts it. Its offsets are particular (a short final quantum is
+ * reported at its start), so they are worked out the way it reads: in
+ * quanta of four symbols, newlines skipped.
+ */
+static long go_b64_error(const char *str, size_t n, bool url)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t si = 0;
+    for (;;) {
+        int j;
+        for (j = 0; j < 4; j++) {
+            if (si == n) {
+                if (j == 0)
+                    return -1;
+                return (long)(si - (size_t)j);
+            }
+            unsigned char in = s[si++];
+            if (b64_value(in, url) >= 0)
+                continue;
+            if (in == '\n' || in == '\r') {
+                j--;
+                continue;
+            }
+            if (in != '=')
+                return (long)(si - 1);
+            if (j < 2)
+                return (long)(si - 1);
+            if (j == 2) { /* a second '=' must follow */
+                while (si < n && (s[si] == '\n' || s[si] == '\r'))
+                    si++;
+                if (si == n)
+                    return (long)n;
+                if (s[si] != '=')
+                    return (long)(si - 1);
+                si++;
+            }
+            while (si < n && (s[si] == '\n' || s[si] == '\r'))
+                si++;
+            return si < n ? (long)si : -1;
+        }
+    }
+}
+
+/* Decodes what go_b64_error accepted: Nettle on the symbols, with the
+ * unused low bits of a short last quantum cleared (Go ignores them). */
+static int go_b64_decode(ks_buf *out, const char *s, size_t n, bool url)
+{
+    ks_buf clean = KS_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '\n' && s[i] != '\r' && s[i] != '=')
+            ks_buf_putc(&clean, s[i]);
+    size_t rem = clean.len % 4;
+    if (rem) {
+        static const char std[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        static const char urls[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int v = b64_value((unsigned char)clean.data[clean.len - 1], url);
+        v &= rem == 2 ? 0x30 : 0x3C;
+        clean.data[clean.len - 1] = (url ? urls : std)[v];
+    }
+    size_t bad;
+    int rc = clean.err ? clean.err
+                       : ks_base64_decode(out, ks_buf_cstr(&clean), clean.len,
+                                          (url ? KS_B64_URL : KS_B64_STD) | KS_B64_LENIENT, &bad);
+    ks_buf_free(&clean);
+    return rc;
+}
+
+static int b64_decode(rg_bctx *c, const char *s, size_t n, bool url, kv_value *out)
+{
+    long at = go_b64_error(s, n, url);
+    if (at >= 0)
+        return rg_bi_error(c, RG_ERR_BUILTIN, "illegal base64 data at input byte %ld", at);
+    ks_buf b = KS_BUF_INIT;
+    int rc = go_b64_decode(&b, s, n, url) ? nomem(c) : rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    return rc;
+}
+
+static int bi_base64_decode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    return rc ? rc : b64_decode(c, s, n, false, out);
+}
+
+static int bi_base64_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    (void)c;
+    *out = kv_bool(args[0].kind == KV_STRING && go_b64_error(args[0].u.s, args[0].len, false) < 0);
+    return RG_OK;
+}
+
+static int bi_base64url_decode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    /* Unpadded input gets its padding back (RFC 7515 appendix C). */
+    if (n == 0 || s[n - 1] != '=') {
+        size_t pad = n % 4 == 2 ? 2 : n % 4 == 3 ? 1 : 0;
+        if (n % 4 == 1) {
+            ks_buf m = KS_BUF_INIT;
+            ks_buf_append(&m, s, n);
+            rc = rg_bi_error(c, RG_ERR_BUILTIN, "illegal base64url string: %s", ks_buf_cstr(&m));
+            ks_buf_free(&m);
+            return rc;
+        }
+        if (pad) {
+            ks_buf p = KS_BUF_INIT;
+            ks_buf_append(&p, s, n);
+            ks_buf_fill(&p, '=', pad);
+            rc = b64_decode(c, ks_buf_cstr(&p), p.len, true, out);
+            ks_buf_free(&p);
+            return rc;
+        }
+    }
+    return b64_decode(c, s, n, true, out);
+}
+
+static int bi_hex_encode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    char *p = ks_arena_alloc_bytes(c->arena, 2 * n + 1);
+    if (!p)
+        return nomem(c);
+    for (size_t i = 0; i < n; i++) {
+        p[2 * i] = hex[(unsigned char)s[i] >> 4];
+        p[2 * i + 1] = hex[(unsigned char)s[i] & 15];
+    }
+    p[2 * n] = '\0';
+    *out = kv_str_ref(p, 2 * n);
+    return RG_OK;
+}
+
+static int hex_digit(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+        return (ch | 0x20) - 'a' + 10;
+    return -1;
+}
+
+/* Go's InvalidByteError: the byte as a rune, %#U. */
+static int hex_byte_error(rg_bctx *c, unsigned char b)
+{
+    bool print = (b >= 0x20 && b < 0x7f) || (b >= 0xA1 && b != 0xAD);
+    if (!print)
+        return rg_bi_error(c, RG_ERR_BUILTIN, "encoding/hex: invalid byte: U+%04X", b);
+    char u[3] = {(char)b, 0, 0};
+    if (b >= 0x80) {
+        u[0] = (char)(0xC0 | (b >> 6));
+        u[1] = (char)(0x80 | (b & 0x3F));
+    }
+    return rg_bi_error(c, RG_ERR_BUILTIN, "encoding/hex: invalid byte: U+%04X '%s'", b, u);
+}
+
+static int bi_hex_decode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    const unsigned char *u = (const unsigned char *)s;
+    char *p = ks_arena_alloc_bytes(c->arena, n / 2 + 1);
+    if (!p)
+        return nomem(c);
+    size_t i = 1;
+    for (; i < n; i += 2) {
+        int hi = hex_digit(u[i - 1]), lo = hex_digit(u[i]);
+        if (hi < 0)
+            return hex_byte_error(c, u[i - 1]);
+        if (lo < 0)
+            return hex_byte_error(c, u[i]);
+        p[i / 2] = (char)(hi << 4 | lo);
+    }
+    if (n % 2) {
+        if (hex_digit(u[n - 1]) < 0)
+            return hex_byte_error(c, u[n - 1]);
+        return rg_bi_error(c, RG_ERR_BUILTIN, "encoding/hex: odd length hex string");
+    }
+    p[n / 2] = '\0';
+    *out = kv_str_ref(p, n / 2);
+    return RG_OK;
+}
+
+/* ---- urlquery ---- */
+
+static int bi_urlquery_encode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    ks_buf b = KS_BUF_INIT;
+    bi_url_query_escape(&b, s, n);
+    rc = rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    return rc;
+}
+
+static int bi_urlquery_decode(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    ks_buf b = KS_BUF_INIT, msg = KS_BUF_INIT;
+    if (bi_url_query_unescape(&b, s, n, &msg))
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "%s", ks_buf_cstr(&msg));
+    else
+        rc = rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    ks_buf_free(&msg);
+    return rc;
+}
+
+static int bi_urlquery_encode_object(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    int rc = rg_arg_kind(c, args, 0, RG_T_OBJ, "object");
+    if (rc)
+        return rc;
+    kv_value obj;
+    if ((rc = go_json_keys(c, &args[0], &obj, 0)))
+        return rc;
+    for (uint32_t i = 0; i < obj.len; i++) {
+        const kv_value *v = &obj.u.members[i].val;
+        bool ok = v->kind == KV_STRING;
+        if (v->kind == KV_ARRAY || v->kind == KV_SET) {
+            ok = true;
+            for (uint32_t j = 0; j < v->len; j++)
+                ok = ok && v->u.items[j].kind == KV_STRING;
+        }
+        if (!ok)
+            return rg_bi_error(c, RG_ERR_TYPE,
+                               "operand 1 values must be string, array[string], or set[string]");
+    }
+    /* Keys are sorted by their bytes, as url.Values.Encode sorts them. */
+    ks_buf b = KS_BUF_INIT;
+    for (uint32_t i = 0; i < obj.len; i++) {
+        const kv_value *k = &obj.u.members[i].key, *v = &obj.u.members[i].val;
+        const kv_value *vals = v->kind == KV_STRING ? v : v->u.items;
+        uint32_t nv = v->kind == KV_STRING ? 1 : v->len;
+        for (uint32_t j = 0; j < nv; j++) {
+            if (b.len)
+                ks_buf_putc(&b, '&');
+            bi_url_query_escape(&b, k->u.s, k->len);
+            ks_buf_putc(&b, '=');
+            bi_url_query_escape(&b, vals[j].u.s, vals[j].len);
+        }
+    }
+    rc = b.err ? nomem(c) : rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    return rc;
+}
+
+static int bi_urlquery_decode_object(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    size_t params = 1;
+    for (size_t i = 0; i < n; i++)
+        params += s[i] == '&';
+    if (params > 10000)
+        return rg_bi_error(c, RG_ERR_BUILTIN, "number of URL query parameters exceeded limit");
+    /* Pairs in order; equal keys are grouped afterwards. */
+    kv_member *pairs = ks_arena_alloc(c->arena, params * sizeof *pairs);
+    if (!pairs)
+        return nomem(c);
+    size_t np = 0;
+    bool semicolon = false;
+    ks_buf k = KS_BUF_INIT, v = KS_BUF_INIT, msg = KS_BUF_INIT;
+    for (size_t i = 0; i <= n && !rc;) {
+        const char *amp = memchr(s + i, '&', n - i);
+        size_t e = amp ? (size_t)(amp - s) : n;
+        const char *seg = s + i;
+        size_t sn = e - i;
+        i = e + 1;
+        if (memchr(seg, ';', sn)) {
+            semicolon = true;
+            continue;
+        }
+        if (sn == 0)
+            continue;
+        const char *eq = memchr(seg, '=', sn);
+        size_t kn = eq ? (size_t)(eq - seg) : sn;
+        ks_buf_reset(&k);
+        ks_buf_reset(&v);
+        bool had_err = msg.len > 0;
+        ks_buf *m = had_err ? &v : &msg; /* only the first escape error counts */
+        if (bi_url_query_unescape(&k, seg, kn, had_err ? &k : m) ||
+            (eq && bi_url_query_unescape(&v, eq + 1, sn - kn - 1, had_err ? &k : m)))
+            continue;
+        if (kv_str_copy(c->arena, ks_buf_cstr(&k), k.len, &pairs[np].key) ||
+            kv_str_copy(c->arena, ks_buf_cstr(&v), v.len, &pairs[np].val))
+            rc = nomem(c);
+        np++;
+        if (!amp)
+            break;
+    }
+    if (!rc && (semicolon || msg.len))
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "%s",
+                         semicolon ? "invalid semicolon separator in query" : ks_buf_cstr(&msg));
+    ks_buf_free(&k);
+    ks_buf_free(&v);
+    ks_buf_free(&msg);
+    if (rc)
+        return rc;
+    /* Group: stable sort of pairs by key keeps each key's values in order. */
+    kv_member *m = ks_arena_alloc(c->arena, (np ? np : 1) * sizeof *m);
+    kv_value *vals = ks_arena_alloc(c->arena, (np ? np : 1) * sizeof *vals);
+    bool *used = ks_arena_alloc(c->arena, np ? np : 1);
+    if (!m || !vals || !used)
+        return nomem(c);
+    memset(used, 0, np ? np : 1);
+    kv_value seen;
+    if (kv_object_new(c->arena, pairs, np, KV_DUP_FIRST_WINS, &seen, NULL))
+        return nomem(c);
+    size_t nm = 0;
+    for (uint32_t u = 0; u < seen.len; u++) {
+        const kv_value *key = &seen.u.members[u].key;
+        size_t nv = 0;
+        for (size_t i = 0; i < np; i++)
+            if (!used[i] && kv_equal(&pairs[i].key, key)) {
+                used[i] = true;
+                vals[nv++] = pairs[i].val;
+            }
+        m[nm].key = *key;
+        if (kv_array_new(c->arena, vals, nv, &m[nm].val))
+            return nomem(c);
+        nm++;
+    }
+    return kv_object_new(c->arena, m, nm, KV_DUP_LAST_WINS, out, NULL) ? nomem(c) : RG_OK;
+}
+
+/* ---- YAML ---- */
+
+/* A non-negative integer that fits uint64, in decimal digits (21 bytes). */
+static bool yaml_uint64_digits(const kv_value *v, char digits[24])
+{
+    kv_numdigits d;
+    kv_num_digits(v, &d);
+    if (d.neg || d.exp < (int64_t)d.ndigits || d.exp > 20)
+        return false;
+    size_t k = 0;
+    for (; k < d.ndigits; k++)
+        digits[k] = d.digits[k];
+    for (; k < (size_t)d.exp; k++)
+        digits[k] = '0';
+    digits[k] = '\0';
+    return k < 20 || strcmp(digits, "18446744073709551615") <= 0;
+}
+
+static bool yaml_uint64(const kv_value *v)
+{
+    char digits[24];
+    return yaml_uint64_digits(v, digits);
+}
+
+/* A number the way go-yaml v3 writes the float64 it decoded from JSON:
+ * integers that fit 64 bits exactly, anything else with %g's shortest form
+ * ("1e+06", "0.000123", "1.2345678901234568e+29"). */
+static void yaml_number(ks_buf *b, const kv_value *v)
+{
+    int64_t i;
+    if (kv_num_int64(v, &i)) {
+        ks_buf_printf(b, "%lld", (long long)i);
+        return;
+    }
+    char digits[24];
+    if (yaml_uint64_digits(v, digits)) {
+        ks_buf_puts(b, digits);
+        return;
+    }
+    double x = kv_num_double(v);
+    if (isinf(x)) { /* go-yaml reads an out-of-range float as a string */
+        kv_json_write(b, v, 0);
+        return;
+    }
+    char buf[40];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    /* buf is d.ddde±XX: digits and decimal exponent */
+    char dig[20] = {0};
+    size_t nd = 0;
+    const char *p = buf;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            dig[nd++] = *p;
+    int exp = (int)strtol(p + 1, NULL, 10);
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    if (neg)
+        ks_buf_putc(b, '-');
+    if (exp < -4 || exp >= 6) { /* %g with the shortest precision */
+        ks_buf_putc(b, dig[0]);
+        if (nd > 1) {
+            ks_buf_putc(b, '.');
+            ks_buf_append(b, dig + 1, nd - 1);
+        }
+        ks_buf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    } else if (exp < 0) {
+        ks_buf_puts(b, "0.");
+        ks_buf_fill(b, '0', (size_t)(-exp - 1));
+        ks_buf_append(b, dig, nd);
+    } else {
+        for (int k = 0; k <= exp; k++)
+            ks_buf_putc(b, (size_t)k < nd ? dig[k] : '0');
+        if ((size_t)exp + 1 < nd) {
+            ks_buf_putc(b, '.');
+            ks_buf_append(b, dig + exp + 1, nd - (size_t)exp - 1);
+        }
+    }
+}
+
+/* A scalar as go-yaml writes it, through the value layer's writer (same
+ * quoting); continuation lines of block scalars (two spaces in) are moved
+ * right by indent. */
+static int yaml_scalar(ks_buf *b, const kv_value *v, size_t indent)
+{
+    if (v->kind == KV_NUMBER) {
+        yaml_number(b, v);
+        return 0;
+    }
+    ks_buf t = KS_BUF_INIT;
+    int rc = kv_yaml_write(&t, v, 0);
+    if (!rc) {
+        size_t n = t.len;
+        if (n && t.data[n - 1] == '\n')
+            n--;
+        for (size_t i = 0; i < n; i++) {
+            ks_buf_putc(b, t.data[i]);
+            if (t.data[i] == '\n' && i + 1 < n && t.data[i + 1] != '\n')
+                ks_buf_fill(b, ' ', indent);
+        }
+    }
+    ks_buf_free(&t);
+    return rc;
+}
+
+static int yaml_key(ks_buf *b, const kv_value *k)
+{
+    /* The writer's key quoting: a one-member mapping, minus ": null". */
+    kv_member m = {*k, kv_null()};
+    kv_value obj = {.kind = KV_OBJECT, .len = 1, .u.members = &m};
+    ks_buf t = KS_BUF_INIT;
+    int rc = kv_yaml_write(&t, &obj, 0);
+    if (!rc && t.len >= 7)
+        ks_buf_append(b, t.data, t.len - 7);
+    ks_buf_free(&t);
+    return rc;
+}
+
+static bool yaml_empty_or_scalar(const kv_value *v)
+{
+    return !(v->kind == KV_OBJECT || v->kind == KV_ARRAY || v->kind == KV_SET) || v->len == 0;
+}
+
+/* Block YAML in go-yaml v3's layout with two-space indentation: unlike
+ * kubectl, a sequence under a mapping key is indented. The first line is
+ * already positioned (after "- " or at the start). */
+static int yaml_emit(ks_buf *b, const kv_value *v, size_t indent, size_t depth)
+{
+    int rc;
+    if (depth > 2 * KV_DEFAULT_MAX_DEPTH)
+        return KS_ELIMIT;
+    if (yaml_empty_or_scalar(v)) {
+        if (v->kind == KV_OBJECT)
+            ks_buf_puts(b, "{}");
+        else if (v->kind == KV_ARRAY || v->kind == KV_SET)
+            ks_buf_puts(b, "[]");
+        else if ((rc = yaml_scalar(b, v, indent >= 2 ? indent - 2 : 0)))
+            return rc;
+        ks_buf_putc(b, '\n');
+        return b->err;
+    }
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (i)
+            ks_buf_fill(b, ' ', indent);
+        if (v->kind == KV_OBJECT) {
+            const kv_member *m = &v->u.members[i];
+            if ((rc = yaml_key(b, &m->key)))
+                return rc;
+            ks_buf_putc(b, ':');
+            if (yaml_empty_or_scalar(&m->val)) {
+                ks_buf_putc(b, ' ');
+                rc = yaml_emit(b, &m->val, indent + 2, depth + 1);
+            } else {
+                ks_buf_putc(b, '\n');
+                ks_buf_fill(b, ' ', indent + 2);
+                rc = yaml_emit(b, &m->val, indent + 2, depth + 1);
+            }
+        } else {
+            ks_buf_append(b, "- ", 2);
+            rc = yaml_emit(b, &v->u.items[i], indent + 2, depth + 1);
+        }
+        if (rc)
+            return rc;
+    }
+    return b->err;
+}
+
+static int bi_yaml_marshal(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    kv_value v;
+    int rc = go_json_keys(c, &args[0], &v, 0);
+    if (rc)
+        return rc;
+    ks_buf b = KS_BUF_INIT;
+    rc = yaml_emit(&b, &v, 0, 0);
+    if (rc)
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "yaml: value nests too deeply or is too large");
+    else
+        rc = rg_make_string_buf(c, &b, out);
+    ks_buf_free(&b);
+    return rc;
+}
+
+/* go-yaml v3 turns timestamp-looking plain scalars into times and OPA turns
+ * them back into the text as written; the value layer's v3 mode gives
+ * RFC 3339 instead. Strings of that shape send us to a second reading. */
+static bool looks_rfc3339(const kv_value *v)
+{
+    if (v->kind != KV_STRING || v->len < 20)
+        return false;
+    const char *s = v->u.s;
+    const char *shape = "dddd-dd-ddTdd:dd:dd";
+    for (size_t i = 0; i < 19; i++)
+        if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+            return false;
+    return s[v->len - 1] == 'Z' || s[v->len - 6] == '+' || s[v->len - 6] == '-';
+}
+
+typedef struct ycheck {
+    bool timestamps, null_key;
+} ycheck;
+
+static void yaml_inspect(const kv_value *v, ycheck *yc, size_t depth)
+{
+    if (depth > WALK_DEPTH)
+        return;
+    if (looks_rfc3339(v))
+        yc->timestamps = true;
+    if (v->kind == KV_OBJECT) {
+        for (uint32_t i = 0; i < v->len; i++) {
+            const kv_value *k = &v->u.members[i].key;
+            if (k->len == 4 && !memcmp(k->u.s, "null", 4))
+                yc->null_key = true;
+            if (looks_rfc3339(k))
+                yc->timestamps = true;
+            yaml_inspect(&v->u.members[i].val, yc, depth + 1);
+        }
+    } else if (v->kind == KV_ARRAY) {
+        for (uint32_t i = 0; i < v->len; i++)
+            yaml_inspect(&v->u.items[i], yc, depth + 1);
+    }
+}
+
+/* The value as OPA ends up with it: numbers through float64 unless they
+ * are 64-bit integers, bad UTF-8 replaced, timestamps as written (from
+ * the YAML 1.1 reading b, when given). */
+static int yaml_fix(rg_bctx *c, const kv_value *a, const kv_value *b, kv_value *out, size_t depth)
+{
+    int rc;
+    *out = *a;
+    if (depth > WALK_DEPTH)
+        return 0;
+    switch (kv_kind_of(a)) {
+    case KV_NUMBER:
+        /* go-yaml keeps 64-bit integers; anything else becomes a float64,
+         * and a float out of float64's range stays the text written. */
+        if (a->sub == KV_NUM_DECIMAL && !yaml_uint64(a)) {
+            double x = kv_num_double(a);
+            if (isinf(x))
+                return kv_str_copy(c->arena, a->u.dec->text, a->u.dec->len, out) ? nomem(c) : 0;
+            *out = kv_double(x);
+        }
+        return 0;
+    case KV_STRING:
+        if (b && b->kind == KV_STRING && !kv_equal(a, b) && looks_rfc3339(a))
+            *out = *b;
+        if (!ks_utf8_valid(out->u.s, out->len)) {
+            ks_buf t = KS_BUF_INIT;
+            bi_json_sanitize_utf8(&t, out->u.s, out->len);
+            rc = kv_str_copy(c->arena, ks_buf_cstr(&t), t.len, out);
+            ks_buf_free(&t);
+            return rc ? nomem(c) : 0;
+        }
+        return 0;
+    case KV_ARRAY: {
+        kv_value *items = ks_arena_alloc(c->arena, (a->len ? a->len : 1) * sizeof *items);
+        if (!items)
+            return nomem(c);
+        bool same = b && b->kind == KV_ARRAY && b->len == a->len;
+        for (uint32_t i = 0; i < a->len; i++)
+            if ((rc = yaml_fix(c, &a->u.items[i], same ? &b->u.items[i] : NULL, &items[i],
+                               depth + 1)))
+                return rc;
+        return kv_array_new(c->arena, items, a->len, out) ? nomem(c) : 0;
+    }
+    case KV_OBJECT: {
+        kv_member *m = ks_arena_alloc(c->arena, (a->len ? a->len : 1) * sizeof *m);
+        if (!m)
+            return nomem(c);
+        bool pair = b && b->kind == KV_OBJECT;
+        uint32_t bnext = 0; /* B's keys missing from A, in order */
+        for (uint32_t i = 0; i < a->len; i++) {
+            const kv_value *key = &a->u.members[i].key;
+            const kv_value *bv = pair ? kv_obj_get_value(b, key) : NULL;
+            kv_value k = *key;
+            if (pair && !bv && looks_rfc3339(key)) {
+                /* a timestamp key: B has it as written, under another name */
+                while (bnext < b->len && kv_obj_get_value(a, &b->u.members[bnext].key))
+                    bnext++;
+                if (bnext < b->len) {
+                    k = b->u.members[bnext].key;
+                    bv = &b->u.members[bnext++].val;
+                }
+            }
+            if ((rc = yaml_fix(c, &k, NULL, &m[i].key, depth + 1)) ||
+                (rc = yaml_fix(c, &a->u.members[i].val, bv, &m[i].val, depth + 1)))
+                return rc;
+        }
+        return kv_object_new(c->arena, m, a->len, KV_DUP_LAST_WINS, out, NULL) ? nomem(c) : 0;
+    }
+    default: return 0;
+    }
+}
+
+/* Go's %+#v of the value go-yaml decoded (for error messages). */
+static void go_sharp_v(ks_buf *b, const kv_value *v, bool nested)
+{
+    switch (kv_kind_of(v)) {
+    case KV_NULL: ks_buf_puts(b, nested ? "interface {}(nil)" : "<nil>"); return;
+    case KV_BOOL: ks_buf_puts(b, v->u.b ? "true" : "false"); return;
+    case KV_NUMBER: yaml_number(b, v); return;
+    case KV_STRING: bi_go_quote(b, v->u.s, v->len); return;
+    case KV_OBJECT:
+        ks_buf_puts(b, "map[string]interface {}{");
+        for (uint32_t i = 0; i < v->len; i++) {
+            if (i)
+                ks_buf_append(b, ", ", 2);
+            go_sharp_v(b, &v->u.members[i].key, true);
+            ks_buf_putc(b, ':');
+            go_sharp_v(b, &v->u.members[i].val, true);
+        }
+        ks_buf_putc(b, '}');
+        return;
+    default:
+        ks_buf_puts(b, "[]interface {}{");
+        for (uint32_t i = 0; i < v->len; i++) {
+            if (i)
+                ks_buf_append(b, ", ", 2);
+            go_sharp_v(b, &v->u.items[i], true);
+        }
+        ks_buf_putc(b, '}');
+        return;
+    }
+}
+
+/* The tag go-yaml resolves a plain scalar to. */
+static const char *yaml_tag_of(ks_arena *a, const char *s, size_t n)
+{
+    kv_value v;
+    ks_error err;
+    if (kv_yaml_parse(a, s, n, NULL, &v, &err) != 0)
+        return "str";
+    switch (kv_kind_of(&v)) {
+    case KV_NULL: return "null";
+    case KV_BOOL: return "bool";
+    case KV_NUMBER:
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == '.' || ((s[i] == 'e' || s[i] == 'E') && !(n > 1 && s[1] == 'x')))
+                return "float";
+        return "int";
+    default: return "str";
+    }
+}
+
+/* go-yaml's words for the errors the value layer's reader reports. */
+static void yaml_error_text(ks_arena *a, ks_buf *m, const ks_error *err)
+{
+    static const struct {
+        const char *ours, *go;
+        char kind; /* 'P' parser (line of the mark before), 'S' scanner, 'N' no line */
+    } map[] = {
+            {"flow sequence without a closing bracket", "did not find expected ',' or ']'", 'P'},
+            {"missing comma in flow sequence", "did not find expected ',' or ']'", 'P'},
+            {"flow mapping without a closing brace", "did not find expected ',' or '}'", 'P'},
+            {"missing comma in flow mapping", "did not find expected ',' or '}'", 'P'},
+            {"invalid nested block mapping", "mapping values are not allowed in this context", 'S'},
+            {"invalid tab", "found character that cannot start any token", 'S'},
+            {"cannot start with", "found character that cannot start any token", 'S'},
+            {"without closing quote", "found unexpected end of stream", 'S'},
+            {"invalid scalar at the end of block sequence", "did not find expected '-' indicator",
+             'P'},
+            {"invalid value after mapping", "could not find expected ':'", 'S'},
+            {"invalid indentation in mapping", "did not find expected key", 'P'},
+    };
+    const char *msg = err->msg;
+    ks_buf_puts(m, "yaml: ");
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strstr(msg, map[i].ours))
+            continue;
+        int line = map[i].kind == 'P' ? err->line - 1 : map[i].kind == 'S' ? err->line : 0;
+        if (map[i].kind == 'S' && line == 1)
+            line = 0;
+        if (line > 0)
+            ks_buf_printf(m, "line %d: ", line);
+        ks_buf_puts(m, map[i].go);
+        return;
+    }
+    const char *cr = strstr(msg, "cannot read \"");
+    const char *as = cr ? strstr(cr, "\" as !!") : NULL;
+    if (cr && as) {
+        const char *x = cr + 13;
+        ks_buf_printf(m, "cannot decode !!%s `%.*s` as a !!%s", yaml_tag_of(a, x, (size_t)(as - x)),
+                      (int)(as - x), x, as + 7);
+        return;
+    }
+    const char *alias = strstr(msg, "alias *");
+    const char *noanchor = strstr(msg, " refers to no anchor");
+    if (alias && noanchor && noanchor > alias) {
+        ks_buf_puts(m, "unknown anchor '");
+        ks_buf_append(m, alias + 7, (size_t)(noanchor - alias - 7));
+        ks_buf_puts(m, "' referenced");
+        return;
+    }
+    const char *inj = strstr(msg, " cannot be represented in JSON");
+    if (inj) {
+        size_t sn = (size_t)(inj - msg);
+        ks_buf_reset(m);
+        ks_buf_printf(m, "json: unsupported value: %s",
+                      memchr(msg, 'n', sn) && (memchr(msg, 'a', sn) || memchr(msg, 'A', sn)) &&
+                                      !memchr(msg, 'i', sn) && !memchr(msg, 'I', sn)
+                              ? "NaN"
+                      : msg[0] == '-' ? "-Inf"
+                                      : "+Inf");
+        return;
+    }
+    if (err->line > 0)
+        ks_buf_printf(m, "line %d: ", err->line);
+    ks_buf_puts(m, msg);
+}
+
+/* The value under the first "null" key (where a null key went). */
+static const kv_value *yaml_null_key_value(const kv_value *v, size_t depth)
+{
+    if (depth > WALK_DEPTH)
+        return NULL;
+    if (v->kind == KV_OBJECT) {
+        const kv_value *x = kv_obj_get(v, "null", 4);
+        if (x)
+            return x;
+        for (uint32_t i = 0; i < v->len; i++)
+            if ((x = yaml_null_key_value(&v->u.members[i].val, depth + 1)))
+                return x;
+    } else if (v->kind == KV_ARRAY) {
+        for (uint32_t i = 0; i < v->len; i++) {
+            const kv_value *x = yaml_null_key_value(&v->u.items[i], depth + 1);
+            if (x)
+                return x;
+        }
+    }
+    return NULL;
+}
+
+typedef struct ydocs {
+    kv_value first;
+    size_t count;
+} ydocs;
+
+static int yaml_doc(void *ctx, const kv_value *doc, const kv_yaml_doc *info)
+{
+    ydocs *d = ctx;
+    (void)info;
+    if (d->count++ == 0) {
+        d->first = *doc;
+        return 0;
+    }
+    return KV_YAML_RELEASE; /* later documents must read, but are dropped */
+}
+
+/* Errors about what a scalar means (not about YAML syntax) only count in
+ * the first document: OPA reads the others as nodes, unresolved. */
+static bool resolution_error(const char *msg)
+{
+    return strstr(msg, "cannot be represented in JSON") || strstr(msg, "cannot read \"") ||
+           strstr(msg, "is not valid on a scalar") || strstr(msg, "!!binary value") ||
+           strstr(msg, "mapping key must be a scalar") || strstr(msg, "null mapping key");
+}
+
+/* yaml.unmarshal: 0, or -1 with the message in msg. */
+static int yaml_read(rg_bctx *c, const char *s, size_t n, kv_value *out, ks_buf *msg)
+{
+    kv_yaml_opts o = {.flags = KV_YAML_DUP_LAST_WINS};
+    ydocs d = {.first = kv_null()};
+    ks_error err;
+    ks_error_clear(&err);
+    int rc = kv_yaml_parse_stream(c->arena, s, n, &o, yaml_doc, &d, &err);
+    if (rc && !(d.count >= 1 && rc == KS_EPARSE && resolution_error(err.msg))) {
+        yaml_error_text(c->arena, msg, &err);
+        return -1;
+    }
+    ycheck yc = {0};
+    yaml_inspect(&d.first, &yc, 0);
+    kv_value b, *bp = NULL;
+    if (yc.timestamps || yc.null_key) {
+        kv_yaml_opts o11 = {.flags = KV_YAML_BOOL11 | KV_YAML_DUP_LAST_WINS};
+        ks_error e2;
+        ks_error_clear(&e2);
+        if (kv_yaml_parse(c->arena, s, n, &o11, &b, &e2) == 0) {
+            bp = &b;
+        } else if (strstr(e2.msg, "null mapping key")) {
+            ks_buf_puts(msg, "unsupported map key of type: %!s(<nil>), key: <nil>, value: ");
+            const kv_value *v = yaml_null_key_value(&d.first, 0);
+            go_sharp_v(msg, v ? v : &(kv_value){.kind = KV_NULL}, false);
+            return -1;
+        }
+    }
+    return yaml_fix(c, &d.first, bp, out, 0) ? -2 : 0;
+}
+
+static int bi_yaml_unmarshal(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    const char *s;
+    size_t n;
+    int rc = rg_arg_string(c, args, 0, &s, &n);
+    if (rc)
+        return rc;
+    ks_buf msg = KS_BUF_INIT;
+    rc = yaml_read(c, s, n, out, &msg);
+    if (rc == -1)
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "%s", ks_buf_cstr(&msg));
+    else if (rc)
+        rc = RG_EBUILTIN; /* described by yaml_fix */
+    ks_buf_free(&msg);
+    return rc;
+}
+
+static int bi_yaml_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    if (args[0].kind != KV_STRING) {
+        *out = kv_bool(false);
+        return RG_OK;
+    }
+    ks_buf msg = KS_BUF_INIT;
+    kv_value v;
+    ks_arena_mark mark = ks_arena_mark_get(c->arena);
+    int rc = yaml_read(c, args[0].u.s, args[0].len, &v, &msg);
+    ks_arena_rewind(c->arena, mark);
+    ks_buf_free(&msg);
+    *out = kv_bool(rc == 0);
+    return RG_OK;
+}
+
+#define S RG_T_STR
+#define A RG_T_ANY
+
 const rg_builtin_def rg_bi_encoding[] = {
+        {"json.marshal", 1, 0, {A}, S, bi_json_marshal},
+        {"json.marshal_with_options", 2, 0, {A, RG_T_OBJ}, S, bi_json_marshal_with_options},
+        {"json.unmarshal", 1, 0, {S}, A, bi_json_unmarshal},
+        {"json.is_valid", 1, 0, {A}, RG_T_BOOL, bi_json_is_valid},
+        {"json.filter", 2, 0, {RG_T_OBJ, RG_T_ARR | RG_T_SET}, RG_T_OBJ, bi_json_filter_fn},
+        {"json.remove", 2, 0, {RG_T_OBJ, RG_T_ARR | RG_T_SET}, RG_T_OBJ, bi_json_remove_fn},
+        {"json.patch", 2, 0, {A, RG_T_ARR}, A, bi_json_patch_fn},
+        {"base64.encode", 1, 0, {S}, S, bi_base64_encode},
+        {"base64.decode", 1, 0, {S}, S, bi_base64_decode},
+        {"base64.is_valid", 1, 0, {A}, RG_T_BOOL, bi_base64_is_valid},
+        {"base64url.encode", 1, 0, {S}, S, bi_base64url_encode},
+        {"base64url.encode_no_pad", 1, 0, {S}, S, bi_base64url_encode_no_pad},
+        {"base64url.decode", 1, 0, {S}, S, bi_base64url_decode},
+        {"hex.encode", 1, 0, {S}, S, bi_hex_encode},
+        {"hex.decode", 1, 0, {S}, S, bi_hex_decode},
+        {"urlquery.encode", 1, 0, {S}, S, bi_urlquery_encode},
+        {"urlquery.decode", 1, 0, {S}, S, bi_urlquery_decode},
+        {"urlquery.encode_object", 1, 0, {RG_T_OBJ}, S, bi_urlquery_encode_object},
+        {"urlquery.decode_object", 1, 0, {S}, RG_T_OBJ, bi_urlquery_decode_object},
+        {"yaml.marshal", 1, 0, {A}, S, bi_yaml_marshal},
+        {"yaml.unmarshal", 1, 0, {S}, A, bi_yaml_unmarshal},
+        {"yaml.is_valid", 1, 0, {A}, RG_T_BOOL, bi_yaml_is_valid},
+        {"uri.parse", 1, 0, {S}, RG_T_OBJ, bi_uri_parse},
+        {"uri.is_valid", 1, 0, {A}, RG_T_BOOL, bi_uri_is_valid},
+        {"uuid.parse", 1, 0, {S}, RG_T_OBJ, bi_uuid_parse},
         {0},
 };
