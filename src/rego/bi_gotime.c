@@ -6,7 +6,6 @@
 
 #include "core/error.h"
 #include "core/time.h"
-#include "core/utf8.h"
 
 #define SECS_PER_DAY 86400
 
@@ -98,85 +97,6 @@ bool rg_gotime_date(i128 year, i128 month, i128 day, i128 hour, i128 min, i128 s
     *usec = (int64_t)usecs;
     *unsec = (int32_t)nsec;
     return true;
-}
-
-/* ---- quoting ---- */
-
-void rg_go_time_quote(ks_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    ks_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x80 || ch < ' ') {
-            char e[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-            ks_buf_append(b, e, 4);
-        } else {
-            if (ch == '"' || ch == '\\')
-                ks_buf_putc(b, '\\');
-            ks_buf_putc(b, (char)ch);
-        }
-    }
-    ks_buf_putc(b, '"');
-}
-
-/* Approximates unicode.IsPrint for code points past ASCII: Go's tables are
- * not reproduced; the common invisible ones are treated as not printable. */
-static bool printable_rune(uint32_t cp)
-{
-    if (cp < 0xa0 || cp == 0xad || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff)
-        return false;
-    if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-        (cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xfff9 && cp <= 0xfffb))
-        return false;
-    if ((cp & 0xfffe) == 0xfffe || (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000)
-        return false;
-    return true;
-}
-
-void rg_go_quote(ks_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    ks_buf_putc(b, '"');
-    for (size_t i = 0; i < n;) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x80) {
-            i++;
-            switch (ch) {
-            case '"': ks_buf_puts(b, "\\\""); continue;
-            case '\\': ks_buf_puts(b, "\\\\"); continue;
-            case '\a': ks_buf_puts(b, "\\a"); continue;
-            case '\b': ks_buf_puts(b, "\\b"); continue;
-            case '\f': ks_buf_puts(b, "\\f"); continue;
-            case '\n': ks_buf_puts(b, "\\n"); continue;
-            case '\r': ks_buf_puts(b, "\\r"); continue;
-            case '\t': ks_buf_puts(b, "\\t"); continue;
-            case '\v': ks_buf_puts(b, "\\v"); continue;
-            default: break;
-            }
-            if (ch < ' ' || ch == 0x7f) {
-                char e[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-                ks_buf_append(b, e, 4);
-            } else {
-                ks_buf_putc(b, (char)ch);
-            }
-            continue;
-        }
-        uint32_t cp;
-        size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (len == 0) {
-            char e[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-            ks_buf_append(b, e, 4);
-            i++;
-        } else if (printable_rune(cp)) {
-            ks_buf_append(b, s + i, len);
-            i += len;
-        } else {
-            ks_buf_printf(b, cp < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)cp);
-            i += len;
-        }
-    }
-    ks_buf_putc(b, '"');
 }
 
 /* ---- layouts ---- */
@@ -757,18 +677,197 @@ static bool parse_offset(int std, str *value, int *offset, const char **range_er
     return ok;
 }
 
+/* The fields parse reads, before they make a date. */
+typedef struct parsed {
+    int64_t year;
+    int month, day, yday, hour, min, sec, nsec;
+    bool am, pm, utc;
+    int zone_offset; /* -1: none (so an offset of -1s is none, as in Go) */
+    str zone_name;
+} parsed;
+
+/* Reads one layout element c from *vp into t; layout is the rest of the
+ * layout after it. False when the value does not fit the element; a range
+ * error goes to *range_err. */
+static bool parse_element(parsed *t, chunk c, str layout, str *vp, const char **range_err)
+{
+    str value = *vp;
+    bool ok = true;
+    switch (c.std) {
+    case STD_YEAR:
+        if (value.n < 2) {
+            ok = false;
+            break;
+        }
+        ok = go_atoi((str){value.p, 2}, &t->year);
+        advance(&value, 2);
+        if (ok)
+            t->year += t->year >= 69 ? 1900 : 2000;
+        break;
+    case STD_LONG_YEAR:
+        if (value.n < 4 || !is_digit_at(value.p, value.n, 0)) {
+            ok = false;
+            break;
+        }
+        ok = go_atoi((str){value.p, 4}, &t->year);
+        advance(&value, 4);
+        break;
+    case STD_MONTH:
+        t->month = lookup_name(short_months, 12, &value) + 1;
+        ok = t->month > 0;
+        break;
+    case STD_LONG_MONTH:
+        t->month = lookup_name(rg_go_months, 12, &value) + 1;
+        ok = t->month > 0;
+        break;
+    case STD_NUM_MONTH:
+    case STD_ZERO_MONTH:
+        ok = getnum(&value, c.std == STD_ZERO_MONTH, &t->month);
+        if (ok && (t->month <= 0 || t->month > 12))
+            *range_err = "month";
+        break;
+    case STD_WEEKDAY: ok = lookup_name(short_weekdays, 7, &value) >= 0; break;
+    case STD_LONG_WEEKDAY: ok = lookup_name(rg_go_weekdays, 7, &value) >= 0; break;
+    case STD_DAY:
+    case STD_UNDER_DAY:
+    case STD_ZERO_DAY:
+        if (c.std == STD_UNDER_DAY && value.n > 0 && value.p[0] == ' ')
+            advance(&value, 1);
+        ok = getnum(&value, c.std == STD_ZERO_DAY, &t->day);
+        break;
+    case STD_UNDER_YEARDAY:
+    case STD_ZERO_YEARDAY:
+        for (int i = 0; i < 2; i++)
+            if (c.std == STD_UNDER_YEARDAY && value.n > 0 && value.p[0] == ' ')
+                advance(&value, 1);
+        ok = getnum3(&value, c.std == STD_ZERO_YEARDAY, &t->yday);
+        break;
+    case STD_HOUR:
+        t->hour = 0;
+        ok = getnum(&value, false, &t->hour);
+        if (t->hour < 0 || t->hour >= 24)
+            *range_err = "hour";
+        break;
+    case STD_HOUR12:
+    case STD_ZERO_HOUR12:
+        t->hour = 0;
+        ok = getnum(&value, c.std == STD_ZERO_HOUR12, &t->hour);
+        if (t->hour < 0 || t->hour > 12)
+            *range_err = "hour";
+        break;
+    case STD_MINUTE:
+    case STD_ZERO_MINUTE:
+        t->min = 0;
+        ok = getnum(&value, c.std == STD_ZERO_MINUTE, &t->min);
+        if (t->min < 0 || t->min >= 60)
+            *range_err = "minute";
+        break;
+    case STD_SECOND:
+    case STD_ZERO_SECOND:
+        t->sec = 0;
+        ok = getnum(&value, c.std == STD_ZERO_SECOND, &t->sec);
+        if (!ok)
+            break;
+        if (t->sec < 0 || t->sec >= 60) {
+            *range_err = "second";
+            break;
+        }
+        /* A fraction after the seconds is accepted even when the layout
+         * has none, unless the layout's next element is one. */
+        if (value.n >= 2 && (value.p[0] == '.' || value.p[0] == ',') &&
+            is_digit_at(value.p, value.n, 1)) {
+            chunk nc = next_chunk(layout.p, layout.n);
+            if (nc.std == STD_FRAC0 || nc.std == STD_FRAC9)
+                break;
+            size_t k = 2;
+            while (k < value.n && is_digit_at(value.p, value.n, k))
+                k++;
+            ok = parse_nanoseconds(value, k, &t->nsec, range_err);
+            advance(&value, k);
+        }
+        break;
+    case STD_PM:
+    case STD_PM_LOWER:
+        if (value.n < 2) {
+            ok = false;
+            break;
+        }
+        if (memcmp(value.p, c.std == STD_PM ? "PM" : "pm", 2) == 0)
+            t->pm = true;
+        else if (memcmp(value.p, c.std == STD_PM ? "AM" : "am", 2) == 0)
+            t->am = true;
+        else
+            ok = false;
+        advance(&value, 2);
+        break;
+    case STD_ISO_TZ:
+    case STD_ISO_SHORT_TZ:
+    case STD_ISO_COLON_TZ:
+    case STD_ISO_SECONDS_TZ:
+    case STD_ISO_COLON_SECONDS_TZ:
+        if (value.n >= 1 && value.p[0] == 'Z') {
+            advance(&value, 1);
+            t->utc = true;
+            break;
+        }
+        ok = parse_offset(c.std, &value, &t->zone_offset, range_err);
+        break;
+    case STD_NUM_TZ:
+    case STD_NUM_SHORT_TZ:
+    case STD_NUM_COLON_TZ:
+    case STD_NUM_SECONDS_TZ:
+    case STD_NUM_COLON_SECONDS_TZ:
+        ok = parse_offset(c.std, &value, &t->zone_offset, range_err);
+        break;
+    case STD_TZ: {
+        if (value.n >= 3 && memcmp(value.p, "UTC", 3) == 0) {
+            t->utc = true;
+            advance(&value, 3);
+            break;
+        }
+        size_t k = parse_time_zone(value);
+        if (k == 0) {
+            ok = false;
+            break;
+        }
+        t->zone_name = (str){value.p, k};
+        advance(&value, k);
+        break;
+    }
+    case STD_FRAC0: {
+        size_t nd = 1 + (size_t)c.digits;
+        if (value.n < nd) {
+            ok = false;
+            break;
+        }
+        ok = parse_nanoseconds(value, nd, &t->nsec, range_err);
+        advance(&value, nd);
+        break;
+    }
+    case STD_FRAC9: {
+        if (value.n < 2 || (value.p[0] != '.' && value.p[0] != ',') ||
+            !is_digit_at(value.p, value.n, 1))
+            break; /* omitted */
+        size_t i = 0;
+        while (i + 1 < value.n && is_digit_at(value.p, value.n, i + 1))
+            i++;
+        ok = parse_nanoseconds(value, 1 + i, &t->nsec, range_err);
+        advance(&value, 1 + i);
+        break;
+    }
+    default: break;
+    }
+    *vp = value;
+    return ok;
+}
+
 int rg_gotime_parse(const char *layout_p, size_t ln, const char *value_p, size_t vn,
                     const rg_tz *local, int64_t *out_sec, int32_t *out_nsec, ks_buf *err)
 {
     str alayout = {layout_p, ln}, avalue = {value_p, vn};
     str layout = alayout, value = avalue, none = {NULL, 0};
     const char *range_err = NULL;
-    bool am = false, pm = false;
-    int64_t year = 0;
-    int month = -1, day = -1, yday = -1, hour = 0, min = 0, sec = 0, nsec = 0;
-    bool utc = false;
-    int zone_offset = -1;
-    str zone_name = {NULL, 0};
+    parsed t = {.month = -1, .day = -1, .yday = -1, .zone_offset = -1};
 
     for (;;) {
         chunk c = next_chunk(layout.p, layout.n);
@@ -783,171 +882,7 @@ int rg_gotime_parse(const char *layout_p, size_t ln, const char *value_p, size_t
         }
         advance(&layout, c.start + c.len);
         str hold = value;
-        bool ok = true;
-        switch (c.std) {
-        case STD_YEAR:
-            if (value.n < 2) {
-                ok = false;
-                break;
-            }
-            ok = go_atoi((str){value.p, 2}, &year);
-            advance(&value, 2);
-            if (ok)
-                year += year >= 69 ? 1900 : 2000;
-            break;
-        case STD_LONG_YEAR:
-            if (value.n < 4 || !is_digit_at(value.p, value.n, 0)) {
-                ok = false;
-                break;
-            }
-            ok = go_atoi((str){value.p, 4}, &year);
-            advance(&value, 4);
-            break;
-        case STD_MONTH:
-            month = lookup_name(short_months, 12, &value) + 1;
-            ok = month > 0;
-            break;
-        case STD_LONG_MONTH:
-            month = lookup_name(rg_go_months, 12, &value) + 1;
-            ok = month > 0;
-            break;
-        case STD_NUM_MONTH:
-        case STD_ZERO_MONTH:
-            ok = getnum(&value, c.std == STD_ZERO_MONTH, &month);
-            if (ok && (month <= 0 || month > 12))
-                range_err = "month";
-            break;
-        case STD_WEEKDAY: ok = lookup_name(short_weekdays, 7, &value) >= 0; break;
-        case STD_LONG_WEEKDAY: ok = lookup_name(rg_go_weekdays, 7, &value) >= 0; break;
-        case STD_DAY:
-        case STD_UNDER_DAY:
-        case STD_ZERO_DAY:
-            if (c.std == STD_UNDER_DAY && value.n > 0 && value.p[0] == ' ')
-                advance(&value, 1);
-            ok = getnum(&value, c.std == STD_ZERO_DAY, &day);
-            break;
-        case STD_UNDER_YEARDAY:
-        case STD_ZERO_YEARDAY:
-            for (int i = 0; i < 2; i++)
-                if (c.std == STD_UNDER_YEARDAY && value.n > 0 && value.p[0] == ' ')
-                    advance(&value, 1);
-            ok = getnum3(&value, c.std == STD_ZERO_YEARDAY, &yday);
-            break;
-        case STD_HOUR:
-            hour = 0;
-            ok = getnum(&value, false, &hour);
-            if (hour < 0 || hour >= 24)
-                range_err = "hour";
-            break;
-        case STD_HOUR12:
-        case STD_ZERO_HOUR12:
-            hour = 0;
-            ok = getnum(&value, c.std == STD_ZERO_HOUR12, &hour);
-            if (hour < 0 || hour > 12)
-                range_err = "hour";
-            break;
-        case STD_MINUTE:
-        case STD_ZERO_MINUTE:
-            min = 0;
-            ok = getnum(&value, c.std == STD_ZERO_MINUTE, &min);
-            if (min < 0 || min >= 60)
-                range_err = "minute";
-            break;
-        case STD_SECOND:
-        case STD_ZERO_SECOND:
-            sec = 0;
-            ok = getnum(&value, c.std == STD_ZERO_SECOND, &sec);
-            if (!ok)
-                break;
-            if (sec < 0 || sec >= 60) {
-                range_err = "second";
-                break;
-            }
-            /* A fraction after the seconds is accepted even when the layout
-             * has none, unless the layout's next element is one. */
-            if (value.n >= 2 && (value.p[0] == '.' || value.p[0] == ',') &&
-                is_digit_at(value.p, value.n, 1)) {
-                chunk nc = next_chunk(layout.p, layout.n);
-                if (nc.std == STD_FRAC0 || nc.std == STD_FRAC9)
-                    break;
-                size_t k = 2;
-                while (k < value.n && is_digit_at(value.p, value.n, k))
-                    k++;
-                ok = parse_nanoseconds(value, k, &nsec, &range_err);
-                advance(&value, k);
-            }
-            break;
-        case STD_PM:
-        case STD_PM_LOWER:
-            if (value.n < 2) {
-                ok = false;
-                break;
-            }
-            if (memcmp(value.p, c.std == STD_PM ? "PM" : "pm", 2) == 0)
-                pm = true;
-            else if (memcmp(value.p, c.std == STD_PM ? "AM" : "am", 2) == 0)
-                am = true;
-            else
-                ok = false;
-            advance(&value, 2);
-            break;
-        case STD_ISO_TZ:
-        case STD_ISO_SHORT_TZ:
-        case STD_ISO_COLON_TZ:
-        case STD_ISO_SECONDS_TZ:
-        case STD_ISO_COLON_SECONDS_TZ:
-            if (value.n >= 1 && value.p[0] == 'Z') {
-                advance(&value, 1);
-                utc = true;
-                break;
-            }
-            ok = parse_offset(c.std, &value, &zone_offset, &range_err);
-            break;
-        case STD_NUM_TZ:
-        case STD_NUM_SHORT_TZ:
-        case STD_NUM_COLON_TZ:
-        case STD_NUM_SECONDS_TZ:
-        case STD_NUM_COLON_SECONDS_TZ:
-            ok = parse_offset(c.std, &value, &zone_offset, &range_err);
-            break;
-        case STD_TZ: {
-            if (value.n >= 3 && memcmp(value.p, "UTC", 3) == 0) {
-                utc = true;
-                advance(&value, 3);
-                break;
-            }
-            size_t k = parse_time_zone(value);
-            if (k == 0) {
-                ok = false;
-                break;
-            }
-            zone_name = (str){value.p, k};
-            advance(&value, k);
-            break;
-        }
-        case STD_FRAC0: {
-            size_t nd = 1 + (size_t)c.digits;
-            if (value.n < nd) {
-                ok = false;
-                break;
-            }
-            ok = parse_nanoseconds(value, nd, &nsec, &range_err);
-            advance(&value, nd);
-            break;
-        }
-        case STD_FRAC9: {
-            if (value.n < 2 || (value.p[0] != '.' && value.p[0] != ',') ||
-                !is_digit_at(value.p, value.n, 1))
-                break; /* omitted */
-            size_t i = 0;
-            while (i + 1 < value.n && is_digit_at(value.p, value.n, i + 1))
-                i++;
-            ok = parse_nanoseconds(value, 1 + i, &nsec, &range_err);
-            advance(&value, 1 + i);
-            break;
-        }
-        default: break;
-        }
+        bool ok = parse_element(&t, c, layout, &value, &range_err);
         if (range_err) {
             char msg[64];
             snprintf(msg, sizeof msg, ": %s out of range", range_err);
@@ -956,175 +891,61 @@ int rg_gotime_parse(const char *layout_p, size_t ln, const char *value_p, size_t
         if (!ok)
             return parse_error(err, alayout, avalue, stdstr, hold, NULL, none);
     }
-    if (pm && hour < 12)
-        hour += 12;
-    else if (am && hour == 12)
-        hour = 0;
+    if (t.pm && t.hour < 12)
+        t.hour += 12;
+    else if (t.am && t.hour == 12)
+        t.hour = 0;
 
-    if (yday >= 0) {
+    if (t.yday >= 0) {
         int m = 0, d = 0;
-        if (ks_days_in_month(year, 2) == 29) {
-            if (yday == 31 + 29) {
+        if (ks_days_in_month(t.year, 2) == 29) {
+            if (t.yday == 31 + 29) {
                 m = 2;
                 d = 29;
-            } else if (yday > 31 + 29) {
-                yday--;
+            } else if (t.yday > 31 + 29) {
+                t.yday--;
             }
         }
-        if (yday < 1 || yday > 365)
+        if (t.yday < 1 || t.yday > 365)
             return parse_error(err, alayout, avalue, none, value, ": day-of-year out of range",
                                none);
         if (m == 0) {
             static const int before[] = {0,   31,  59,  90,  120, 151, 181,
                                          212, 243, 273, 304, 334, 365};
-            m = (yday - 1) / 31 + 1;
-            if (before[m] < yday)
+            m = (t.yday - 1) / 31 + 1;
+            if (before[m] < t.yday)
                 m++;
-            d = yday - before[m - 1];
+            d = t.yday - before[m - 1];
         }
-        if (month >= 0 && month != m)
+        if (t.month >= 0 && t.month != m)
             return parse_error(err, alayout, avalue, none, value,
                                ": day-of-year does not match month", none);
-        month = m;
-        if (day >= 0 && day != d)
+        t.month = m;
+        if (t.day >= 0 && t.day != d)
             return parse_error(err, alayout, avalue, none, value,
                                ": day-of-year does not match day", none);
-        day = d;
+        t.day = d;
     } else {
-        if (month < 0)
-            month = 1;
-        if (day < 0)
-            day = 1;
+        if (t.month < 0)
+            t.month = 1;
+        if (t.day < 0)
+            t.day = 1;
     }
-    if (day < 1 || (unsigned)day > ks_days_in_month(year, (unsigned)month))
+    if (t.day < 1 || (unsigned)t.day > ks_days_in_month(t.year, (unsigned)t.month))
         return parse_error(err, alayout, avalue, none, value, ": day out of range", none);
 
-    int64_t usecs = ks_days_from_civil(year, (unsigned)month, (unsigned)day) * SECS_PER_DAY +
-                    hour * 3600 + min * 60 + sec;
-    if (!utc && zone_offset != -1) {
-        usecs -= zone_offset;
-    } else if (!utc && zone_name.p) {
+    int64_t usecs = ks_days_from_civil(t.year, (unsigned)t.month, (unsigned)t.day) * SECS_PER_DAY +
+                    t.hour * 3600 + t.min * 60 + t.sec;
+    if (!t.utc && t.zone_offset != -1) {
+        usecs -= t.zone_offset;
+    } else if (!t.utc && t.zone_name.p) {
         /* A zone abbreviation counts only when the local zone knows it;
          * otherwise the time is kept as if UTC. */
         int off;
-        if (rg_tz_lookup_name(local, zone_name.p, zone_name.n, usecs, &off))
+        if (rg_tz_lookup_name(local, t.zone_name.p, t.zone_name.n, usecs, &off))
             usecs -= off;
     }
     *out_sec = usecs;
-    *out_nsec = nsec;
-    return 0;
-}
-
-/* ---- durations ---- */
-
-static int duration_error(ks_buf *err, const char *msg, str unit, const char *s, size_t n)
-{
-    ks_buf_reset(err);
-    ks_buf_puts(err, "time: ");
-    ks_buf_puts(err, msg);
-    if (unit.p) {
-        rg_go_time_quote(err, unit.p, unit.n);
-        ks_buf_puts(err, " in duration");
-    }
-    ks_buf_putc(err, ' ');
-    rg_go_time_quote(err, s, n);
-    return KS_EPARSE;
-}
-
-static uint64_t unit_ns(str u)
-{
-    static const struct {
-        const char *name;
-        uint64_t ns;
-    } units[] = {
-            {"ns", 1},
-            {"us", 1000},
-            {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
-            {"\xce\xbcs", 1000}, /* U+03BC Greek mu */
-            {"ms", 1000000},
-            {"s", 1000000000},
-            {"m", UINT64_C(60000000000)},
-            {"h", UINT64_C(3600000000000)},
-    };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strlen(units[i].name) == u.n && memcmp(units[i].name, u.p, u.n) == 0)
-            return units[i].ns;
-    return 0;
-}
-
-int rg_go_parse_duration(const char *orig, size_t on, int64_t *ns, ks_buf *err)
-{
-    str s = {orig, on}, none = {NULL, 0};
-    uint64_t d = 0;
-    bool neg = false;
-    if (s.n > 0 && (s.p[0] == '-' || s.p[0] == '+')) {
-        neg = s.p[0] == '-';
-        advance(&s, 1);
-    }
-    if (s.n == 1 && s.p[0] == '0') {
-        *ns = 0;
-        return 0;
-    }
-    if (s.n == 0)
-        return duration_error(err, "invalid duration", none, orig, on);
-    while (s.n > 0) {
-        uint64_t v, f = 0;
-        double scale = 1;
-        if (!(s.p[0] == '.' || (s.p[0] >= '0' && s.p[0] <= '9')))
-            return duration_error(err, "invalid duration", none, orig, on);
-        size_t before = s.n;
-        if (!leading_int(&s, &v))
-            return duration_error(err, "invalid duration", none, orig, on);
-        bool pre = before != s.n, post = false;
-        if (s.n > 0 && s.p[0] == '.') {
-            advance(&s, 1);
-            size_t fb = s.n;
-            bool overflow = false;
-            /* Fraction digits; precision stops accumulating on overflow. */
-            while (s.n > 0 && s.p[0] >= '0' && s.p[0] <= '9') {
-                if (!overflow) {
-                    uint64_t y = f * 10 + (uint64_t)(s.p[0] - '0');
-                    if (f > ((UINT64_C(1) << 63) - 1) / 10 || y > (UINT64_C(1) << 63)) {
-                        overflow = true;
-                    } else {
-                        f = y;
-                        scale *= 10;
-                    }
-                }
-                advance(&s, 1);
-            }
-            post = fb != s.n;
-        }
-        if (!pre && !post)
-            return duration_error(err, "invalid duration", none, orig, on);
-        size_t i = 0;
-        while (i < s.n && s.p[i] != '.' && !(s.p[i] >= '0' && s.p[i] <= '9'))
-            i++;
-        if (i == 0)
-            return duration_error(err, "missing unit in duration", none, orig, on);
-        str u = {s.p, i};
-        advance(&s, i);
-        uint64_t unit = unit_ns(u);
-        if (unit == 0)
-            return duration_error(err, "unknown unit ", u, orig, on);
-        if (v > (UINT64_C(1) << 63) / unit)
-            return duration_error(err, "invalid duration", none, orig, on);
-        v *= unit;
-        if (f > 0) {
-            v += (uint64_t)((double)f * ((double)unit / scale));
-            if (v > (UINT64_C(1) << 63))
-                return duration_error(err, "invalid duration", none, orig, on);
-        }
-        d += v;
-        if (d > (UINT64_C(1) << 63))
-            return duration_error(err, "invalid duration", none, orig, on);
-    }
-    if (neg) {
-        *ns = (int64_t)(0 - d);
-        return 0;
-    }
-    if (d > (uint64_t)INT64_MAX)
-        return duration_error(err, "invalid duration", none, orig, on);
-    *ns = (int64_t)d;
+    *out_nsec = t.nsec;
     return 0;
 }
