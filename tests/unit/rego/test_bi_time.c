@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rego/bcache.h"
 #include "rego/builtin.h"
 #include "testutil.h"
 
@@ -328,6 +329,42 @@ static void test_diff(void **state)
                "but got string");
 }
 
+/* With an evaluation cache, a zone is loaded once and shared by later calls
+ * and by both operands of time.diff; the cache frees it (ASan checks). */
+static void test_zone_cache(void **state)
+{
+    ks_arena *a = *state;
+    rg_bcache *cache = rg_bcache_new();
+    ks_buf err = KS_BUF_INIT;
+    rg_bctx c = {.arena = a, .err_msg = &err, .cache = cache};
+    static const struct {
+        const char *name, *args, *want;
+    } calls[] = {
+            {"time.date", "[[1517814000000000000, \"America/Los_Angeles\"]]", "[2018,2,4]"},
+            {"time.clock", "[[1517814000000000000, \"America/Los_Angeles\"]]", "[23,0,0]"},
+            {"time.diff",
+             "[[0, \"America/Los_Angeles\"], [86400000000000, \"America/Los_Angeles\"]]",
+             "[0,0,1,0,0,0]"},
+            {"time.diff", "[[0, \"Europe/Paris\"], [86400000000000, \"Europe/Paris\"]]",
+             "[0,0,1,0,0,0]"},
+            {"time.parse_ns", "[\"2006-01-02 MST\", \"2020-01-01 XYZ\"]", "1577836800000000000"},
+            {"time.date", "[[-1, \"Local\"]]", NULL},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        const rg_builtin_def *def = rg_builtin_lookup(calls[i].name, strlen(calls[i].name));
+        kv_value args = tu_json(a, calls[i].args), res;
+        c.name = def->name;
+        assert_int_equal(def->fn(&c, args.u.items, &res), RG_OK);
+        if (calls[i].want) {
+            char *got = tu_to_json(&res, 0);
+            assert_string_equal(got, calls[i].want);
+            ks_xfree(got);
+        }
+    }
+    ks_buf_free(&err);
+    rg_bcache_free(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +378,7 @@ int main(void)
             cmocka_unit_test(test_date_clock_weekday),
             cmocka_unit_test(test_add_date),
             cmocka_unit_test(test_diff),
+            cmocka_unit_test(test_zone_cache),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }
