@@ -54,7 +54,7 @@ static bool printable_rune(uint32_t cp)
     return true;
 }
 
-void rg_gotime_quote(ks_buf *b, const char *s, size_t n)
+void rg_gotime_strconv_quote(ks_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     ks_buf_putc(b, '"');

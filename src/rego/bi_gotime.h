@@ -54,8 +54,9 @@ int rg_gotime_parse(const char *layout, size_t ln, const char *value, size_t vn,
 int rg_go_parse_duration(const char *s, size_t n, int64_t *ns, ks_buf *err);
 
 /* Go's quoting of strings in time's error messages (non-ASCII and control
- * bytes as \xNN), and strconv.Quote (fmt's %q). */
+ * bytes as \xNN), and strconv.Quote (fmt's %q; which code points past ASCII
+ * are printable is approximated, without Go's Unicode tables). */
 void rg_go_time_quote(ks_buf *b, const char *s, size_t n);
-void rg_go_quote(ks_buf *b, const char *s, size_t n);
+void rg_gotime_strconv_quote(ks_buf *b, const char *s, size_t n);
 
 #endif
