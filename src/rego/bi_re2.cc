@@ -14,6 +14,7 @@
 #include <re2/re2.h>
 
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -361,18 +362,17 @@ rg_re *compile(const std::string &pat, ks_buf *err)
         report(err, pp.err_code, pp.err_arg);
         return nullptr;
     }
-    RE2 *re = new RE2(pp.out, o);
+    std::unique_ptr<RE2> re(new RE2(pp.out, o));
     if (!re->ok()) {
         report_re2(err, *re, pat, pp.out);
-        delete re;
         return nullptr;
     }
-    rg_re *r = new rg_re;
-    r->re = re;
+    std::unique_ptr<rg_re> r(new rg_re);
     r->ngroups = re->NumberOfCapturingGroups();
     r->names = std::move(pp.names);
     r->names.resize(static_cast<size_t>(r->ngroups) + 1);
-    return r;
+    r->re = re.release();
+    return r.release();
 }
 
 } // namespace
