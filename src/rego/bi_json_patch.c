@@ -163,6 +163,67 @@ static int parse_path(rg_bctx *c, const kv_value *p, const kv_value **steps, siz
     return 0;
 }
 
+/* ---- an index of keys: slot i holds keys[i], found by hash ----
+ *
+ * Objects, sets and path trees look children up by key; a linear scan is
+ * fine for a few, so the index is built once there are more than 8. */
+
+typedef struct keyidx {
+    uint32_t *slots; /* 1-based positions, 0 empty; NULL: no index yet */
+    size_t cap;      /* a power of two */
+} keyidx;
+
+/* The key of position i, in whatever array holds them. */
+typedef const kv_value *(*key_at_fn)(const void *base, size_t i);
+
+static void keyidx_put(keyidx *x, const kv_value *key, size_t i)
+{
+    size_t mask = x->cap - 1, h = (size_t)kv_hash(key) & mask;
+    while (x->slots[h])
+        h = (h + 1) & mask;
+    x->slots[h] = (uint32_t)(i + 1);
+}
+
+/* Position of key among n keys, or -1. */
+static long keyidx_find(const keyidx *x, const void *base, key_at_fn at, size_t n,
+                        const kv_value *key)
+{
+    if (!x->slots) {
+        for (size_t i = 0; i < n; i++)
+            if (kv_equal(at(base, i), key))
+                return (long)i;
+        return -1;
+    }
+    size_t mask = x->cap - 1;
+    for (size_t h = (size_t)kv_hash(key) & mask; x->slots[h]; h = (h + 1) & mask)
+        if (kv_equal(at(base, x->slots[h] - 1), key))
+            return (long)(x->slots[h] - 1);
+    return -1;
+}
+
+/* Records that position n-1 was just added. 0 or -1 (out of memory). */
+static int keyidx_added(keyidx *x, ks_arena *a, const void *base, key_at_fn at, size_t n)
+{
+    if (n <= 8)
+        return 0;
+    if (x->slots && n * 2 <= x->cap) {
+        keyidx_put(x, at(base, n - 1), n - 1);
+        return 0;
+    }
+    size_t cap = 32;
+    while (cap < n * 4)
+        cap *= 2;
+    uint32_t *slots = ks_arena_alloc(a, cap * sizeof *slots);
+    if (!slots)
+        return -1;
+    memset(slots, 0, cap * sizeof *slots);
+    x->slots = slots;
+    x->cap = cap;
+    for (size_t i = 0; i < n; i++)
+        keyidx_put(x, at(base, i), i);
+    return 0;
+}
+
 /* ---- the edit tree ---- */
 
 typedef struct enode enode;
@@ -191,8 +252,7 @@ struct enode {
     /* objects and sets */
     echild *ch;
     size_t nch, cap;
-    uint32_t *hidx; /* open-addressing index into ch (1-based), or NULL */
-    size_t hcap;
+    keyidx idx;
     /* arrays */
     eslot *slots;
     size_t nslots, scap;
@@ -219,8 +279,7 @@ static int node_reset(etree *t, enode *e, const kv_value *v)
     e->deleted = false;
     e->value = *v;
     e->nch = 0;
-    e->hidx = NULL;
-    e->hcap = 0;
+    e->idx = (keyidx){0};
     e->nslots = 0;
     if (v->kind == KV_ARRAY) {
         e->scap = v->len ? v->len : 1;
@@ -251,27 +310,15 @@ static enode *node_deleted(etree *t)
 
 /* -- child lookup for objects and sets -- */
 
-static void hindex_put(enode *e, size_t i)
+static const kv_value *echild_key(const void *base, size_t i)
 {
-    size_t mask = e->hcap - 1, h = (size_t)kv_hash(&e->ch[i].key) & mask;
-    while (e->hidx[h])
-        h = (h + 1) & mask;
-    e->hidx[h] = (uint32_t)(i + 1);
+    return &((const echild *)base)[i].key;
 }
 
 static echild *child_find(enode *e, const kv_value *key)
 {
-    if (e->hidx) {
-        size_t mask = e->hcap - 1, h = (size_t)kv_hash(key) & mask;
-        for (; e->hidx[h]; h = (h + 1) & mask)
-            if (kv_equal(&e->ch[e->hidx[h] - 1].key, key))
-                return &e->ch[e->hidx[h] - 1];
-        return NULL;
-    }
-    for (size_t i = 0; i < e->nch; i++)
-        if (kv_equal(&e->ch[i].key, key))
-            return &e->ch[i];
-    return NULL;
+    long i = keyidx_find(&e->idx, e->ch, echild_key, e->nch, key);
+    return i < 0 ? NULL : &e->ch[i];
 }
 
 /* The entry for key, created (state CH_SCALAR, null) when missing. */
@@ -293,22 +340,8 @@ static echild *child_get(etree *t, enode *e, const kv_value *key)
     ch = &e->ch[e->nch++];
     memset(ch, 0, sizeof *ch);
     ch->key = *key;
-    if (e->nch > 8) {
-        if (!e->hidx || e->nch * 2 > e->hcap) {
-            size_t hcap = 32;
-            while (hcap < e->nch * 4)
-                hcap *= 2;
-            uint32_t *h = alloc(t, hcap * sizeof *h);
-            if (!h)
-                return NULL;
-            e->hidx = h;
-            e->hcap = hcap;
-            for (size_t i = 0; i < e->nch; i++)
-                hindex_put(e, i);
-        } else {
-            hindex_put(e, e->nch - 1);
-        }
-    }
+    if (keyidx_added(&e->idx, t->c->arena, e->ch, echild_key, e->nch))
+        return NULL;
     return ch;
 }
 
@@ -423,8 +456,7 @@ static int collapse(etree *t, enode *e, size_t depth)
         return rc;
     e->value = v;
     e->nch = 0;
-    e->hidx = NULL;
-    e->hcap = 0;
+    e->idx = (keyidx){0};
     return 0;
 }
 
@@ -843,15 +875,25 @@ struct ptree {
     kv_value *keys;
     ptree **kids;
     size_t n, cap;
+    keyidx idx;
 };
 
-static ptree *pt_child(rg_bctx *c, ptree *p, const kv_value *key, bool create)
+static const kv_value *value_at(const void *base, size_t i)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (kv_equal(&p->keys[i], key))
-            return p->kids[i];
-    if (!create)
-        return NULL;
+    return &((const kv_value *)base)[i];
+}
+
+static ptree *pt_find(const ptree *p, const kv_value *key)
+{
+    long i = keyidx_find(&p->idx, p->keys, value_at, p->n, key);
+    return i < 0 ? NULL : p->kids[i];
+}
+
+static ptree *pt_child(rg_bctx *c, ptree *p, const kv_value *key)
+{
+    ptree *q = pt_find(p, key);
+    if (q)
+        return q;
     if (p->n == p->cap) {
         size_t ncap = p->cap ? p->cap * 2 : 4;
         kv_value *k = ks_arena_alloc(c->arena, ncap * sizeof *k);
@@ -866,12 +908,14 @@ static ptree *pt_child(rg_bctx *c, ptree *p, const kv_value *key, bool create)
         p->kids = d;
         p->cap = ncap;
     }
-    ptree *q = ks_arena_alloc(c->arena, sizeof *q);
+    q = ks_arena_alloc(c->arena, sizeof *q);
     if (!q)
         return NULL;
     memset(q, 0, sizeof *q);
     p->keys[p->n] = *key;
     p->kids[p->n++] = q;
+    if (keyidx_added(&p->idx, c->arena, p->keys, value_at, p->n))
+        return NULL;
     return q;
 }
 
@@ -884,18 +928,19 @@ static int pt_add(rg_bctx *c, ptree *root, const kv_value *path)
         return rc;
     ptree *node = root;
     for (size_t i = 0; i + 1 < n; i++) {
-        ptree *q = pt_child(c, node, &steps[i], true);
+        ptree *q = pt_child(c, node, &steps[i]);
         if (!q)
             return RG_EHALT;
         if (q->leaf)
             return 0; /* a shorter path already takes everything below */
         node = q;
     }
-    ptree *q = pt_child(c, node, &steps[n - 1], true);
+    ptree *q = pt_child(c, node, &steps[n - 1]);
     if (!q)
         return RG_EHALT;
-    q->leaf = true;
+    q->leaf = true; /* drops what longer paths selected below */
     q->n = 0;
+    q->idx = (keyidx){0};
     return 0;
 }
 
@@ -926,18 +971,7 @@ static ptree *pt_index(const ptree *p, uint32_t i)
     char buf[16];
     int n = snprintf(buf, sizeof buf, "%u", i);
     kv_value k = kv_str_ref(buf, (size_t)n);
-    for (size_t j = 0; j < p->n; j++)
-        if (kv_equal(&p->keys[j], &k))
-            return p->kids[j];
-    return NULL;
-}
-
-static ptree *pt_find(const ptree *p, const kv_value *key)
-{
-    for (size_t j = 0; j < p->n; j++)
-        if (kv_equal(&p->keys[j], key))
-            return p->kids[j];
-    return NULL;
+    return pt_find(p, &k);
 }
 
 static int filter_walk(rg_bctx *c, const kv_value *v, const ptree *f, kv_value *out, size_t depth)

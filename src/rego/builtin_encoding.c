@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/base64.h"
+#include "core/mem.h"
 #include "core/utf8.h"
 #include "rego/bi_json.h"
 #include "rego/builtin.h"
@@ -791,13 +792,99 @@ static void yaml_number(ks_buf *b, const kv_value *v)
     }
 }
 
+/* go-yaml's is_printable for the character at s (valid UTF-8): a string
+ * with anything else (tabs, controls, characters beyond the BMP, BOMs) is
+ * written double-quoted with escapes. */
+static bool yaml_printable(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0], d = n > 1 ? s[1] : 0, e = n > 2 ? s[2] : 0;
+    return c == 0x0A || (c >= 0x20 && c <= 0x7E) || (c == 0xC2 && d >= 0xA0) ||
+           (c > 0xC2 && c < 0xED) || (c == 0xED && d < 0xA0) || c == 0xEE ||
+           (c == 0xEF && !(d == 0xBB && e == 0xBF) && !(d == 0xBF && (e == 0xBE || e == 0xBF)));
+}
+
+static bool yaml_needs_escapes(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t w = ks_utf8_decode(s + i, n - i, &cp);
+        if (!w || !yaml_printable(s + i, n - i))
+            return true;
+        i += w;
+    }
+    return false;
+}
+
+/* go-yaml's double-quoted style: breaks, quotes, backslashes and what is
+ * not printable escaped, short forms where YAML has them. */
+static void yaml_double_quoted(ks_buf *b, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    ks_buf_putc(b, '"');
+    for (size_t i = 0; i < n;) {
+        uint32_t v;
+        size_t w = ks_utf8_decode(s + i, n - i, &v);
+        if (!w) { /* not reached: strings are made valid first */
+            v = s[i];
+            w = 1;
+        }
+        bool brk = v == '\r' || v == '\n' || v == 0x85 || v == 0x2028 || v == 0x2029;
+        if (yaml_printable(s + i, n - i) && !brk && v != 0xFEFF && v != '"' && v != '\\') {
+            ks_buf_append(b, s + i, w);
+            i += w;
+            continue;
+        }
+        i += w;
+        static const struct {
+            uint32_t v;
+            char e;
+        } short_forms[] = {{0x00, '0'},  {0x07, 'a'}, {0x08, 'b'}, {0x09, 't'},   {0x0A, 'n'},
+                           {0x0B, 'v'},  {0x0C, 'f'}, {0x0D, 'r'}, {0x1B, 'e'},   {0x22, '"'},
+                           {0x5C, '\\'}, {0x85, 'N'}, {0xA0, '_'}, {0x2028, 'L'}, {0x2029, 'P'}};
+        char e = 0;
+        for (size_t k = 0; k < sizeof short_forms / sizeof short_forms[0]; k++)
+            if (short_forms[k].v == v)
+                e = short_forms[k].e;
+        if (e)
+            ks_buf_printf(b, "\\%c", e);
+        else if (v <= 0xFF)
+            ks_buf_printf(b, "\\x%02X", v);
+        else if (v <= 0xFFFF)
+            ks_buf_printf(b, "\\u%04X", v);
+        else
+            ks_buf_printf(b, "\\U%08X", v);
+    }
+    ks_buf_putc(b, '"');
+}
+
 /* A scalar as go-yaml writes it, through the value layer's writer (same
  * quoting); continuation lines of block scalars (two spaces in) are moved
  * right by indent. */
+static int yaml_scalar(ks_buf *b, const kv_value *v, size_t indent);
+static int yaml_key(ks_buf *b, const kv_value *k);
+
+/* json.Marshal comes first in OPA: bad UTF-8 is U+FFFD by now. */
+static int yaml_fixed_string(ks_buf *b, const kv_value *v, size_t indent, bool key)
+{
+    ks_buf t = KS_BUF_INIT;
+    bi_json_sanitize_utf8(&t, v->u.s, v->len);
+    kv_value s = kv_str_ref(ks_buf_cstr(&t), t.len);
+    int rc = key ? yaml_key(b, &s) : yaml_scalar(b, &s, indent);
+    ks_buf_free(&t);
+    return rc;
+}
+
 static int yaml_scalar(ks_buf *b, const kv_value *v, size_t indent)
 {
+    if (v->kind == KV_STRING && !ks_utf8_valid(v->u.s, v->len))
+        return yaml_fixed_string(b, v, indent, false);
     if (v->kind == KV_NUMBER) {
         yaml_number(b, v);
+        return 0;
+    }
+    if (v->kind == KV_STRING && yaml_needs_escapes(v->u.s, v->len)) {
+        yaml_double_quoted(b, v->u.s, v->len);
         return 0;
     }
     ks_buf t = KS_BUF_INIT;
@@ -818,6 +905,12 @@ static int yaml_scalar(ks_buf *b, const kv_value *v, size_t indent)
 
 static int yaml_key(ks_buf *b, const kv_value *k)
 {
+    if (!ks_utf8_valid(k->u.s, k->len))
+        return yaml_fixed_string(b, k, 0, true);
+    if (yaml_needs_escapes(k->u.s, k->len)) {
+        yaml_double_quoted(b, k->u.s, k->len);
+        return 0;
+    }
     /* The writer's key quoting: a one-member mapping, minus ": null". */
     kv_member m = {*k, kv_null()};
     kv_value obj = {.kind = KV_OBJECT, .len = 1, .u.members = &m};
@@ -827,6 +920,94 @@ static int yaml_key(ks_buf *b, const kv_value *k)
         ks_buf_append(b, t.data, t.len - 7);
     ks_buf_free(&t);
     return rc;
+}
+
+/* Runes of a UTF-8 string (bad bytes as U+FFFD); *n their count. */
+static uint32_t *runes(const kv_value *s, size_t *n)
+{
+    uint32_t *r = ks_xmalloc((s->len + 1) * sizeof *r);
+    const unsigned char *p = (const unsigned char *)s->u.s;
+    size_t k = 0;
+    for (size_t i = 0; i < s->len;) {
+        size_t w = ks_utf8_decode(p + i, s->len - i, &r[k]);
+        if (!w) {
+            r[k] = 0xFFFD;
+            w = 1;
+        }
+        k++;
+        i += w;
+    }
+    *n = k;
+    return r;
+}
+
+/* unicode.IsLetter, approximated outside ASCII by excluding symbols,
+ * punctuation and spaces of the common blocks. */
+static bool rune_letter(uint32_t r)
+{
+    if (r < 0x80)
+        return (r | 0x20) >= 'a' && (r | 0x20) <= 'z';
+    if (r < 0xC0)
+        return r == 0xAA || r == 0xB5 || r == 0xBA;
+    if (r == 0xD7 || r == 0xF7)
+        return false;
+    return !(r >= 0x2000 && r <= 0x2BFF) && !(r >= 0x3000 && r <= 0x303F) &&
+           !(r >= 0xE000 && r <= 0xF8FF) && !(r >= 0xFE00 && r <= 0xFE6F) &&
+           !(r >= 0xFF00 && r <= 0xFF20) && r < 0x1F000;
+}
+
+static bool rune_digit(uint32_t r)
+{
+    return r >= '0' && r <= '9';
+}
+
+/* go-yaml's order of string keys: letters and digit runs compared
+ * "naturally" (a2 < a10), as its keyList.Less does. */
+static bool yaml_key_less(const uint32_t *ar, size_t an, const uint32_t *br, size_t bn)
+{
+    bool digits = false;
+    for (size_t i = 0; i < an && i < bn; i++) {
+        if (ar[i] == br[i]) {
+            digits = rune_digit(ar[i]);
+            continue;
+        }
+        bool al = rune_letter(ar[i]), bl = rune_letter(br[i]);
+        if (al && bl)
+            return ar[i] < br[i];
+        if (al || bl)
+            return digits ? al : bl;
+        int64_t av = 0, bv = 0;
+        size_t ai, bi;
+        if (ar[i] == '0' || br[i] == '0') {
+            for (size_t j = i; j-- > 0 && rune_digit(ar[j]);) {
+                if (ar[j] != '0') {
+                    av = bv = 1;
+                    break;
+                }
+            }
+        }
+        for (ai = i; ai < an && rune_digit(ar[ai]); ai++)
+            av = av * 10 + (int64_t)(ar[ai] - '0');
+        for (bi = i; bi < bn && rune_digit(br[bi]); bi++)
+            bv = bv * 10 + (int64_t)(br[bi] - '0');
+        if (av != bv)
+            return av < bv;
+        if (ai != bi)
+            return ai < bi;
+        return ar[i] < br[i];
+    }
+    return an < bn;
+}
+
+static int yaml_key_cmp(const void *x, const void *y)
+{
+    const kv_member *a = *(const kv_member *const *)x, *b = *(const kv_member *const *)y;
+    size_t an, bn;
+    uint32_t *ar = runes(&a->key, &an), *br = runes(&b->key, &bn);
+    int r = yaml_key_less(ar, an, br, bn) ? -1 : yaml_key_less(br, bn, ar, an) ? 1 : 0;
+    ks_xfree(ar);
+    ks_xfree(br);
+    return r;
 }
 
 static bool yaml_empty_or_scalar(const kv_value *v)
@@ -852,13 +1033,21 @@ static int yaml_emit(ks_buf *b, const kv_value *v, size_t indent, size_t depth)
         ks_buf_putc(b, '\n');
         return b->err;
     }
-    for (uint32_t i = 0; i < v->len; i++) {
+    const kv_member **order = NULL;
+    if (v->kind == KV_OBJECT) {
+        order = ks_xmalloc(v->len * sizeof *order);
+        for (uint32_t i = 0; i < v->len; i++)
+            order[i] = &v->u.members[i];
+        qsort(order, v->len, sizeof *order, yaml_key_cmp);
+    }
+    rc = 0;
+    for (uint32_t i = 0; i < v->len && !rc; i++) {
         if (i)
             ks_buf_fill(b, ' ', indent);
         if (v->kind == KV_OBJECT) {
-            const kv_member *m = &v->u.members[i];
+            const kv_member *m = order[i];
             if ((rc = yaml_key(b, &m->key)))
-                return rc;
+                break;
             ks_buf_putc(b, ':');
             if (yaml_empty_or_scalar(&m->val)) {
                 ks_buf_putc(b, ' ');
@@ -872,10 +1061,45 @@ static int yaml_emit(ks_buf *b, const kv_value *v, size_t indent, size_t depth)
             ks_buf_append(b, "- ", 2);
             rc = yaml_emit(b, &v->u.items[i], indent + 2, depth + 1);
         }
-        if (rc)
-            return rc;
     }
-    return b->err;
+    ks_xfree(order);
+    return rc ? rc : b->err;
+}
+
+/* OPA's yaml.marshal reads its own JSON text back as YAML, which refuses
+ * the characters JSON leaves raw but YAML does not allow (DEL, C1
+ * controls but NEL, U+FFFE and U+FFFF). */
+static bool yaml_bad_chars(const kv_value *v, size_t depth)
+{
+    if (depth > WALK_DEPTH)
+        return false;
+    if (v->kind == KV_STRING) {
+        const unsigned char *p = (const unsigned char *)v->u.s;
+        for (size_t i = 0; i < v->len;) {
+            uint32_t cp;
+            size_t w = ks_utf8_decode(p + i, v->len - i, &cp);
+            if (!w) {
+                i++;
+                continue;
+            }
+            if (cp == 0x7F || (cp >= 0x80 && cp <= 0x9F && cp != 0x85) || cp == 0xFFFE ||
+                cp == 0xFFFF)
+                return true;
+            i += w;
+        }
+        return false;
+    }
+    if (v->kind == KV_OBJECT) {
+        for (uint32_t i = 0; i < v->len; i++)
+            if (yaml_bad_chars(&v->u.members[i].key, depth + 1) ||
+                yaml_bad_chars(&v->u.members[i].val, depth + 1))
+                return true;
+    } else if (v->kind == KV_ARRAY || v->kind == KV_SET) {
+        for (uint32_t i = 0; i < v->len; i++)
+            if (yaml_bad_chars(&v->u.items[i], depth + 1))
+                return true;
+    }
+    return false;
 }
 
 static int bi_yaml_marshal(rg_bctx *c, const kv_value *args, kv_value *out)
@@ -884,6 +1108,8 @@ static int bi_yaml_marshal(rg_bctx *c, const kv_value *args, kv_value *out)
     int rc = go_json_keys(c, &args[0], &v, 0);
     if (rc)
         return rc;
+    if (yaml_bad_chars(&v, 0))
+        return rg_bi_error(c, RG_ERR_BUILTIN, "yaml: control characters are not allowed");
     ks_buf b = KS_BUF_INIT;
     rc = yaml_emit(&b, &v, 0, 0);
     if (rc)

@@ -784,6 +784,16 @@ static void test_yaml_marshal(void **state)
            "\"d: 1.5e-07\\ne: 1e+21\\nf: 123456.7\\ng: 0.000123\\nh: -9.223372036854776e+18\\ni: "
            "1.8446744073709552e+19\\nj: 18446744073709551615\\nk: 1e+20\\nz: 0.1\\n\"");
     expect(a, n, "[12345678901234567890123]", "\"1.2345678901234568e+22\\n\"");
+    /* go-yaml's "natural" key order: digit runs by value, letters after
+     * other characters */
+    expect(a, n, "[{\"a10\":1,\"a2\":2,\"b\":3,\"A\":4,\"10\":5,\"2\":6,\"_x\":7,\"a0\":8}]",
+           "\"_x: 7\\n\\\"2\\\": 6\\n\\\"10\\\": 5\\nA: 4\\na0: 8\\na2: 2\\na10: 1\\nb: 3\\n\"");
+    /* characters go-yaml cannot print plainly are escaped in double quotes */
+    expect(a, n, "[{\"e\":\"\\u001b\",\"n\":\"a\\u0000b\",\"y\":\"\\ud83d\\ude00 \\\"q\\\"\"}]",
+           "\"e: \\\"\\\\e\\\"\\n\\\"n\\\": \\\"a\\\\0b\\\"\\n\\\"y\\\": \\\"\\\\U0001F600 "
+           "\\\\\\\"q\\\\\\\"\\\"\\n\"");
+    expect_err(a, n, "[[\"\\u007f\"]]", RG_ERR_BUILTIN,
+               "yaml.marshal: yaml: control characters are not allowed");
     /* yaml.marshal then yaml.unmarshal gives the value back */
     kv_value items[3] = {kv_int(1), kv_int(2), kv_int(3)}, set, obj, arr;
     assert_int_equal(kv_set_new(a, items, 3, &set), 0);
@@ -1136,6 +1146,40 @@ static void test_hostile(void **state)
     }
 }
 
+/* Many keys at one level stay fast (indexed, not scanned). */
+static void test_scale(void **state)
+{
+    ks_arena *a = *state;
+    enum { N = 40000 };
+    ks_buf b = KS_BUF_INIT;
+    ks_buf_puts(&b, "[{");
+    for (int i = 0; i < N; i++)
+        ks_buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i, i);
+    ks_buf_puts(&b, "},[");
+    for (int i = 0; i < N; i += 2)
+        ks_buf_printf(&b, "%s\"/k%d\"", i ? "," : "", i);
+    ks_buf_puts(&b, "]]");
+    char *got;
+    assert_int_equal(call(a, "json.remove", ks_buf_cstr(&b), &got, NULL), RG_OK);
+    assert_non_null(strstr(got, "\"k1\":1,"));
+    assert_null(strstr(got, "\"k0\""));
+    ks_xfree(got);
+    assert_int_equal(call(a, "json.filter", ks_buf_cstr(&b), &got, NULL), RG_OK);
+    assert_non_null(strstr(got, "\"k0\":0,"));
+    assert_null(strstr(got, "\"k1\""));
+    ks_xfree(got);
+    ks_buf_reset(&b);
+    ks_buf_puts(&b, "[{},[");
+    for (int i = 0; i < N; i++)
+        ks_buf_printf(&b, "%s{\"op\":\"add\",\"path\":\"/k%d\",\"value\":%d}", i ? "," : "", i, i);
+    ks_buf_puts(&b, ",{\"op\":\"remove\",\"path\":\"/k7\"}]]");
+    assert_int_equal(call(a, "json.patch", ks_buf_cstr(&b), &got, NULL), RG_OK);
+    assert_non_null(strstr(got, "\"k39999\":39999"));
+    assert_null(strstr(got, "\"k7\""));
+    ks_xfree(got);
+    ks_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1163,6 +1207,7 @@ int main(void)
             cmocka_unit_test(test_uri_errors),
             cmocka_unit_test(test_uuid_parse),
             cmocka_unit_test(test_hostile),
+            cmocka_unit_test(test_scale),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }
