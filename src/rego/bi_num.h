@@ -38,6 +38,9 @@ enum {
     RG_NUM_ERANGE = -4,    /* beyond the limits above */
     RG_NUM_ENOTINT = -5,   /* an integer was needed */
     RG_NUM_ENOMEM = -6,    /* the arena is at its limit */
+    RG_NUM_ESYNTAX = -7,   /* "invalid syntax" (rg_num_parse_go) */
+    RG_NUM_EFLOAT64 = -8,  /* "value out of range" (rg_num_parse_go) */
+    RG_NUM_ETOOBIG = -9,   /* "invalid number: number too big" (rg_num_parse_go) */
 };
 
 /* Largest exact integer, in decimal digits. */
@@ -68,6 +71,15 @@ int rg_num_floor(ks_arena *a, const kv_value *x, kv_value *out);
 int rg_num_compare(const kv_value *x, const kv_value *y);
 /* Whether the number is an integer (of any size). */
 bool rg_num_is_int(const kv_value *x);
+
+/* A number from text in Go's strconv.ParseFloat syntax, as OPA's
+ * to_number reads strings: signs, leading zeros, ".5", "5.", underscores
+ * between digits, hexadecimal mantissas with a p exponent. The value is
+ * the text's exact decimal value (hexadecimal ones to 64 bits). Errors as
+ * ParseFloat's (RG_NUM_ESYNTAX; RG_NUM_EFLOAT64 past float64's range) and
+ * OPA's (RG_NUM_ETOOBIG for a binary exponent beyond +-1e5). Infinity and
+ * NaN are not numbers here (syntax errors). */
+int rg_num_parse_go(ks_arena *a, const char *s, size_t n, kv_value *out);
 
 /* ---- big integers: sign and magnitude, heap memory ---- */
 

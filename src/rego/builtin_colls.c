@@ -631,162 +631,9 @@ static int bi_cast_object(rg_bctx *c, const kv_value *args, kv_value *out)
 
 /* ---- to_number ---- */
 
-static bool is_digit(char ch, bool hex)
-{
-    return (ch >= '0' && ch <= '9') ||
-           (hex && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')));
-}
-
 static char lower(char ch)
 {
     return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-}
-
-/* Go's underscoreOK: underscores only between digits (or after a base
- * prefix). */
-static bool underscores_ok(const char *s, size_t n)
-{
-    char saw = '^';
-    size_t i = 0;
-    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
-        s++;
-        n--;
-    }
-    bool hex = false;
-    if (n >= 2 && s[0] == '0' && (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
-        i = 2;
-        saw = '0';
-        hex = lower(s[1]) == 'x';
-    }
-    for (; i < n; i++) {
-        if (is_digit(s[i], hex)) {
-            saw = '0';
-            continue;
-        }
-        if (s[i] == '_') {
-            if (saw != '0')
-                return false;
-            saw = '_';
-            continue;
-        }
-        if (saw == '_')
-            return false;
-        saw = '!';
-    }
-    return saw != '_';
-}
-
-enum { PF_OK, PF_SYNTAX, PF_RANGE };
-
-/* Go's strconv.ParseFloat(s, 64) syntax (decimal and hexadecimal forms,
- * underscores), writing the number to json as JSON number text (decimal)
- * or C hex-float text for strtold (*hex). */
-static int parse_go_float(const char *s, size_t n, ks_buf *json, bool *hex)
-{
-    size_t i = 0;
-    bool underscores = false;
-    *hex = false;
-    if (i < n && (s[i] == '+' || s[i] == '-')) {
-        if (s[i] == '-')
-            ks_buf_putc(json, '-');
-        i++;
-    }
-    if (i + 2 < n && s[i] == '0' && lower(s[i + 1]) == 'x') {
-        *hex = true;
-        ks_buf_append(json, "0x", 2);
-        i += 2;
-    }
-    size_t int_start = json->len;
-    bool sawdot = false, sawdigits = false, frac = false;
-    for (; i < n; i++) {
-        char ch = s[i];
-        if (ch == '_') {
-            underscores = true;
-        } else if (ch == '.') {
-            if (sawdot)
-                break;
-            sawdot = true;
-        } else if (is_digit(ch, *hex)) {
-            sawdigits = true;
-            if (sawdot && !frac) {
-                if (json->len == int_start)
-                    ks_buf_putc(json, '0');
-                ks_buf_putc(json, '.');
-                frac = true;
-            }
-            /* JSON has no leading zeros */
-            if (!*hex && !sawdot && ch == '0' && json->len == int_start)
-                continue;
-            ks_buf_putc(json, ch);
-        } else {
-            break;
-        }
-    }
-    if (!sawdigits)
-        return PF_SYNTAX;
-    if (json->len == int_start)
-        ks_buf_putc(json, '0');
-    char expch = *hex ? 'p' : 'e';
-    if (i < n && lower(s[i]) == expch) {
-        i++;
-        if (i >= n)
-            return PF_SYNTAX;
-        ks_buf_putc(json, expch);
-        if (s[i] == '+' || s[i] == '-')
-            ks_buf_putc(json, s[i++]);
-        if (i >= n || s[i] < '0' || s[i] > '9')
-            return PF_SYNTAX;
-        for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++) {
-            if (s[i] == '_')
-                underscores = true;
-            else
-                ks_buf_putc(json, s[i]);
-        }
-    } else if (*hex) {
-        return PF_SYNTAX;
-    }
-    if (i != n || (underscores && !underscores_ok(s, i)))
-        return PF_SYNTAX;
-    if (json->err)
-        return PF_SYNTAX;
-    /* Out of range: beyond the largest float64 once rounded. */
-    double d = strtod(ks_buf_cstr(json), NULL);
-    return isinf(d) ? PF_RANGE : PF_OK;
-}
-
-/* OPA's ast.NumberChecked: a number written with an exponent whose binary
- * exponent is beyond +-1e5 is refused ("number too big"). The check runs
- * only where the exponent and the text are long (Go's smallExponent). */
-static bool number_too_big(const char *s, size_t n, const kv_value *num)
-{
-    size_t i = 0;
-    while (i < n && (s[i] | 0x20) != 'e')
-        i++;
-    if (i == n)
-        return false;
-    char *end;
-    char tmp[32];
-    size_t tl = n - i - 1;
-    if (tl > 0 && tl < sizeof(tmp)) {
-        memcpy(tmp, s + i + 1, tl);
-        tmp[tl] = '\0';
-        long long e = strtoll(tmp, &end, 10);
-        bool atoi_ok = *end == '\0' && tmp[0] != ' ' && (tmp[0] != '+' || tmp[1] != '\0');
-        if (atoi_ok && (long long)i + (e < 0 ? -e : e) <= 25000)
-            return false;
-    }
-    kv_numdigits nd;
-    kv_num_digits(num, &nd);
-    if (nd.ndigits == 1 && nd.digits[0] == '0')
-        return false;
-    /* log2|x| with |x| = 0.D x 10^exp */
-    char lead[20];
-    size_t ln = nd.ndigits < 18 ? nd.ndigits : 18;
-    memcpy(lead, nd.digits, ln);
-    lead[ln] = '\0';
-    long double l10 = log10l(strtold(lead, NULL)) - (long double)ln + (long double)nd.exp;
-    long double l2 = l10 * 3.32192809488736234787L;
-    return l2 >= 100000.0L || l2 < -100001.0L;
 }
 
 static bool is_special(const char *s, size_t n)
@@ -819,33 +666,16 @@ static int parse_error(rg_bctx *c, const kv_value *str, const char *what)
 
 static int string_to_number(rg_bctx *c, const kv_value *str, kv_value *out)
 {
-    const char *s = str->u.s;
-    size_t n = str->len;
-    if (is_special(s, n))
+    if (is_special(str->u.s, str->len))
         return rg_bi_type_error(c, 1, "valid number string", str);
-    ks_buf json = KS_BUF_INIT;
-    bool hex;
-    int pf = parse_go_float(s, n, &json, &hex);
-    int rc = RG_OK;
-    if (pf != PF_OK) {
-        rc = parse_error(c, str, pf == PF_SYNTAX ? "invalid syntax" : "value out of range");
-    } else if (hex) {
-        /* OPA keeps the text; its value to 64 bits is the closest we hold. */
-        long double f = strtold(ks_buf_cstr(&json), NULL);
-        int nrc = rg_num_from_float(c->arena, f, 64, out);
-        if (nrc == RG_NUM_ERANGE)
-            *out = kv_int(0); /* underflow: Go's float64 is 0 too */
-        else if (nrc != RG_NUM_OK)
-            rc = no_memory(c);
-    } else {
-        int nrc = kv_number_parse(c->arena, json.data, json.len, out);
-        if (nrc == KS_ERANGE || (nrc == 0 && number_too_big(s, n, out)))
-            rc = rg_bi_error(c, RG_ERR_BUILTIN, "invalid number: number too big");
-        else if (nrc < 0)
-            rc = no_memory(c);
+    int rc = rg_num_parse_go(c->arena, str->u.s, str->len, out);
+    switch (rc) {
+    case RG_NUM_OK: return RG_OK;
+    case RG_NUM_ESYNTAX:
+    case RG_NUM_EFLOAT64: return parse_error(c, str, rg_num_strerror(rc));
+    case RG_NUM_ETOOBIG: return rg_bi_error(c, RG_ERR_BUILTIN, "%s", rg_num_strerror(rc));
+    default: return no_memory(c);
     }
-    ks_buf_free(&json);
-    return rc;
 }
 
 static int bi_to_number(rg_bctx *c, const kv_value *args, kv_value *out)
