@@ -1,8 +1,9 @@
 /*
  * Support for the encoding builtins (builtin_encoding.c), internal to
  * src/rego: Go-compatible JSON syntax checking and indentation
- * (bi_json_scan.c), JSON patch / filter / remove (bi_json_patch.c), and Go
- * net/url, uuid and quoting helpers (bi_json_uri.c).
+ * (bi_json_scan.c), JSON patch / filter / remove (bi_json_patch.c), the
+ * YAML builtins (bi_json_yaml.c), and Go net/url, uuid and quoting helpers
+ * (bi_json_uri.c).
  *
  * The functions follow the builtin contract of builtin.h: results in
  * c->arena, errors described through rg_bi_error with OPA's messages.
@@ -39,6 +40,18 @@ void bi_json_sanitize_utf8(ks_buf *out, const char *s, size_t n);
  * line after the first starts with prefix, one indent per level). */
 int bi_json_indent(ks_buf *out, const char *src, size_t n, const char *prefix, size_t pn,
                    const char *indent, size_t in);
+
+/* ---- builtin_encoding.c ---- */
+
+/* v with the keys of its objects as OPA's ast.JSON makes them: non-string
+ * keys become their JSON text (a collision keeps the later value). */
+int bi_json_go_keys(rg_bctx *c, const kv_value *v, kv_value *out, size_t depth);
+
+/* ---- bi_json_yaml.c ---- */
+
+int bi_yaml_marshal(rg_bctx *c, const kv_value *args, kv_value *out);
+int bi_yaml_unmarshal(rg_bctx *c, const kv_value *args, kv_value *out);
+int bi_yaml_is_valid(rg_bctx *c, const kv_value *args, kv_value *out);
 
 /* ---- bi_json_patch.c ---- */
 
