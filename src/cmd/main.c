@@ -11,6 +11,7 @@
 
 static const kso_command commands[] = {
         {"convert", cmd_convert, "convert YAML to JSON and JSON to YAML"},
+        {"rego", cmd_rego, "evaluate, check and test Rego policies"},
         {"help", cmd_help, "show help for kso or a command"},
         {"version", cmd_version, "print the version"},
 };

@@ -190,6 +190,10 @@ static int bi_array_slice(rg_bctx *c, const kv_value *args, kv_value *out)
         start = 0;
     else if (start > stop)
         start = stop;
+    if (stop == start) {
+        *out = make_array(NULL, 0);
+        return RG_OK;
+    }
     *out = make_array((kv_value *)args[0].u.items + start, (size_t)(stop - start));
     return RG_OK;
 }

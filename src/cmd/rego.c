@@ -1,0 +1,497 @@
+/*
+ * kso rego: the Rego engine on the command line.
+ *
+ *   kso rego eval [-d PATH]... [-i FILE] [--format json|pretty] QUERY
+ *   kso rego check [-d PATH]...
+ *   kso rego test-cases [--expected-failures FILE] PATH...
+ *
+ * eval prints results in the shape of `opa eval --format json`, so the two
+ * can be diffed; errors print as OPA does (file:line:col, code, message).
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cmd.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "core/mem.h"
+#include "core/vec.h"
+#include "rego/parse.h"
+#include "rego/rego.h"
+#include "value/value.h"
+
+#define MAX_FILE (64u << 20)
+
+static KS_MEM_ACCOUNT(rego_cmd_acct, "rego-cmd");
+
+typedef KS_VEC(char *) strvec;
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Collects files under path (recursively, sorted) with one of the suffixes. */
+static int collect_files(const char *path, const char *const *suffixes, strvec *out, ks_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return ks_error_at(err, KS_ENOENT, path, 0, 0, 0, "no such file or directory");
+    if (!S_ISDIR(st.st_mode)) {
+        ks_vec_push(out, ks_xstrndup(path, strlen(path)));
+        return 0;
+    }
+    struct dirent **ents;
+    int n = scandir(path, &ents, NULL, alphasort);
+    if (n < 0)
+        return ks_error_at(err, KS_EIO, path, 0, 0, 0, "cannot read directory");
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        if (rc == 0 && name[0] != '.') {
+            ks_buf p = KS_BUF_INIT;
+            ks_buf_printf(&p, "%s/%s", path, name);
+            struct stat cs;
+            if (stat(p.data, &cs) == 0 && S_ISDIR(cs.st_mode)) {
+                rc = collect_files(p.data, suffixes, out, err);
+            } else {
+                for (const char *const *s = suffixes; *s; s++)
+                    if (has_suffix(name, *s)) {
+                        ks_vec_push(out, ks_xstrndup(p.data, p.len));
+                        break;
+                    }
+            }
+            ks_buf_free(&p);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    return rc;
+}
+
+static void free_strvec(strvec *v)
+{
+    for (size_t i = 0; i < v->len; i++)
+        ks_xfree(v->v[i]);
+    ks_vec_free(v);
+}
+
+/* Reads JSON or YAML by name. */
+static int read_doc(ks_arena *a, const char *path, kv_value *out, ks_error *err)
+{
+    char *data;
+    size_t len;
+    int rc = ks_file_read(path, MAX_FILE, &data, &len, err);
+    if (rc < 0)
+        return rc;
+    if (has_suffix(path, ".yaml") || has_suffix(path, ".yml")) {
+        kv_yaml_opts yo = {.source = path};
+        rc = kv_yaml_parse(a, data, len, &yo, out, err);
+    } else {
+        kv_json_opts jo = {.source = path};
+        rc = kv_json_parse(a, data, len, &jo, out, err);
+        if (rc < 0 && !has_suffix(path, ".json")) {
+            kv_yaml_opts yo = {.source = path};
+            rc = kv_yaml_parse(a, data, len, &yo, out, err);
+        }
+    }
+    ks_xfree(data);
+    return rc;
+}
+
+/* Merges b into a (objects recursively; b wins elsewhere). */
+static int merge_docs(ks_arena *ar, const kv_value *a, const kv_value *b, kv_value *out)
+{
+    if (a->kind != KV_OBJECT || b->kind != KV_OBJECT) {
+        *out = *b;
+        return 0;
+    }
+    KS_VEC(kv_member) m = {0};
+    for (uint32_t i = 0; i < a->len; i++)
+        ks_vec_push(&m, a->u.members[i]);
+    for (uint32_t i = 0; i < b->len; i++) {
+        bool done = false;
+        for (size_t j = 0; j < m.len && !done; j++)
+            if (kv_equal(&m.v[j].key, &b->u.members[i].key)) {
+                kv_value mv;
+                merge_docs(ar, &m.v[j].val, &b->u.members[i].val, &mv);
+                m.v[j].val = mv;
+                done = true;
+            }
+        if (!done)
+            ks_vec_push(&m, b->u.members[i]);
+    }
+    int rc = kv_object_new(ar, m.v, m.len, KV_DUP_LAST_WINS, out, NULL);
+    ks_vec_free(&m);
+    return rc;
+}
+
+/* ---- OPA-shaped errors ---- */
+
+/* Splits "code: message" from a ks_error message. */
+static void split_code(const char *msg, ks_buf *code, ks_buf *rest)
+{
+    const char *colon = strstr(msg, ": ");
+    const char *p = msg;
+    bool ok = colon != NULL;
+    for (; ok && p < colon; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+            ok = false;
+    if (ok) {
+        ks_buf_append(code, msg, (size_t)(colon - msg));
+        ks_buf_puts(rest, colon + 2);
+    } else {
+        ks_buf_puts(code, "rego_error");
+        ks_buf_puts(rest, msg);
+    }
+}
+
+static void print_error_json(const ks_error *err, FILE *f)
+{
+    ks_buf code = KS_BUF_INIT, msg = KS_BUF_INIT, out = KS_BUF_INIT;
+    split_code(err->msg, &code, &msg);
+    ks_arena a;
+    ks_arena_init(&a, &rego_cmd_acct, 0);
+    kv_value m[3], loc[3], v, lv;
+    kv_member mm[3], lm[3];
+    kv_str_copy(&a, msg.data ? msg.data : "", msg.len, &m[0]);
+    kv_str_copy(&a, code.data ? code.data : "", code.len, &m[1]);
+    kv_str_copy(&a, err->source, strlen(err->source), &loc[0]);
+    loc[1] = kv_int(err->line);
+    loc[2] = kv_int(err->col);
+    lm[0] = (kv_member){kv_str_ref("file", 4), loc[0]};
+    lm[1] = (kv_member){kv_str_ref("row", 3), loc[1]};
+    lm[2] = (kv_member){kv_str_ref("col", 3), loc[2]};
+    kv_object_new(&a, lm, 3, KV_DUP_LAST_WINS, &lv, NULL);
+    mm[0] = (kv_member){kv_str_ref("message", 7), m[0]};
+    mm[1] = (kv_member){kv_str_ref("code", 4), m[1]};
+    mm[2] = (kv_member){kv_str_ref("location", 8), lv};
+    kv_object_new(&a, mm, err->line ? 3 : 2, KV_DUP_LAST_WINS, &v, NULL);
+    kv_value arr, top;
+    kv_array_new(&a, &v, 1, &arr);
+    kv_member tm = {kv_str_ref("errors", 6), arr};
+    kv_object_new(&a, &tm, 1, KV_DUP_LAST_WINS, &top, NULL);
+    kv_json_write(&out, &top, KV_JSON_INDENT(2));
+    fprintf(f, "%s\n", out.data);
+    ks_buf_free(&code);
+    ks_buf_free(&msg);
+    ks_buf_free(&out);
+    ks_arena_free(&a);
+}
+
+/* ---- policy loading ---- */
+
+typedef struct loaded {
+    rego_policy *pol;
+    ks_arena arena; /* data documents */
+    kv_value data;
+    bool has_data;
+} loaded;
+
+static int load_paths(loaded *L, const strvec *paths, int version, ks_error *err)
+{
+    static const char *const sfx[] = {".rego", ".json", ".yaml", ".yml", NULL};
+    L->pol = rego_policy_new();
+    ks_arena_init(&L->arena, &rego_cmd_acct, 0);
+    L->data = (kv_value){.kind = KV_OBJECT};
+    strvec files = {0};
+    int rc = 0;
+    for (size_t i = 0; i < paths->len && rc == 0; i++)
+        rc = collect_files(paths->v[i], sfx, &files, err);
+    for (size_t i = 0; i < files.len && rc == 0; i++) {
+        const char *f = files.v[i];
+        if (has_suffix(f, ".rego")) {
+            char *src;
+            size_t n;
+            if ((rc = ks_file_read(f, MAX_FILE, &src, &n, err)) < 0)
+                break;
+            rc = rego_policy_add_module(L->pol, f, src, n, version, err);
+            ks_xfree(src);
+        } else {
+            kv_value d;
+            if ((rc = read_doc(&L->arena, f, &d, err)) < 0)
+                break;
+            kv_value merged;
+            rc = merge_docs(&L->arena, &L->data, &d, &merged);
+            L->data = merged;
+            L->has_data = true;
+        }
+    }
+    free_strvec(&files);
+    if (rc == 0)
+        rc = rego_policy_compile(L->pol, err);
+    return rc;
+}
+
+static void loaded_free(loaded *L)
+{
+    rego_policy_free(L->pol);
+    ks_arena_free(&L->arena);
+}
+
+/* ---- eval ---- */
+
+typedef struct evalout {
+    ks_arena *a;
+    const rego_query *q;
+    KS_VEC(kv_value) results;
+} evalout;
+
+static int collect_result(void *ctx, const rego_result *r)
+{
+    evalout *o = ctx;
+    ks_arena *a = o->a;
+    KS_VEC(kv_value) exprs = {0};
+    for (size_t i = 0; i < r->nexprs; i++) {
+        size_t len;
+        int line, col;
+        const char *text = rego_query_expr_text(o->q, i, &len, &line, &col);
+        kv_value v, t, loc, e;
+        kv_clone(a, &r->exprs[i], &v);
+        kv_str_copy(a, text, len, &t);
+        kv_member lm[2] = {{kv_str_ref("row", 3), kv_int(line)},
+                           {kv_str_ref("col", 3), kv_int(col)}};
+        kv_object_new(a, lm, 2, KV_DUP_LAST_WINS, &loc, NULL);
+        kv_member em[3] = {{kv_str_ref("value", 5), v},
+                           {kv_str_ref("text", 4), t},
+                           {kv_str_ref("location", 8), loc}};
+        kv_object_new(a, em, 3, KV_DUP_LAST_WINS, &e, NULL);
+        ks_vec_push(&exprs, e);
+    }
+    kv_value ev, res;
+    kv_array_new(a, exprs.v, exprs.len, &ev);
+    ks_vec_free(&exprs);
+    kv_member rm[2];
+    rm[0] = (kv_member){kv_str_ref("expressions", 11), ev};
+    size_t nm = 1;
+    if (r->nvars) {
+        KS_VEC(kv_member) b = {0};
+        for (size_t i = 0; i < r->nvars; i++) {
+            kv_value k, v;
+            kv_str_copy(a, r->names[i], strlen(r->names[i]), &k);
+            kv_clone(a, &r->values[i], &v);
+            ks_vec_push(&b, ((kv_member){k, v}));
+        }
+        kv_value bv;
+        kv_object_new(a, b.v, b.len, KV_DUP_LAST_WINS, &bv, NULL);
+        ks_vec_free(&b);
+        rm[1] = (kv_member){kv_str_ref("bindings", 8), bv};
+        nm = 2;
+    }
+    kv_object_new(a, rm, nm, KV_DUP_LAST_WINS, &res, NULL);
+    ks_vec_push(&o->results, res);
+    return 0;
+}
+
+static const char eval_usage[] =
+        "Usage: kso rego eval [flags] QUERY\n"
+        "\n"
+        "Evaluates a Rego query and prints the results as `opa eval --format json` does.\n"
+        "\n"
+        "Flags:\n"
+        "  -d, --data PATH        policy (.rego) and data (.json, .yaml) files or directories\n"
+        "                         (recursive); may be repeated\n"
+        "  -i, --input FILE       input document (JSON or YAML)\n"
+        "  -f, --format FORMAT    json (default) or pretty\n"
+        "      --v0               parse policies as Rego v0 (default v1)\n"
+        "      --strict-builtin-errors  builtin errors fail the query instead of being undefined\n"
+        "      --max-memory SIZE  evaluation memory limit (default 1Gi)\n"
+        "      --max-steps N      expression evaluations before giving up (default unlimited)\n"
+        "  -h, --help             show this help\n";
+
+enum { OPT_V0 = 256, OPT_STRICT, OPT_MAXMEM, OPT_MAXSTEPS, OPT_EXPECTED, OPT_VERBOSE, OPT_WRITE };
+
+static int rego_eval_cmd(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+            {"data", required_argument, NULL, 'd'},
+            {"input", required_argument, NULL, 'i'},
+            {"format", required_argument, NULL, 'f'},
+            {"v0", no_argument, NULL, OPT_V0},
+            {"strict-builtin-errors", no_argument, NULL, OPT_STRICT},
+            {"max-memory", required_argument, NULL, OPT_MAXMEM},
+            {"max-steps", required_argument, NULL, OPT_MAXSTEPS},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    strvec paths = {0};
+    const char *input = NULL, *format = "json";
+    int version = 1;
+    rego_eval_opts eo = {0};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":d:i:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': ks_vec_push(&paths, ks_xstrndup(optarg, strlen(optarg))); break;
+        case 'i': input = optarg; break;
+        case 'f': format = optarg; break;
+        case OPT_V0: version = 0; break;
+        case OPT_STRICT: eo.strict_builtin_errors = true; break;
+        case OPT_MAXMEM:
+            if (kso_parse_size(optarg, &eo.max_memory) || eo.max_memory == 0) {
+                free_strvec(&paths);
+                return kso_usage_error("rego eval", "--max-memory must be a size, not '%s'",
+                                       optarg);
+            }
+            break;
+        case OPT_MAXSTEPS: {
+            char *end;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end || !*optarg) {
+                free_strvec(&paths);
+                return kso_usage_error("rego eval", "--max-steps must be a number");
+            }
+            eo.max_steps = n;
+            break;
+        }
+        case 'h':
+            fputs(eval_usage, stdout);
+            free_strvec(&paths);
+            return KSO_EXIT_OK;
+        case ':':
+            free_strvec(&paths);
+            return kso_usage_error("rego eval", "flag %s needs a value", argv[optind - 1]);
+        default:
+            free_strvec(&paths);
+            return kso_usage_error("rego eval", "unknown flag %s", argv[optind - 1]);
+        }
+    }
+    if (strcmp(format, "json") && strcmp(format, "pretty")) {
+        free_strvec(&paths);
+        return kso_usage_error("rego eval", "--format must be json or pretty, not '%s'", format);
+    }
+    if (optind != argc - 1) {
+        free_strvec(&paths);
+        return kso_usage_error("rego eval", "expected exactly one QUERY argument");
+    }
+    const char *qtext = argv[optind];
+    ks_error err = {0};
+    loaded L;
+    int code = KSO_EXIT_OK;
+    rego_query *q = NULL;
+    ks_arena out_arena;
+    ks_arena_init(&out_arena, &rego_cmd_acct, 0);
+    int rc = load_paths(&L, &paths, version, &err);
+    kv_value in;
+    if (rc == 0 && input) {
+        rc = read_doc(&L.arena, input, &in, &err);
+        if (rc < 0) {
+            kso_report("rego eval", &err, KSO_EXIT_INPUT);
+            code = KSO_EXIT_INPUT;
+            goto out;
+        }
+        eo.input = &in;
+    }
+    if (rc == 0)
+        rc = rego_query_new(L.pol, qtext, strlen(qtext), &q, &err);
+    evalout o = {.a = &out_arena, .q = q};
+    if (rc == 0) {
+        eo.data = &L.data;
+        rc = rego_eval(q, &eo, collect_result, &o, &err);
+    }
+    if (rc < 0) {
+        if (!strcmp(format, "json"))
+            print_error_json(&err, stdout);
+        else
+            kso_report("rego eval", &err, 1);
+        code = KSO_EXIT_FAILED;
+    } else {
+        ks_buf b = KS_BUF_INIT;
+        if (!strcmp(format, "json")) {
+            kv_value top = {.kind = KV_OBJECT};
+            if (o.results.len) {
+                kv_value arr;
+                kv_array_new(&out_arena, o.results.v, o.results.len, &arr);
+                kv_member m = {kv_str_ref("result", 6), arr};
+                kv_object_new(&out_arena, &m, 1, KV_DUP_LAST_WINS, &top, NULL);
+            }
+            kv_json_write(&b, &top, KV_JSON_INDENT(2));
+        } else {
+            if (!o.results.len)
+                ks_buf_puts(&b, "undefined");
+            for (size_t i = 0; i < o.results.len; i++) {
+                const kv_value *ex = kv_obj_get(&o.results.v[i], "expressions", 11);
+                for (uint32_t j = 0; ex && j < ex->len; j++) {
+                    const kv_value *v = kv_obj_get(&ex->u.items[j], "value", 5);
+                    if (i || j)
+                        ks_buf_putc(&b, '\n');
+                    kv_json_write(&b, v, KV_JSON_INDENT(2));
+                }
+            }
+        }
+        printf("%s\n", b.data ? b.data : "");
+        ks_buf_free(&b);
+    }
+    ks_vec_free(&o.results);
+out:
+    rego_query_free(q);
+    loaded_free(&L);
+    ks_arena_free(&out_arena);
+    free_strvec(&paths);
+    return code;
+}
+
+/* ---- check ---- */
+
+static int rego_check_cmd(int argc, char **argv)
+{
+    strvec paths = {0};
+    int version = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--v0"))
+            version = 0;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs("Usage: kso rego check [--v0] PATH...\n\nParses and compiles policies, "
+                  "reporting syntax, safety and type errors.\n",
+                  stdout);
+            free_strvec(&paths);
+            return KSO_EXIT_OK;
+        } else if (argv[i][0] == '-') {
+            free_strvec(&paths);
+            return kso_usage_error("rego check", "unknown flag %s", argv[i]);
+        } else
+            ks_vec_push(&paths, ks_xstrndup(argv[i], strlen(argv[i])));
+    }
+    if (!paths.len)
+        return kso_usage_error("rego check", "expected at least one PATH");
+    ks_error err = {0};
+    loaded L;
+    int rc = load_paths(&L, &paths, version, &err);
+    int code = KSO_EXIT_OK;
+    if (rc < 0)
+        code = kso_report("rego check", &err, KSO_EXIT_FAILED);
+    loaded_free(&L);
+    free_strvec(&paths);
+    return code;
+}
+
+/* ---- test-cases ---- */
+
+int rego_test_cases_cmd(int argc, char **argv);
+
+int cmd_rego(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs("Usage: kso rego COMMAND [flags]\n"
+              "\n"
+              "Commands:\n"
+              "  eval        evaluate a query against policies, data and input\n"
+              "  check       parse and compile policies, reporting errors\n"
+              "  test-cases  run conformance cases in OPA's YAML test-case format\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? KSO_EXIT_USAGE : KSO_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "eval"))
+        return rego_eval_cmd(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "check"))
+        return rego_check_cmd(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "test-cases"))
+        return rego_test_cases_cmd(argc - 1, argv + 1);
+    return kso_usage_error("rego", "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,1708 @@
+/*
+ * Rego lexer and parser.
+ *
+ * Hand-written recursive descent over a one-token lexer that records
+ * whether a newline preceded each token (Rego separates body expressions
+ * and rules by newlines). Keywords are contextual: v1 modules always have
+ * if/contains/in/every; v0 modules get them from future.keywords imports or
+ * import rego.v1. Everything is allocated in the policy arena.
+ */
+#include "rego/parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/vec.h"
+
+enum tok_type {
+    T_EOF,
+    T_IDENT,
+    T_STRING, /* "..." (text includes the quotes) */
+    T_RAW,    /* `...` (text without the backquotes) */
+    T_NUMBER,
+    T_LBRACE,
+    T_RBRACE,
+    T_LBRACK,
+    T_RBRACK,
+    T_LPAREN,
+    T_RPAREN,
+    T_DOT,
+    T_COMMA,
+    T_SEMI,
+    T_COLON,
+    T_BAR,
+    T_AMP,
+    T_ASSIGN, /* := */
+    T_UNIFY,  /* = */
+    T_EQ,     /* == */
+    T_NEQ,    /* != */
+    T_LT,
+    T_LTE,
+    T_GT,
+    T_GTE,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_PERCENT,
+    T_ERROR,
+};
+
+typedef struct tok {
+    int type;
+    const char *s;
+    size_t n;
+    uint32_t line, col;
+    bool nl; /* a newline came before this token */
+    bool ws; /* whitespace came before this token */
+} tok;
+
+typedef struct lexstate {
+    size_t pos;
+    size_t prev_end; /* end offset of the previous token */
+    uint32_t line;
+    size_t line_start;
+    tok t;
+} lexstate;
+
+typedef struct parser {
+    ks_arena *a;
+    const char *src;
+    size_t n;
+    lexstate L;
+    const char *file;
+    uint32_t file_index;
+    int version;
+    bool kw_if, kw_contains, kw_in, kw_every;
+    ks_error *err;
+    int nest; /* inside () [] {}: newlines do not end expressions */
+    int failed;
+    int depth; /* of nested terms */
+} parser;
+
+#define PARSE_MAX_DEPTH 1000
+
+/* ---- errors ---- */
+
+__attribute__((format(printf, 2, 3))) static void perr(parser *p, const char *fmt, ...)
+{
+    if (p->failed)
+        return;
+    p->failed = 1;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ks_error_at(p->err, KS_EPARSE, p->file, (int)p->L.t.line, (int)p->L.t.col, 0,
+                "rego_parse_error: %s", msg);
+}
+
+static const char *tok_desc(const tok *t, char *buf, size_t n)
+{
+    switch (t->type) {
+    case T_EOF: return "EOF";
+    case T_STRING:
+    case T_RAW: return "string";
+    case T_NUMBER: return "number";
+    case T_IDENT: snprintf(buf, n, "ident %.*s", (int)(t->n > 40 ? 40 : t->n), t->s); return buf;
+    default: snprintf(buf, n, "%.*s", (int)(t->n > 40 ? 40 : t->n), t->s); return buf;
+    }
+}
+
+static void perr_unexpected(parser *p)
+{
+    char b[64];
+    const char *d = tok_desc(&p->L.t, b, sizeof b);
+    if (p->L.t.type == T_IDENT || p->L.t.type == T_EOF)
+        perr(p, "unexpected %s token", d);
+    else if (p->L.t.type == T_STRING || p->L.t.type == T_NUMBER || p->L.t.type == T_RAW)
+        perr(p, "unexpected %s token", d);
+    else
+        perr(p, "unexpected %s token", d);
+}
+
+/* ---- lexer ---- */
+
+static bool is_ident_start(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static void lex(parser *p)
+{
+    lexstate *L = &p->L;
+    if (L->t.s)
+        L->prev_end = (size_t)(L->t.s - p->src) + L->t.n + (L->t.type == T_RAW);
+    const char *s = p->src;
+    size_t n = p->n, i = L->pos;
+    bool nl = false, ws = false;
+    for (;;) {
+        if (i >= n)
+            break;
+        char c = s[i];
+        if (c == '\n') {
+            nl = ws = true;
+            i++;
+            L->line++;
+            L->line_start = i;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            ws = true;
+            i++;
+        } else if (c == '#') {
+            while (i < n && s[i] != '\n')
+                i++;
+        } else {
+            break;
+        }
+    }
+    tok *t = &L->t;
+    t->nl = nl;
+    t->ws = ws;
+    t->line = L->line;
+    t->col = (uint32_t)(i - L->line_start + 1);
+    t->s = s + i;
+    t->n = 0;
+    if (i >= n) {
+        t->type = T_EOF;
+        L->pos = i;
+        return;
+    }
+    char c = s[i];
+    size_t st = i;
+    if (is_ident_start((unsigned char)c)) {
+        while (i < n && (is_ident_start((unsigned char)s[i]) || is_digit((unsigned char)s[i])))
+            i++;
+        t->type = T_IDENT;
+    } else if (is_digit((unsigned char)c) || (c == '.' && i + 1 < n && is_digit(s[i + 1]))) {
+        while (i < n && is_digit((unsigned char)s[i]))
+            i++;
+        if (i < n && s[i] == '.' && i + 1 < n && is_digit((unsigned char)s[i + 1])) {
+            i++;
+            while (i < n && is_digit((unsigned char)s[i]))
+                i++;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+            size_t j = i + 1;
+            if (j < n && (s[j] == '+' || s[j] == '-'))
+                j++;
+            if (j < n && is_digit((unsigned char)s[j])) {
+                i = j;
+                while (i < n && is_digit((unsigned char)s[i]))
+                    i++;
+            }
+        }
+        t->type = T_NUMBER;
+    } else if (c == '"') {
+        i++;
+        t->type = T_STRING;
+        for (;;) {
+            if (i >= n || s[i] == '\n') {
+                t->type = T_ERROR;
+                t->s = "non-terminated string";
+                break;
+            }
+            char d = s[i++];
+            if (d == '"')
+                break;
+            if (d == '\\' && i < n)
+                i++;
+        }
+    } else if (c == '`') {
+        i++;
+        size_t j = i;
+        while (j < n && s[j] != '`') {
+            if (s[j] == '\n') {
+                L->line++;
+                L->line_start = j + 1;
+            }
+            j++;
+        }
+        if (j >= n) {
+            t->type = T_ERROR;
+            t->s = "non-terminated string";
+            i = j;
+        } else {
+            t->type = T_RAW;
+            t->s = s + i;
+            t->n = j - i;
+            L->pos = j + 1;
+            return;
+        }
+    } else {
+        i++;
+        char d = i < n ? s[i] : '\0';
+        switch (c) {
+        case '{': t->type = T_LBRACE; break;
+        case '}': t->type = T_RBRACE; break;
+        case '[': t->type = T_LBRACK; break;
+        case ']': t->type = T_RBRACK; break;
+        case '(': t->type = T_LPAREN; break;
+        case ')': t->type = T_RPAREN; break;
+        case '.': t->type = T_DOT; break;
+        case ',': t->type = T_COMMA; break;
+        case ';': t->type = T_SEMI; break;
+        case '|': t->type = T_BAR; break;
+        case '&': t->type = T_AMP; break;
+        case '+': t->type = T_PLUS; break;
+        case '-': t->type = T_MINUS; break;
+        case '*': t->type = T_STAR; break;
+        case '/': t->type = T_SLASH; break;
+        case '%': t->type = T_PERCENT; break;
+        case ':':
+            if (d == '=') {
+                i++;
+                t->type = T_ASSIGN;
+            } else {
+                t->type = T_COLON;
+            }
+            break;
+        case '=':
+            if (d == '=') {
+                i++;
+                t->type = T_EQ;
+            } else {
+                t->type = T_UNIFY;
+            }
+            break;
+        case '!':
+            if (d == '=') {
+                i++;
+                t->type = T_NEQ;
+            } else {
+                t->type = T_ERROR;
+                t->s = "illegal ! character";
+            }
+            break;
+        case '<':
+            if (d == '=') {
+                i++;
+                t->type = T_LTE;
+            } else {
+                t->type = T_LT;
+            }
+            break;
+        case '>':
+            if (d == '=') {
+                i++;
+                t->type = T_GTE;
+            } else {
+                t->type = T_GT;
+            }
+            break;
+        default:
+            t->type = T_ERROR;
+            t->s = "illegal token";
+            break;
+        }
+    }
+    if (t->type != T_ERROR)
+        t->n = i - st;
+    L->pos = i;
+}
+
+static void next(parser *p)
+{
+    lex(p);
+    if (p->L.t.type == T_ERROR)
+        perr(p, "%s", p->L.t.s);
+}
+
+static bool is_ident(const tok *t, const char *w)
+{
+    size_t n = strlen(w);
+    return t->type == T_IDENT && t->n == n && memcmp(t->s, w, n) == 0;
+}
+
+static bool followed_by_ref(const parser *p);
+
+static bool at_kw(parser *p, const char *w)
+{
+    if (!is_ident(&p->L.t, w))
+        return false;
+    if (followed_by_ref(p))
+        return false;
+    if (!strcmp(w, "if"))
+        return p->kw_if;
+    if (!strcmp(w, "contains"))
+        return p->kw_contains;
+    if (!strcmp(w, "in"))
+        return p->kw_in;
+    if (!strcmp(w, "every"))
+        return p->kw_every;
+    return true;
+}
+
+/* A keyword directly followed by '.' or '[' is a name (as.foo, default.x). */
+static bool followed_by_ref(const parser *p)
+{
+    return p->L.pos < p->n &&
+           (p->src[p->L.pos] == '.' || p->src[p->L.pos] == '[' || p->src[p->L.pos] == '(');
+}
+
+static bool is_reserved(parser *p, const tok *t)
+{
+    if (t->s == p->L.t.s && followed_by_ref(p))
+        return false;
+    static const char *const always[] = {"package", "import", "as",   "default", "else", "not",
+                                         "with",    "some",   "true", "false",   "null"};
+    if (t->type != T_IDENT)
+        return false;
+    for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+        if (is_ident(t, always[i]))
+            return true;
+    return (p->kw_if && is_ident(t, "if")) || (p->kw_contains && is_ident(t, "contains")) ||
+           (p->kw_in && is_ident(t, "in")) || (p->kw_every && is_ident(t, "every"));
+}
+
+static rg_loc here(parser *p)
+{
+    return (rg_loc){p->file_index, p->L.t.line, p->L.t.col};
+}
+
+static bool expect(parser *p, int type, const char *what)
+{
+    if (p->L.t.type != type) {
+        char b[64];
+        perr(p, "expected %s but got %s", what, tok_desc(&p->L.t, b, sizeof b));
+        return false;
+    }
+    next(p);
+    return true;
+}
+
+/* ---- term constructors ---- */
+
+rg_term *rg_term_new(ks_arena *a, int type, rg_loc loc)
+{
+    rg_term *t = ks_arena_calloc(a, 1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->type = (uint8_t)type;
+    t->loc = loc;
+    return t;
+}
+
+rg_term *rg_term_var(ks_arena *a, const char *name, size_t len, rg_loc loc)
+{
+    rg_term *t = rg_term_new(a, RG_VAR, loc);
+    if (!t)
+        return NULL;
+    t->u.var.name = ks_arena_strndup(a, name, len);
+    t->u.var.len = (uint32_t)len;
+    t->u.var.slot = -1;
+    if (!t->u.var.name)
+        return NULL;
+    return t;
+}
+
+rg_term *rg_term_value(ks_arena *a, kv_value v, rg_loc loc)
+{
+    rg_term *t = rg_term_new(a, RG_VALUE, loc);
+    if (!t)
+        return NULL;
+    t->u.v = v;
+    t->ground = true;
+    return t;
+}
+
+rg_term *rg_term_string(ks_arena *a, const char *s, size_t len, rg_loc loc)
+{
+    kv_value v;
+    if (kv_str_copy(a, s, len, &v) < 0)
+        return NULL;
+    return rg_term_value(a, v, loc);
+}
+
+rg_term *rg_term_list(ks_arena *a, int type, rg_term **items, uint32_t n, rg_loc loc)
+{
+    rg_term *t = rg_term_new(a, type, loc);
+    if (!t)
+        return NULL;
+    t->u.list.items = items;
+    t->u.list.n = n;
+    return t;
+}
+
+bool rg_term_is_ground(rg_term *t)
+{
+    switch (t->type) {
+    case RG_VALUE: return t->ground = true;
+    case RG_VAR:
+    case RG_CALL:
+    case RG_ACOMP:
+    case RG_SCOMP:
+    case RG_OCOMP: return t->ground = false;
+    case RG_REF:
+    case RG_ARRAY:
+    case RG_SET: {
+        bool g = t->type != RG_REF;
+        for (uint32_t i = 0; i < t->u.list.n; i++)
+            if (!rg_term_is_ground(t->u.list.items[i]))
+                g = false;
+        return t->ground = g;
+    }
+    case RG_OBJECT: {
+        bool g = true;
+        for (uint32_t i = 0; i < t->u.obj.n; i++) {
+            if (!rg_term_is_ground(t->u.obj.keys[i]))
+                g = false;
+            if (!rg_term_is_ground(t->u.obj.vals[i]))
+                g = false;
+        }
+        return t->ground = g;
+    }
+    }
+    return false;
+}
+
+int rg_term_fold(ks_arena *a, rg_term *t)
+{
+    if (!rg_term_is_ground(t) || t->type == RG_VALUE)
+        return 0;
+    kv_value v;
+    int rc = 0;
+    switch (t->type) {
+    case RG_ARRAY:
+    case RG_SET: {
+        uint32_t n = t->u.list.n;
+        kv_value *items = n ? ks_arena_alloc(a, n * sizeof *items) : NULL;
+        if (n && !items)
+            return KS_ENOMEM;
+        for (uint32_t i = 0; i < n; i++) {
+            if ((rc = rg_term_fold(a, t->u.list.items[i])) < 0)
+                return rc;
+            items[i] = t->u.list.items[i]->u.v;
+        }
+        rc = t->type == RG_ARRAY ? kv_array_new(a, items, n, &v) : kv_set_new(a, items, n, &v);
+        break;
+    }
+    case RG_OBJECT: {
+        uint32_t n = t->u.obj.n;
+        kv_member *m = n ? ks_arena_alloc(a, n * sizeof *m) : NULL;
+        if (n && !m)
+            return KS_ENOMEM;
+        for (uint32_t i = 0; i < n; i++) {
+            if ((rc = rg_term_fold(a, t->u.obj.keys[i])) < 0 ||
+                (rc = rg_term_fold(a, t->u.obj.vals[i])) < 0)
+                return rc;
+            m[i].key = t->u.obj.keys[i]->u.v;
+            m[i].val = t->u.obj.vals[i]->u.v;
+        }
+        rc = kv_object_new(a, m, n, KV_DUP_LAST_WINS, &v, NULL);
+        break;
+    }
+    default: return 0;
+    }
+    if (rc < 0)
+        return rc;
+    t->type = RG_VALUE;
+    t->u.v = v;
+    t->ground = true;
+    return 0;
+}
+
+/* ---- terms ---- */
+
+typedef KS_VEC(rg_term *) termvec;
+
+static rg_term **vec_finish(parser *p, termvec *v)
+{
+    rg_term **items = NULL;
+    if (v->len) {
+        items = ks_arena_memdup(p->a, v->v, v->len * sizeof *items);
+        if (!items)
+            perr(p, "out of memory");
+    }
+    ks_vec_free(v);
+    return items;
+}
+
+static rg_term *parse_term(parser *p);
+static rg_term *parse_infix(parser *p, int min_prec, bool no_bar);
+static rg_body *parse_body_until(parser *p, int close);
+static rg_expr *parse_literal(parser *p);
+
+static rg_term *op_var(parser *p, const char *name, rg_loc loc)
+{
+    return rg_term_var(p->a, name, strlen(name), loc);
+}
+
+static rg_term *make_call(parser *p, const char *op, rg_loc loc, rg_term *x, rg_term *y)
+{
+    rg_term **items = ks_arena_alloc(p->a, 3 * sizeof *items);
+    if (!items)
+        return NULL;
+    items[0] = op_var(p, op, loc);
+    items[1] = x;
+    items[2] = y;
+    return rg_term_list(p->a, RG_CALL, items, 3, loc);
+}
+
+static rg_term *parse_string_tok(parser *p)
+{
+    tok t = p->L.t;
+    rg_loc loc = here(p);
+    kv_value v;
+    if (t.type == T_RAW) {
+        if (kv_str_copy(p->a, t.s, t.n, &v) < 0) {
+            perr(p, "out of memory");
+            return NULL;
+        }
+    } else {
+        ks_error e;
+        if (kv_json_parse(p->a, t.s, t.n, NULL, &v, &e) < 0 || v.kind != KV_STRING) {
+            perr(p, "illegal string literal: %s", e.msg);
+            return NULL;
+        }
+    }
+    next(p);
+    return rg_term_value(p->a, v, loc);
+}
+
+static rg_term *parse_number_tok(parser *p, bool neg)
+{
+    tok t = p->L.t;
+    rg_loc loc = here(p);
+    char buf[128];
+    ks_buf b = KS_BUF_INIT;
+    const char *txt = t.s;
+    size_t n = t.n;
+    /* JSON needs a digit before '.' */
+    if (neg || (n && txt[0] == '.')) {
+        if (neg)
+            ks_buf_putc(&b, '-');
+        if (txt[0] == '.')
+            ks_buf_putc(&b, '0');
+        ks_buf_append(&b, txt, n);
+        txt = b.data;
+        n = b.len;
+    }
+    (void)buf;
+    kv_value v;
+    int rc = kv_number_parse(p->a, txt, n, &v);
+    ks_buf_free(&b);
+    if (rc < 0) {
+        perr(p, "invalid number");
+        return NULL;
+    }
+    next(p);
+    return rg_term_value(p->a, v, loc);
+}
+
+/* Elements up to close, separated by commas. */
+static bool parse_list(parser *p, int close, termvec *out)
+{
+    while (p->L.t.type != close) {
+        rg_term *t = parse_term(p);
+        if (!t)
+            return false;
+        ks_vec_push(out, t);
+        if (p->L.t.type == T_COMMA) {
+            next(p);
+            continue;
+        }
+        if (p->L.t.type != close) {
+            perr_unexpected(p);
+            return false;
+        }
+    }
+    next(p);
+    return true;
+}
+
+static rg_term *parse_comprehension(parser *p, int type, rg_term *key, rg_term *val, rg_loc loc,
+                                    int close)
+{
+    next(p); /* | */
+    rg_body *body = parse_body_until(p, close);
+    if (!body)
+        return NULL;
+    rg_term *t = rg_term_new(p->a, type, loc);
+    if (!t)
+        return NULL;
+    t->u.comp.key = key;
+    t->u.comp.val = val;
+    t->u.comp.body = body;
+    return t;
+}
+
+static rg_term *parse_array(parser *p)
+{
+    rg_loc loc = here(p);
+    next(p);
+    p->nest++;
+    termvec v = {0};
+    rg_term *res = NULL;
+    if (p->L.t.type == T_RBRACK) {
+        next(p);
+        res = rg_term_list(p->a, RG_ARRAY, NULL, 0, loc);
+        goto out;
+    }
+    rg_term *first = parse_infix(p, 0, true);
+    if (!first)
+        goto out;
+    if (p->L.t.type == T_BAR) {
+        res = parse_comprehension(p, RG_ACOMP, NULL, first, loc, T_RBRACK);
+        goto out;
+    }
+    ks_vec_push(&v, first);
+    if (p->L.t.type == T_COMMA)
+        next(p);
+    else if (p->L.t.type != T_RBRACK) {
+        perr_unexpected(p);
+        goto out;
+    }
+    if (!parse_list(p, T_RBRACK, &v))
+        goto out;
+    uint32_t n = (uint32_t)v.len;
+    rg_term **items = vec_finish(p, &v);
+    res = rg_term_list(p->a, RG_ARRAY, items, n, loc);
+out:
+    ks_vec_free(&v);
+    p->nest--;
+    return p->failed ? NULL : res;
+}
+
+static rg_term *parse_brace(parser *p)
+{
+    rg_loc loc = here(p);
+    next(p);
+    p->nest++;
+    termvec keys = {0}, vals = {0};
+    rg_term *res = NULL;
+    if (p->L.t.type == T_RBRACE) {
+        next(p);
+        res = rg_term_new(p->a, RG_OBJECT, loc);
+        goto out;
+    }
+    rg_term *first = parse_infix(p, 0, true);
+    if (!first)
+        goto out;
+    if (p->L.t.type == T_COLON) {
+        next(p);
+        rg_term *v1 = parse_infix(p, 0, true);
+        if (!v1)
+            goto out;
+        if (p->L.t.type == T_BAR) {
+            res = parse_comprehension(p, RG_OCOMP, first, v1, loc, T_RBRACE);
+            goto out;
+        }
+        ks_vec_push(&keys, first);
+        ks_vec_push(&vals, v1);
+        while (p->L.t.type == T_COMMA) {
+            next(p);
+            if (p->L.t.type == T_RBRACE)
+                break;
+            rg_term *k = parse_term(p);
+            if (!k)
+                goto out;
+            if (!expect(p, T_COLON, ":"))
+                goto out;
+            rg_term *v = parse_term(p);
+            if (!v)
+                goto out;
+            ks_vec_push(&keys, k);
+            ks_vec_push(&vals, v);
+        }
+        if (!expect(p, T_RBRACE, "}"))
+            goto out;
+        res = rg_term_new(p->a, RG_OBJECT, loc);
+        if (res) {
+            res->u.obj.n = (uint32_t)keys.len;
+            res->u.obj.keys = vec_finish(p, &keys);
+            res->u.obj.vals = vec_finish(p, &vals);
+        }
+        goto out;
+    }
+    if (p->L.t.type == T_BAR) {
+        res = parse_comprehension(p, RG_SCOMP, NULL, first, loc, T_RBRACE);
+        goto out;
+    }
+    ks_vec_push(&keys, first);
+    if (p->L.t.type == T_COMMA)
+        next(p);
+    else if (p->L.t.type != T_RBRACE) {
+        perr_unexpected(p);
+        goto out;
+    }
+    if (!parse_list(p, T_RBRACE, &keys))
+        goto out;
+    uint32_t n = (uint32_t)keys.len;
+    rg_term **items = vec_finish(p, &keys);
+    res = rg_term_list(p->a, RG_SET, items, n, loc);
+out:
+    ks_vec_free(&keys);
+    ks_vec_free(&vals);
+    p->nest--;
+    return p->failed ? NULL : res;
+}
+
+/* A call's arguments after '('. op is the operator term. */
+static rg_term *parse_call(parser *p, rg_term *op, rg_loc loc)
+{
+    next(p); /* ( */
+    p->nest++;
+    termvec v = {0};
+    ks_vec_push(&v, op);
+    bool ok = parse_list(p, T_RPAREN, &v);
+    p->nest--;
+    if (!ok) {
+        ks_vec_free(&v);
+        return NULL;
+    }
+    uint32_t n = (uint32_t)v.len;
+    rg_term **items = vec_finish(p, &v);
+    /* set() is the empty set */
+    if (n == 1 && op->type == RG_VAR && op->u.var.len == 3 && !memcmp(op->u.var.name, "set", 3))
+        return rg_term_new(p->a, RG_SET, loc);
+    return rg_term_list(p->a, RG_CALL, items, n, loc);
+}
+
+/* Continues a primary term with .name, [term] and (args). */
+static rg_term *parse_postfix(parser *p, rg_term *t)
+{
+    /* true.foo, null.x: keywords as the first name of a ref */
+    if (t->type == RG_VALUE && (t->u.v.kind == KV_BOOL || t->u.v.kind == KV_NULL) &&
+        p->L.t.type == T_DOT && !p->L.t.ws) {
+        const char *kw = t->u.v.kind == KV_NULL ? "null" : t->u.v.u.b ? "true" : "false";
+        t = rg_term_var(p->a, kw, strlen(kw), t->loc);
+        if (!t)
+            return NULL;
+    }
+    termvec path = {0};
+    bool is_ref = false;
+    rg_loc loc = t->loc;
+    for (;;) {
+        tok c = p->L.t;
+        if (c.type == T_DOT && !c.ws) {
+            next(p);
+            if (p->L.t.type != T_IDENT || p->L.t.ws) {
+                perr_unexpected(p);
+                goto fail;
+            }
+            if (!is_ref) {
+                ks_vec_push(&path, t);
+                is_ref = true;
+            }
+            rg_term *s = rg_term_string(p->a, p->L.t.s, p->L.t.n, here(p));
+            ks_vec_push(&path, s);
+            next(p);
+        } else if (c.type == T_LBRACK && !c.ws) {
+            next(p);
+            p->nest++;
+            rg_term *k = parse_term(p);
+            p->nest--;
+            if (!k || !expect(p, T_RBRACK, "]"))
+                goto fail;
+            if (!is_ref) {
+                ks_vec_push(&path, t);
+                is_ref = true;
+            }
+            ks_vec_push(&path, k);
+        } else if (c.type == T_LPAREN && !c.ws) {
+            rg_term *op = t;
+            if (is_ref) {
+                uint32_t n = (uint32_t)path.len;
+                op = rg_term_list(p->a, RG_REF, vec_finish(p, &path), n, loc);
+                is_ref = false;
+            }
+            if (op->type != RG_VAR && op->type != RG_REF) {
+                perr_unexpected(p);
+                goto fail;
+            }
+            t = parse_call(p, op, loc);
+            if (!t)
+                goto fail;
+        } else {
+            break;
+        }
+    }
+    if (is_ref) {
+        uint32_t n = (uint32_t)path.len;
+        t = rg_term_list(p->a, RG_REF, vec_finish(p, &path), n, loc);
+    }
+    ks_vec_free(&path);
+    return p->failed ? NULL : t;
+fail:
+    ks_vec_free(&path);
+    return NULL;
+}
+
+static rg_term *parse_primary(parser *p)
+{
+    if (p->failed)
+        return NULL;
+    if (++p->depth > PARSE_MAX_DEPTH) {
+        p->depth--;
+        perr(p, "nesting too deep (more than %d levels)", PARSE_MAX_DEPTH);
+        return NULL;
+    }
+    rg_term *t = NULL;
+    rg_loc loc = here(p);
+    tok c = p->L.t;
+    switch (c.type) {
+    case T_NUMBER: t = parse_number_tok(p, false); break;
+    case T_MINUS:
+        next(p);
+        if (p->L.t.type == T_NUMBER && !p->L.t.ws) {
+            t = parse_number_tok(p, true);
+        } else {
+            rg_term *x = parse_primary(p);
+            if (x)
+                t = make_call(p, "minus", loc, rg_term_value(p->a, kv_int(0), loc), x);
+        }
+        break;
+    case T_STRING:
+    case T_RAW: t = parse_string_tok(p); break;
+    case T_LBRACK: t = parse_array(p); break;
+    case T_LBRACE: t = parse_brace(p); break;
+    case T_LPAREN: {
+        next(p);
+        p->nest++;
+        t = parse_term(p);
+        if (t && p->L.t.type == T_COMMA) {
+            /* (k, v in xs) */
+            next(p);
+            rg_term *v = parse_infix(p, 1, false);
+            if (v && at_kw(p, "in")) {
+                next(p);
+                rg_term *dom = parse_infix(p, 1, false);
+                rg_term **items = dom ? ks_arena_alloc(p->a, 4 * sizeof *items) : NULL;
+                if (items) {
+                    items[0] = op_var(p, "internal.member_3", loc);
+                    items[1] = t;
+                    items[2] = v;
+                    items[3] = dom;
+                    t = rg_term_list(p->a, RG_CALL, items, 4, loc);
+                } else {
+                    t = NULL;
+                }
+            } else if (v) {
+                perr_unexpected(p);
+                t = NULL;
+            }
+        }
+        p->nest--;
+        if (t && !expect(p, T_RPAREN, ")"))
+            t = NULL;
+        break;
+    }
+    case T_IDENT:
+        if (is_ident(&c, "true") || is_ident(&c, "false")) {
+            t = rg_term_value(p->a, kv_bool(c.s[0] == 't'), loc);
+            next(p);
+        } else if (is_ident(&c, "null")) {
+            t = rg_term_value(p->a, kv_null(), loc);
+            next(p);
+        } else if (is_reserved(p, &c)) {
+            perr_unexpected(p);
+        } else {
+            t = rg_term_var(p->a, c.s, c.n, loc);
+            if (t && c.n == 1 && c.s[0] == '_')
+                t->wildcard = true;
+            next(p);
+        }
+        break;
+    default: perr_unexpected(p); break;
+    }
+    if (t && !p->failed)
+        t = parse_postfix(p, t);
+    p->depth--;
+    return p->failed ? NULL : t;
+}
+
+struct binop {
+    int tok;
+    int prec;
+    const char *name;
+};
+
+static const struct binop binops[] = {
+        {T_EQ, 1, "equal"},    {T_NEQ, 1, "neq"},     {T_LT, 1, "lt"},    {T_LTE, 1, "lte"},
+        {T_GT, 1, "gt"},       {T_GTE, 1, "gte"},     {T_BAR, 2, "or"},   {T_AMP, 3, "and"},
+        {T_PLUS, 4, "plus"},   {T_MINUS, 4, "minus"}, {T_STAR, 5, "mul"}, {T_SLASH, 5, "div"},
+        {T_PERCENT, 5, "rem"},
+};
+
+static const struct binop *peek_binop(parser *p, bool no_bar)
+{
+    if (p->nest == 0 && p->L.t.nl)
+        return NULL;
+    for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
+        if (binops[i].tok == p->L.t.type) {
+            if (no_bar && binops[i].tok == T_BAR)
+                return NULL;
+            return &binops[i];
+        }
+    return NULL;
+}
+
+/* Precedence climbing; level 0 is `in`. */
+static rg_term *parse_infix(parser *p, int min_prec, bool no_bar)
+{
+    rg_term *lhs = parse_primary(p);
+    if (!lhs)
+        return NULL;
+    for (;;) {
+        if (min_prec == 0 && at_kw(p, "in") && !(p->nest == 0 && p->L.t.nl)) {
+            rg_loc loc = here(p);
+            next(p);
+            rg_term *rhs = parse_infix(p, 1, no_bar);
+            if (!rhs)
+                return NULL;
+            lhs = make_call(p, "internal.member_2", loc, lhs, rhs);
+            continue;
+        }
+        const struct binop *op = peek_binop(p, no_bar);
+        if (!op || op->prec < min_prec || (min_prec == 0 && op->prec < 1))
+            break;
+        rg_loc loc = here(p);
+        next(p);
+        rg_term *rhs = parse_infix(p, op->prec + 1, no_bar);
+        if (!rhs)
+            return NULL;
+        lhs = make_call(p, op->name, loc, lhs, rhs);
+        if (!lhs)
+            return NULL;
+    }
+    return lhs;
+}
+
+static rg_term *parse_term(parser *p)
+{
+    return parse_infix(p, 0, false);
+}
+
+/* ---- expressions ---- */
+
+static rg_expr *expr_new(parser *p, int type, rg_loc loc)
+{
+    rg_expr *e = ks_arena_calloc(p->a, 1, sizeof *e);
+    if (!e) {
+        perr(p, "out of memory");
+        return NULL;
+    }
+    e->type = (uint8_t)type;
+    e->loc = loc;
+    return e;
+}
+
+static rg_term **terms3(parser *p, rg_term *a, rg_term *b, rg_term *c)
+{
+    rg_term **t = ks_arena_alloc(p->a, 3 * sizeof *t);
+    if (t) {
+        t[0] = a;
+        t[1] = b;
+        t[2] = c;
+    }
+    return t;
+}
+
+static rg_expr *parse_some(parser *p, rg_loc loc)
+{
+    next(p); /* some */
+    termvec v = {0};
+    rg_expr *e = NULL;
+    rg_term *first = parse_infix(p, 1, false);
+    if (!first)
+        goto out;
+    rg_term *second = NULL;
+    if (p->L.t.type == T_COMMA) {
+        next(p);
+        second = parse_infix(p, 1, false);
+        if (!second)
+            goto out;
+    }
+    if (first->type == RG_CALL && !second) {
+        /* nothing: `some x in xs` arrives here when `in` was parsed as member_2 */
+    }
+    if (at_kw(p, "in") || (first->type == RG_CALL && first->u.list.items[0]->type == RG_VAR &&
+                           !strcmp(first->u.list.items[0]->u.var.name, "internal.member_2"))) {
+        rg_term *domain;
+        rg_term *key = NULL, *val;
+        if (at_kw(p, "in")) {
+            next(p);
+            domain = parse_infix(p, 1, false);
+            if (!domain)
+                goto out;
+            if (second) {
+                key = first;
+                val = second;
+            } else {
+                val = first;
+            }
+        } else {
+            val = first->u.list.items[1];
+            domain = first->u.list.items[2];
+            if (second) {
+                perr(p, "unexpected , in some declaration");
+                goto out;
+            }
+        }
+        e = expr_new(p, RG_E_SOMEIN, loc);
+        if (e) {
+            e->terms = terms3(p, key, val, domain);
+            e->n = 3;
+        }
+        goto out;
+    }
+    /* some x, y, z */
+    ks_vec_push(&v, first);
+    if (second)
+        ks_vec_push(&v, second);
+    while (p->L.t.type == T_COMMA) {
+        next(p);
+        rg_term *t = parse_primary(p);
+        if (!t)
+            goto out;
+        ks_vec_push(&v, t);
+    }
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.v[i]->type != RG_VAR) {
+            perr(p, "expected var in some declaration");
+            goto out;
+        }
+    }
+    e = expr_new(p, RG_E_SOME, loc);
+    if (e) {
+        e->n = (uint32_t)v.len;
+        e->terms = vec_finish(p, &v);
+    }
+out:
+    ks_vec_free(&v);
+    return p->failed ? NULL : e;
+}
+
+static rg_expr *parse_every(parser *p, rg_loc loc)
+{
+    next(p); /* every */
+    rg_term *first = parse_primary(p), *second = NULL;
+    if (!first)
+        return NULL;
+    if (p->L.t.type == T_COMMA) {
+        next(p);
+        second = parse_primary(p);
+        if (!second)
+            return NULL;
+    }
+    if (!at_kw(p, "in")) {
+        perr(p, "expected 'in' in every");
+        return NULL;
+    }
+    next(p);
+    rg_term *domain = parse_infix(p, 1, false);
+    if (!domain)
+        return NULL;
+    if (p->L.t.type != T_LBRACE) {
+        perr_unexpected(p);
+        return NULL;
+    }
+    next(p);
+    rg_body *body = parse_body_until(p, T_RBRACE);
+    if (!body)
+        return NULL;
+    rg_expr *e = expr_new(p, RG_E_EVERY, loc);
+    if (!e)
+        return NULL;
+    e->terms = second ? terms3(p, first, second, domain) : terms3(p, NULL, first, domain);
+    e->n = 3;
+    e->body = body;
+    return e;
+}
+
+static bool parse_with(parser *p, rg_expr *e)
+{
+    typedef KS_VEC(rg_with) withvec;
+    withvec w = {0};
+    while (at_kw(p, "with")) {
+        next(p);
+        rg_term *target = parse_primary(p);
+        if (!target)
+            goto fail;
+        if (!is_ident(&p->L.t, "as")) {
+            perr(p, "expected as");
+            goto fail;
+        }
+        next(p);
+        rg_term *value = parse_term(p);
+        if (!value)
+            goto fail;
+        ks_vec_push(&w, ((rg_with){target, value}));
+    }
+    if (w.len) {
+        e->with = ks_arena_memdup(p->a, w.v, w.len * sizeof *w.v);
+        e->nwith = (uint32_t)w.len;
+    }
+    ks_vec_free(&w);
+    return true;
+fail:
+    ks_vec_free(&w);
+    return false;
+}
+
+static rg_expr *parse_literal_inner(parser *p);
+
+static rg_expr *parse_literal(parser *p)
+{
+    size_t start = (size_t)(p->L.t.s - p->src);
+    rg_expr *e = parse_literal_inner(p);
+    if (e) {
+        e->src_off = (uint32_t)start;
+        size_t end = p->L.prev_end > start ? p->L.prev_end : start;
+        e->src_len = (uint32_t)(end - start);
+    }
+    return e;
+}
+
+static rg_expr *parse_literal_inner(parser *p)
+{
+    rg_loc loc = here(p);
+    bool negated = false;
+    if (is_ident(&p->L.t, "not") && !followed_by_ref(p)) {
+        negated = true;
+        next(p);
+    }
+    rg_expr *e = NULL;
+    if (is_ident(&p->L.t, "some") && !followed_by_ref(p)) {
+        if (negated) {
+            perr_unexpected(p);
+            return NULL;
+        }
+        e = parse_some(p, loc);
+    } else if (at_kw(p, "every") && !followed_by_ref(p)) {
+        e = parse_every(p, loc);
+    } else {
+        rg_term *lhs = parse_term(p);
+        if (!lhs)
+            return NULL;
+        /* k, v in xs */
+        if (p->L.t.type == T_COMMA && p->nest >= 0) {
+            lexstate save = p->L;
+            next(p);
+            rg_term *second = parse_infix(p, 1, false);
+            if (second && at_kw(p, "in")) {
+                next(p);
+                rg_term *dom = parse_infix(p, 1, false);
+                if (!dom)
+                    return NULL;
+                rg_term **items = ks_arena_alloc(p->a, 4 * sizeof *items);
+                items[0] = op_var(p, "internal.member_3", loc);
+                items[1] = lhs;
+                items[2] = second;
+                items[3] = dom;
+                lhs = rg_term_list(p->a, RG_CALL, items, 4, loc);
+            } else {
+                p->failed = 0;
+                p->L = save;
+            }
+        }
+        if (p->L.t.type == T_ASSIGN || p->L.t.type == T_UNIFY) {
+            const char *op = p->L.t.type == T_ASSIGN ? "assign" : "eq";
+            if (p->nest == 0 && p->L.t.nl)
+                goto single;
+            next(p);
+            rg_term *rhs = parse_term(p);
+            if (!rhs)
+                return NULL;
+            e = expr_new(p, RG_E_CALL, loc);
+            if (!e)
+                return NULL;
+            e->terms = terms3(p, op_var(p, op, loc), lhs, rhs);
+            e->n = 3;
+        } else {
+        single:
+            if (lhs->type == RG_CALL) {
+                e = expr_new(p, RG_E_CALL, loc);
+                if (!e)
+                    return NULL;
+                e->terms = lhs->u.list.items;
+                e->n = lhs->u.list.n;
+            } else {
+                e = expr_new(p, RG_E_TERM, loc);
+                if (!e)
+                    return NULL;
+                e->terms = ks_arena_alloc(p->a, sizeof *e->terms);
+                e->terms[0] = lhs;
+                e->n = 1;
+            }
+        }
+    }
+    if (!e)
+        return NULL;
+    e->negated = negated;
+    if (!parse_with(p, e))
+        return NULL;
+    return e;
+}
+
+typedef KS_VEC(rg_expr *) exprvec;
+
+/* Expressions separated by newlines or ';' until the close token (consumed),
+ * or until EOF when close is T_EOF. */
+static rg_body *parse_body_until(parser *p, int close)
+{
+    rg_body *b = ks_arena_calloc(p->a, 1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->loc = here(p);
+    exprvec v = {0};
+    int saved_nest = p->nest;
+    p->nest = 0;
+    while (!p->failed) {
+        while (p->L.t.type == T_SEMI)
+            next(p);
+        if (p->L.t.type == close)
+            break;
+        if (p->L.t.type == T_EOF) {
+            perr_unexpected(p);
+            break;
+        }
+        rg_expr *e = parse_literal(p);
+        if (!e)
+            break;
+        ks_vec_push(&v, e);
+        if (p->L.t.type == T_SEMI || p->L.t.type == close || p->L.t.nl)
+            continue;
+        perr_unexpected(p);
+    }
+    p->nest = saved_nest;
+    if (p->failed) {
+        ks_vec_free(&v);
+        return NULL;
+    }
+    if (close != T_EOF)
+        next(p);
+    if (v.len == 0 && close != T_EOF) {
+        perr(p, "found empty body");
+        ks_vec_free(&v);
+        return NULL;
+    }
+    b->n = (uint32_t)v.len;
+    b->exprs = ks_arena_memdup(p->a, v.v, v.len * sizeof *v.v);
+    ks_vec_free(&v);
+    return b;
+}
+
+/* ---- rules ---- */
+
+static rg_body *true_body(parser *p, rg_loc loc)
+{
+    rg_body *b = ks_arena_calloc(p->a, 1, sizeof *b);
+    if (b)
+        b->loc = loc;
+    return b;
+}
+
+/* A rule body after the head: `if { ... }`, `if expr`, `{ ... }` (v0), or none. */
+static rg_body *parse_rule_body(parser *p, bool *had_body)
+{
+    *had_body = false;
+    if (at_kw(p, "if")) {
+        next(p);
+        *had_body = true;
+        if (p->L.t.type == T_LBRACE) {
+            /* `if {` could also start an object/set term: `if {1,2}[_]`; treat as body. */
+            next(p);
+            return parse_body_until(p, T_RBRACE);
+        }
+        rg_expr *e = parse_literal(p);
+        if (!e)
+            return NULL;
+        rg_body *b = true_body(p, e->loc);
+        if (!b)
+            return NULL;
+        b->exprs = ks_arena_alloc(p->a, sizeof *b->exprs);
+        b->exprs[0] = e;
+        b->n = 1;
+        return b;
+    }
+    if (p->L.t.type == T_LBRACE && !p->L.t.nl) {
+        if (p->version >= 1) {
+            perr(p, "`if` keyword is required before rule body");
+            return NULL;
+        }
+        *had_body = true;
+        next(p);
+        return parse_body_until(p, T_RBRACE);
+    }
+    return true_body(p, here(p));
+}
+
+static rg_rule *rule_new(parser *p, rg_loc loc)
+{
+    rg_rule *r = ks_arena_calloc(p->a, 1, sizeof *r);
+    if (!r)
+        perr(p, "out of memory");
+    else
+        r->loc = loc;
+    return r;
+}
+
+typedef KS_VEC(rg_rule *) rulevec;
+
+static bool valid_head_ref(rg_term *t)
+{
+    if (t->type == RG_VAR)
+        return !t->wildcard;
+    if (t->type != RG_REF || t->u.list.items[0]->type != RG_VAR)
+        return false;
+    return true;
+}
+
+static rg_term *as_ref(parser *p, rg_term *t)
+{
+    if (t->type == RG_REF)
+        return t;
+    rg_term **items = ks_arena_alloc(p->a, sizeof *items);
+    items[0] = t;
+    return rg_term_list(p->a, RG_REF, items, 1, t->loc);
+}
+
+static bool parse_else_chain(parser *p, rg_rule *first, bool is_func)
+{
+    rg_rule *prev = first;
+    while (is_ident(&p->L.t, "else") && !followed_by_ref(p)) {
+        rg_loc loc = here(p);
+        next(p);
+        rg_rule *r = rule_new(p, loc);
+        if (!r)
+            return false;
+        *r = *first;
+        r->loc = loc;
+        r->is_else = true;
+        r->els = NULL;
+        r->value = NULL;
+        if (p->L.t.type == T_ASSIGN || p->L.t.type == T_UNIFY) {
+            r->assign = p->L.t.type == T_ASSIGN;
+            next(p);
+            r->value = parse_term(p);
+            if (!r->value)
+                return false;
+        }
+        bool had;
+        r->body = parse_rule_body(p, &had);
+        if (!r->body)
+            return false;
+        (void)is_func;
+        prev->els = r;
+        prev = r;
+    }
+    return true;
+}
+
+static bool parse_rule(parser *p, rg_module *m, rulevec *out)
+{
+    rg_loc loc = here(p);
+    bool is_default = false;
+    if (is_ident(&p->L.t, "default") && !followed_by_ref(p)) {
+        is_default = true;
+        next(p);
+    }
+    rg_term *head = parse_primary(p);
+    if (!head)
+        return false;
+    rg_rule *r = rule_new(p, loc);
+    if (!r)
+        return false;
+    r->module = m;
+    r->is_default = is_default;
+    if (head->type == RG_CALL) {
+        r->kind = RG_RK_FUNC;
+        rg_term *op = head->u.list.items[0];
+        if (!valid_head_ref(op)) {
+            perr(p, "invalid rule head");
+            return false;
+        }
+        r->ref = as_ref(p, op);
+        r->nargs = head->u.list.n - 1;
+        r->args = head->u.list.items + 1;
+    } else if (valid_head_ref(head)) {
+        r->ref = as_ref(p, head);
+        r->kind = RG_RK_COMPLETE;
+    } else {
+        perr(p, "invalid rule head");
+        return false;
+    }
+    if (at_kw(p, "contains")) {
+        if (r->kind == RG_RK_FUNC || is_default) {
+            perr_unexpected(p);
+            return false;
+        }
+        next(p);
+        r->kind = RG_RK_SET;
+        r->key = parse_term(p);
+        if (!r->key)
+            return false;
+    } else if (p->L.t.type == T_ASSIGN || p->L.t.type == T_UNIFY) {
+        r->assign = p->L.t.type == T_ASSIGN;
+        next(p);
+        r->value = parse_term(p);
+        if (!r->value)
+            return false;
+    } else if (r->kind != RG_RK_FUNC && r->ref->u.list.n >= 2 && p->version == 0 &&
+               !at_kw(p, "if") && !is_default) {
+        /* v0 partial set: p[x] { ... } */
+        rg_term *ref = r->ref;
+        r->kind = RG_RK_SET;
+        r->key = ref->u.list.items[ref->u.list.n - 1];
+        if (ref->u.list.n == 2) {
+            r->ref = as_ref(p, ref->u.list.items[0]);
+        } else {
+            r->ref = rg_term_list(p->a, RG_REF, ref->u.list.items, ref->u.list.n - 1, ref->loc);
+        }
+    } else if (r->kind != RG_RK_FUNC && r->ref->u.list.n >= 2 && p->version == 0 &&
+               at_kw(p, "if") && !is_default) {
+        /* v0 with future.keywords.if: p[x] if {...} is still a partial set
+         * when the last term is not a string */
+        rg_term *last = r->ref->u.list.items[r->ref->u.list.n - 1];
+        if (!(last->type == RG_VALUE && last->u.v.kind == KV_STRING)) {
+            rg_term *ref = r->ref;
+            r->kind = RG_RK_SET;
+            r->key = last;
+            r->ref = ref->u.list.n == 2 ? as_ref(p, ref->u.list.items[0])
+                                        : rg_term_list(p->a, RG_REF, ref->u.list.items,
+                                                       ref->u.list.n - 1, ref->loc);
+        }
+    }
+    if (is_default) {
+        if (!r->value) {
+            perr(p, "default rule value cannot be empty");
+            return false;
+        }
+        r->body = true_body(p, loc);
+        ks_vec_push(out, r);
+        return true;
+    }
+    bool had_body;
+    r->body = parse_rule_body(p, &had_body);
+    if (!r->body)
+        return false;
+    if (!parse_else_chain(p, r, r->kind == RG_RK_FUNC))
+        return false;
+    ks_vec_push(out, r);
+    /* v0: additional bodies `p { a } { b }` */
+    while (p->version == 0 && p->L.t.type == T_LBRACE && !p->L.t.nl) {
+        next(p);
+        rg_rule *r2 = rule_new(p, here(p));
+        if (!r2)
+            return false;
+        *r2 = *r;
+        r2->els = NULL;
+        r2->body = parse_body_until(p, T_RBRACE);
+        if (!r2->body)
+            return false;
+        ks_vec_push(out, r2);
+    }
+    return !p->failed;
+}
+
+/* ---- imports and modules ---- */
+
+static bool import_keywords(parser *p, rg_term *path)
+{
+    /* future.keywords[.kw], rego.v1 */
+    if (path->type != RG_REF)
+        return false;
+    rg_term *h = path->u.list.items[0];
+    if (h->type != RG_VAR)
+        return false;
+    if (h->u.var.len == 4 && !memcmp(h->u.var.name, "rego", 4)) {
+        if (path->u.list.n == 2 && path->u.list.items[1]->type == RG_VALUE &&
+            path->u.list.items[1]->u.v.len == 2 &&
+            !memcmp(path->u.list.items[1]->u.v.u.s, "v1", 2)) {
+            p->kw_if = p->kw_contains = p->kw_in = p->kw_every = true;
+            return true;
+        }
+        perr(p, "invalid import, must be `rego.v1`");
+        return true;
+    }
+    if (!(h->u.var.len == 6 && !memcmp(h->u.var.name, "future", 6)))
+        return false;
+    if (path->u.list.n < 2 || path->u.list.items[1]->type != RG_VALUE ||
+        strcmp(path->u.list.items[1]->u.v.u.s, "keywords")) {
+        perr(p, "invalid import, must be `future.keywords`");
+        return true;
+    }
+    if (path->u.list.n == 2) {
+        p->kw_if = p->kw_contains = p->kw_in = p->kw_every = true;
+        return true;
+    }
+    const char *kw = path->u.list.items[2]->type == RG_VALUE ? path->u.list.items[2]->u.v.u.s : "";
+    if (!strcmp(kw, "if"))
+        p->kw_if = true;
+    else if (!strcmp(kw, "contains"))
+        p->kw_contains = true;
+    else if (!strcmp(kw, "in"))
+        p->kw_in = true;
+    else if (!strcmp(kw, "every"))
+        p->kw_every = p->kw_in = true;
+    else
+        perr(p, "unexpected keyword, must be one of [contains every if in]");
+    return true;
+}
+
+static void parser_init(parser *p, ks_arena *a, const char *file, uint32_t file_index,
+                        const char *src, size_t n, int version, ks_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->a = a;
+    p->src = src;
+    p->n = n;
+    p->file = file;
+    p->file_index = file_index;
+    p->version = version;
+    p->err = err;
+    p->L.line = 1;
+    if (version >= 1)
+        p->kw_if = p->kw_contains = p->kw_in = p->kw_every = true;
+    next(p);
+}
+
+int rg_parse_module(ks_arena *a, const char *file, uint32_t file_index, const char *src, size_t n,
+                    int version, rg_module **out, ks_error *err)
+{
+    parser P, *p = &P;
+    parser_init(p, a, file, file_index, src, n, version, err);
+    rg_module *m = ks_arena_calloc(a, 1, sizeof *m);
+    if (!m)
+        return ks_error_set(err, KS_ENOMEM, "out of memory");
+    m->file = file;
+    m->file_index = file_index;
+    m->version = version;
+    if (!is_ident(&p->L.t, "package")) {
+        if (!p->failed)
+            perr(p, "package expected");
+        return KS_EPARSE;
+    }
+    next(p);
+    rg_term *pkg = parse_primary(p);
+    if (!pkg)
+        return KS_EPARSE;
+    if (pkg->type == RG_VAR)
+        pkg = as_ref(p, pkg);
+    if (pkg->type != RG_REF || pkg->u.list.items[0]->type != RG_VAR) {
+        perr(p, "package expected");
+        return KS_EPARSE;
+    }
+    for (uint32_t i = 1; i < pkg->u.list.n; i++)
+        if (pkg->u.list.items[i]->type != RG_VALUE || pkg->u.list.items[i]->u.v.kind != KV_STRING) {
+            perr(p, "invalid package path");
+            return KS_EPARSE;
+        }
+    /* prefix with data */
+    {
+        rg_term **items = ks_arena_alloc(a, (pkg->u.list.n + 1) * sizeof *items);
+        items[0] = rg_term_var(a, "data", 4, pkg->loc);
+        rg_term *h = pkg->u.list.items[0];
+        items[1] = rg_term_string(a, h->u.var.name, h->u.var.len, h->loc);
+        for (uint32_t i = 1; i < pkg->u.list.n; i++)
+            items[i + 1] = pkg->u.list.items[i];
+        m->package = rg_term_list(a, RG_REF, items, pkg->u.list.n + 1, pkg->loc);
+    }
+    typedef KS_VEC(rg_import) impvec;
+    impvec imps = {0};
+    rulevec rules = {0};
+    while (!p->failed && is_ident(&p->L.t, "import") && !followed_by_ref(p)) {
+        rg_loc loc = here(p);
+        next(p);
+        rg_term *path = parse_primary(p);
+        if (!path)
+            break;
+        if (import_keywords(p, path))
+            continue;
+        if (path->type == RG_VAR)
+            path = as_ref(p, path);
+        rg_term *h = path->u.list.items[0];
+        if (path->type != RG_REF || h->type != RG_VAR ||
+            !((h->u.var.len == 4 && !memcmp(h->u.var.name, "data", 4)) ||
+              (h->u.var.len == 5 && !memcmp(h->u.var.name, "input", 5)))) {
+            perr(p, "invalid import path: must begin with input or data");
+            break;
+        }
+        rg_import im = {.path = path, .loc = loc};
+        if (is_ident(&p->L.t, "as")) {
+            next(p);
+            if (p->L.t.type != T_IDENT) {
+                perr_unexpected(p);
+                break;
+            }
+            im.alias = ks_arena_strndup(a, p->L.t.s, p->L.t.n);
+            im.alias_len = (uint32_t)p->L.t.n;
+            next(p);
+        }
+        ks_vec_push(&imps, im);
+    }
+    while (!p->failed && p->L.t.type != T_EOF) {
+        if (is_ident(&p->L.t, "import") && !followed_by_ref(p)) {
+            perr(p, "imports must appear before rules");
+            break;
+        }
+        if (is_ident(&p->L.t, "package") && !followed_by_ref(p)) {
+            perr(p, "unexpected package keyword");
+            break;
+        }
+        if (!parse_rule(p, m, &rules))
+            break;
+        if (!p->failed && p->L.t.type != T_EOF && !p->L.t.nl && p->L.t.type != T_SEMI) {
+            perr_unexpected(p);
+            break;
+        }
+        while (p->L.t.type == T_SEMI)
+            next(p);
+    }
+    if (p->failed) {
+        ks_vec_free(&imps);
+        ks_vec_free(&rules);
+        return KS_EPARSE;
+    }
+    m->nimports = (uint32_t)imps.len;
+    m->imports = imps.len ? ks_arena_memdup(a, imps.v, imps.len * sizeof *imps.v) : NULL;
+    m->nrules = (uint32_t)rules.len;
+    m->rules = rules.len ? ks_arena_memdup(a, rules.v, rules.len * sizeof *rules.v) : NULL;
+    /* keyword flags used by the module are remembered in version for v0 */
+    ks_vec_free(&imps);
+    ks_vec_free(&rules);
+    *out = m;
+    return 0;
+}
+
+int rg_parse_query(ks_arena *a, const char *file, uint32_t file_index, const char *src, size_t n,
+                   int version, rg_body **out, ks_error *err)
+{
+    parser P, *p = &P;
+    parser_init(p, a, file, file_index, src, n, version, err);
+    /* queries always understand the future keywords */
+    p->kw_if = p->kw_contains = p->kw_in = p->kw_every = true;
+    rg_body *b = parse_body_until(p, T_EOF);
+    if (!b || p->failed)
+        return KS_EPARSE;
+    if (b->n == 0) {
+        perr(p, "empty query");
+        return KS_EPARSE;
+    }
+    *out = b;
+    return 0;
+}
+
+int rg_parse_term(ks_arena *a, const char *src, size_t n, rg_term **out, ks_error *err)
+{
+    parser P, *p = &P;
+    parser_init(p, a, "<term>", 0, src, n, 1, err);
+    rg_term *t = parse_term(p);
+    if (!t || p->failed)
+        return KS_EPARSE;
+    if (p->L.t.type != T_EOF) {
+        perr_unexpected(p);
+        return KS_EPARSE;
+    }
+    *out = t;
+    return 0;
+}
