@@ -88,6 +88,8 @@ enum rg_expr_type {
     RG_E_SOME,   /* some x, y: declarations only (terms: the vars) */
     RG_E_SOMEIN, /* some [key,] val in domain: terms[0] key or NULL, [1] val, [2] domain */
     RG_E_EVERY,  /* every [key,] val in domain {body}: terms as SOMEIN, body */
+    RG_E_GROUP,  /* { body } as an operand or after not: true once if body succeeds */
+    RG_E_LOGIC,  /* body and/or body2 (nargs 0: and, 1: or); exports no bindings */
 };
 
 typedef struct rg_with {
@@ -105,7 +107,8 @@ struct rg_expr {
     uint32_t n;
     rg_with *with;
     uint32_t nwith;
-    rg_body *body; /* EVERY */
+    rg_body *body;  /* EVERY, GROUP, LOGIC */
+    rg_body *body2; /* LOGIC: the right operand */
     /* CALL: resolved callee, set by the compiler */
     const struct rg_builtin_def *builtin;
     struct rg_node *func; /* a user function (data.pkg.f) */

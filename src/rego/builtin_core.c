@@ -179,17 +179,143 @@ static int bi_trace(rg_bctx *c, const kv_value *a, kv_value *out)
     return RG_OK;
 }
 
-/* No network from policies: kso evaluates offline. */
+/* Writes one template or print part: a set of the expression's values. */
+static int part_text(rg_bctx *c, const kv_value *part, ks_buf *b)
+{
+    if (part->kind != KV_SET) {
+        if (part->kind == KV_STRING)
+            ks_buf_append(b, part->u.s, part->len);
+        else
+            rg_value_write_rego(b, part);
+        return 0;
+    }
+    if (part->len == 0) {
+        ks_buf_puts(b, "<undefined>");
+        return 0;
+    }
+    if (part->len > 1)
+        return rg_bi_error_raw(c, RG_ERR_CONFLICT,
+                               "template-strings must not produce multiple outputs");
+    const kv_value *v = &part->u.items[0];
+    if (v->kind == KV_STRING)
+        ks_buf_append(b, v->u.s, v->len);
+    else
+        rg_value_write_rego(b, v);
+    return 0;
+}
+
+static int bi_template_string(rg_bctx *c, const kv_value *a, kv_value *out)
+{
+    if (a[0].kind != KV_ARRAY)
+        return rg_bi_type_error(c, 1, "array", &a[0]);
+    ks_buf b = KS_BUF_INIT;
+    int rc = 0;
+    for (uint32_t i = 0; i < a[0].len && rc == 0; i++)
+        rc = part_text(c, &a[0].u.items[i], &b);
+    if (rc == 0)
+        rc = rg_make_string(c, b.data ? b.data : "", b.len, out);
+    ks_buf_free(&b);
+    return rc == RG_EBUILTIN ? RG_EHALT : rc;
+}
+
+static const char *const http_keys[] = {"method",
+                                        "url",
+                                        "body",
+                                        "enable_redirect",
+                                        "force_json_decode",
+                                        "force_yaml_decode",
+                                        "headers",
+                                        "raw_body",
+                                        "tls_use_system_certs",
+                                        "tls_ca_cert",
+                                        "tls_ca_cert_file",
+                                        "tls_ca_cert_env_variable",
+                                        "tls_client_cert",
+                                        "tls_client_cert_file",
+                                        "tls_client_cert_env_variable",
+                                        "tls_client_key",
+                                        "tls_client_key_file",
+                                        "tls_client_key_env_variable",
+                                        "tls_insecure_skip_verify",
+                                        "tls_server_name",
+                                        "timeout",
+                                        "cache",
+                                        "force_cache",
+                                        "force_cache_duration_seconds",
+                                        "raise_error",
+                                        "caching_mode",
+                                        "max_retry_attempts",
+                                        "cache_ignored_headers",
+                                        NULL};
+
+/* Writes the keys of a (sorted) set of names as OPA prints a set: {"a", "b"}. */
+static void key_set(ks_buf *b, const kv_value *keys, size_t n)
+{
+    kv_value set;
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    if (kv_set_new(&a, keys, n, &set) == 0)
+        rg_value_write_rego(b, &set);
+    ks_arena_free(&a);
+}
+
+/* The request is validated as OPA does; then it fails: kso evaluates
+ * policies offline and never sends requests. */
 static int bi_http_send(rg_bctx *c, const kv_value *a, kv_value *out)
 {
     (void)out;
     if (a[0].kind != KV_OBJECT)
         return rg_bi_type_error(c, 1, "object", &a[0]);
-    return rg_bi_error(c, RG_ERR_BUILTIN, "network access is disabled");
+    kv_value bad[64];
+    size_t nbad = 0;
+    bool has_method = false, has_url = false;
+    for (uint32_t i = 0; i < a[0].len; i++) {
+        const kv_value *k = &a[0].u.members[i].key;
+        bool ok = false;
+        for (const char *const *h = http_keys; *h && !ok; h++)
+            ok = k->kind == KV_STRING && strlen(*h) == k->len && !memcmp(*h, k->u.s, k->len);
+        if (!ok && nbad < 64)
+            bad[nbad++] = *k;
+        if (k->kind == KV_STRING && k->len == 6 && !memcmp(k->u.s, "method", 6))
+            has_method = true;
+        if (k->kind == KV_STRING && k->len == 3 && !memcmp(k->u.s, "url", 3))
+            has_url = true;
+    }
+    ks_buf b = KS_BUF_INIT;
+    int rc;
+    if (nbad) {
+        key_set(&b, bad, nbad);
+        rc = rg_bi_error(c, RG_ERR_TYPE, "operand 1 invalid request parameters(s): %s", b.data);
+    } else if (!has_method || !has_url) {
+        kv_value miss[2];
+        size_t nm = 0;
+        if (!has_method)
+            miss[nm++] = kv_str_ref("method", 6);
+        if (!has_url)
+            miss[nm++] = kv_str_ref("url", 3);
+        key_set(&b, miss, nm);
+        rc = rg_bi_error(c, RG_ERR_TYPE, "operand 1 missing required request parameters(s): %s",
+                         b.data);
+    } else {
+        rc = rg_bi_error(c, RG_ERR_BUILTIN, "network access is disabled");
+    }
+    ks_buf_free(&b);
+    return rc;
+}
+
+/* opa.runtime: kso has no OPA runtime configuration to report. */
+static int bi_opa_runtime(rg_bctx *c, const kv_value *a, kv_value *out)
+{
+    (void)c;
+    (void)a;
+    *out = (kv_value){.kind = KV_OBJECT};
+    return RG_OK;
 }
 
 const rg_builtin_def rg_bi_core[] = {
         {"http.send", 1, RG_BI_NONDET, {RG_T_OBJ}, RG_T_OBJ, bi_http_send},
+        {"internal.template_string", 1, 0, {RG_T_ARR}, RG_T_STR, bi_template_string},
+        {"opa.runtime", 0, RG_BI_NONDET, {0}, RG_T_OBJ, bi_opa_runtime},
         {"equal", 2, 0, {0}, RG_T_BOOL, bi_equal},
         {"neq", 2, 0, {0}, RG_T_BOOL, bi_neq},
         {"lt", 2, 0, {0}, RG_T_BOOL, bi_lt},

@@ -540,7 +540,15 @@ static int resolve_expr(resolver *r, rg_expr *e)
      * values are resolved */
     for (uint32_t i = 0; i < e->nwith; i++) {
         rg_with *w = &e->with[i];
-        if ((rc = resolve_list(r, &w->value, 1)) < 0)
+        /* a builtin named as the replacement stays a name */
+        ks_buf vn = KS_BUF_INIT;
+        bool is_builtin = (w->value->type == RG_VAR || w->value->type == RG_REF) &&
+                          operator_name(w->value, &vn) &&
+                          !global_ref(r, vn.data, (uint32_t)strcspn(vn.data, "."), w->value->loc) &&
+                          !find_declared(r, vn.data, (uint32_t)strcspn(vn.data, ".")) &&
+                          rg_policy_builtin(r->pol, vn.data, vn.len);
+        ks_buf_free(&vn);
+        if (!is_builtin && (rc = resolve_list(r, &w->value, 1)) < 0)
             return rc;
         rg_term *tg = w->target;
         rg_term *h = tg->type == RG_REF ? tg->u.list.items[0] : tg;
@@ -573,6 +581,17 @@ static int resolve_expr(resolver *r, rg_expr *e)
         if (e->terms[0] && (rc = declare_pattern(r, e->terms[0])) < 0)
             return rc;
         return declare_pattern(r, e->terms[1]);
+    case RG_E_GROUP:
+    case RG_E_LOGIC:
+        scope_push(r);
+        rc = resolve_body(r, e->body);
+        scope_pop(r);
+        if (rc >= 0 && e->body2) {
+            scope_push(r);
+            rc = resolve_body(r, e->body2);
+            scope_pop(r);
+        }
+        return rc;
     case RG_E_EVERY:
         if ((rc = resolve_list(r, &e->terms[2], 1)) < 0)
             return rc;
@@ -701,6 +720,11 @@ static int fold_body(ks_arena *a, rg_body *b)
         }
         if (e->body) {
             int rc = fold_body(a, e->body);
+            if (rc < 0)
+                return rc;
+        }
+        if (e->body2) {
+            int rc = fold_body(a, e->body2);
             if (rc < 0)
                 return rc;
         }
@@ -836,6 +860,8 @@ static void vars_of_expr_all(const rg_expr *e, vset *out)
         vars_deep(e->with[i].value, out);
     if (e->body)
         vars_of_body_all(e->body, out);
+    if (e->body2)
+        vars_of_body_all(e->body2, out);
 }
 
 static void vars_of_body_all(const rg_body *b, vset *out)
@@ -1047,8 +1073,10 @@ static void expr_closure_vars(const rg_expr *e, vset *out)
     for (uint32_t i = 0; i < e->n; i++)
         if (e->terms[i] && !(e->type == RG_E_CALL && i == 0))
             closure_vars(e->terms[i], out);
-    if (e->type == RG_E_EVERY)
+    if (e->type == RG_E_EVERY || e->type == RG_E_GROUP || e->type == RG_E_LOGIC)
         vars_of_body_all(e->body, out);
+    if (e->body2)
+        vars_of_body_all(e->body2, out);
 }
 
 static const char *slot_name(const rg_body *b, int32_t slot);
@@ -1114,6 +1142,11 @@ static const char *find_slot_name_body(const rg_body *b, int32_t slot)
         }
         if (e->body) {
             const char *s = find_slot_name_body(e->body, slot);
+            if (s)
+                return s;
+        }
+        if (e->body2) {
+            const char *s = find_slot_name_body(e->body2, slot);
             if (s)
                 return s;
         }
@@ -1206,6 +1239,12 @@ static int reorder_body(safety *S, rg_body *b, const vset *safe_in)
                 if (e->terms[j] && !(e->type == RG_E_CALL && j == 0) &&
                     (rc = reorder_closures_term(S, e->terms[j], &safe)) < 0)
                     goto out;
+            if (e->type == RG_E_GROUP || e->type == RG_E_LOGIC) {
+                if ((rc = reorder_body(S, e->body, &safe)) < 0)
+                    goto out;
+                if (e->body2 && (rc = reorder_body(S, e->body2, &safe)) < 0)
+                    goto out;
+            }
             if (e->type == RG_E_EVERY) {
                 vs_copy(&work, &safe);
                 if (e->terms[0])
@@ -1263,6 +1302,8 @@ static void drop_decls(rg_body *b)
         rg_expr *e = b->exprs[i];
         if (e->body)
             drop_decls(e->body);
+        if (e->body2)
+            drop_decls(e->body2);
         if (e->type == RG_E_SOME)
             continue;
         b->exprs[j++] = e;
@@ -1307,6 +1348,8 @@ static void drop_decls_terms(rg_body *b)
                 drop_decls_term(e->terms[j]);
         if (e->body)
             drop_decls_terms(e->body);
+        if (e->body2)
+            drop_decls_terms(e->body2);
     }
 }
 

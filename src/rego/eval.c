@@ -314,6 +314,60 @@ static int walk_value(ev *E, frame *fr, const rg_term *ref, uint32_t i, const kv
 
 /* Walks the data document through the rule tree. path holds the keys so far
  * (for with overrides). */
+static int patch_value(ev *E, const kv_value *doc, const kv_value *path, uint32_t n,
+                       const kv_value *v, kv_value *out);
+
+/* Whether an override lies strictly below path[0..n). */
+static bool override_below(ev *E, const kv_value *path, uint32_t n)
+{
+    for (size_t i = 0; i < E->ov.len; i++) {
+        const override *o = &E->ov.v[i];
+        if (o->kind != 1 || o->npath <= n)
+            continue;
+        bool eq = true;
+        for (uint32_t j = 0; j < n && eq; j++)
+            eq = kv_equal(&o->path[j], &path[j]);
+        if (eq)
+            return true;
+    }
+    return false;
+}
+
+/* The document at path[0..n): the rule tree node's value over the base
+ * document, with `with data...` overrides below the path patched in. */
+static int data_doc(ev *E, const rg_node *node, const kv_value *base, const kv_value *path,
+                    uint32_t n, kv_value *out)
+{
+    int rc = RG_UNDEF;
+    if (node) {
+        rc = node_value(E, node, base, out);
+        if (rc < 0)
+            return rc;
+    } else if (base) {
+        *out = *base;
+        rc = RG_OK;
+    }
+    if (!E->ov.len || !override_below(E, path, n))
+        return rc;
+    kv_value cur = rc == RG_OK ? *out : (kv_value){.kind = KV_OBJECT};
+    for (size_t i = 0; i < E->ov.len; i++) {
+        const override *o = &E->ov.v[i];
+        if (o->kind != 1 || o->npath <= n)
+            continue;
+        bool eq = true;
+        for (uint32_t j = 0; j < n && eq; j++)
+            eq = kv_equal(&o->path[j], &path[j]);
+        if (!eq)
+            continue;
+        kv_value nv;
+        if (patch_value(E, &cur, o->path + n, o->npath - n, &o->value, &nv) < 0)
+            return oom(E, (rg_loc){0, 0, 0});
+        cur = nv;
+    }
+    *out = cur;
+    return RG_OK;
+}
+
 static int walk_data(ev *E, frame *fr, const rg_term *ref, uint32_t i, const rg_node *node,
                      const kv_value *base, kv_value *path, kont *k)
 {
@@ -323,38 +377,37 @@ static int walk_data(ev *E, frame *fr, const rg_term *ref, uint32_t i, const rg_
         const override *o = find_data_override(E, path, i - 1, &olen);
         if (o && olen == i - 1)
             return walk_value(E, fr, ref, i, &o->value, k);
+        if (o) {
+            /* an override above this point: keep walking inside its value */
+            const kv_value *v = &o->value;
+            for (uint32_t j = olen; j < i - 1 && v; j++)
+                v = index_value(v, &path[j]);
+            return v ? walk_value(E, fr, ref, i, v, k) : 0;
+        }
     }
-    if (!node) {
+    bool below = E->ov.len && override_below(E, path, i - 1);
+    if (!node && !below) {
         if (!base)
             return 0;
-        if (E->ov.len) {
-            /* overrides deeper than here still apply: walk key by key */
-        }
         return walk_value(E, fr, ref, i, base, k);
     }
-    if (node->kind != -1 || i == ref->u.list.n) {
-        kv_value v;
-        int rc = node_value(E, node, base, &v);
-        if (rc != RG_OK)
-            return rc < 0 ? rc : 0;
-        return walk_value(E, fr, ref, i, &v, k);
-    }
-    const rg_term *kt = ref->u.list.items[i];
-    if (!has_unbound(fr, kt)) {
+    const rg_term *kt = i < ref->u.list.n ? ref->u.list.items[i] : NULL;
+    if (kt && !(node && node->kind != -1) && !has_unbound(fr, kt)) {
         kv_value key;
         int rc = eval_det(E, fr, kt, &key);
         if (rc != RG_OK)
             return rc < 0 ? rc : 0;
         path[i - 1] = key;
-        const rg_node *child = key.kind == KV_STRING ? rg_node_child(node, key.u.s, key.len) : NULL;
+        const rg_node *child =
+                node && key.kind == KV_STRING ? rg_node_child(node, key.u.s, key.len) : NULL;
         const kv_value *nb = base && base->kind == KV_OBJECT ? kv_obj_get_value(base, &key) : NULL;
         if (!child && !nb && !E->ov.len)
             return 0;
         return walk_data(E, fr, ref, i + 1, child, nb, path, k);
     }
-    /* iterate the union of rule children and base keys: materialize */
+    /* the whole document here: rule values, base data, overrides */
     kv_value v;
-    int rc = node_value(E, node, base, &v);
+    int rc = data_doc(E, node, base, path, i - 1, &v);
     if (rc != RG_OK)
         return rc < 0 ? rc : 0;
     return walk_value(E, fr, ref, i, &v, k);
@@ -1801,6 +1854,25 @@ static int eval_expr_inner(ev *E, frame *fr, const rg_expr *e, kont *k)
         at.u.list.n = nin;
         callk ck = {{call_args_cont}, e, fr, k};
         return eval_term(E, fr, &at, &ck.k);
+    }
+    case RG_E_GROUP:
+    case RG_E_LOGIC: {
+        /* each operand runs on its own; at most one success, no bindings */
+        kont stop = {stop_cont};
+        size_t mark = trail_mark(E);
+        int rc = eval_body(E, fr, e->body, 0, &stop);
+        undo(E, mark);
+        if (rc < 0)
+            return rc;
+        bool ok = rc == RG_STOP;
+        if (e->type == RG_E_LOGIC && (e->nargs == 0 ? ok : !ok)) {
+            rc = eval_body(E, fr, e->body2, 0, &stop);
+            undo(E, mark);
+            if (rc < 0)
+                return rc;
+            ok = rc == RG_STOP;
+        }
+        return ok ? k->fn(E, k, NULL) : 0;
     }
     default: return k->fn(E, k, NULL);
     }

@@ -22,6 +22,7 @@ enum tok_type {
     T_STRING, /* "..." (text includes the quotes) */
     T_RAW,    /* `...` (text without the backquotes) */
     T_NUMBER,
+    T_TEMPLATE, /* $"..." or $`...` (text includes $ and the quotes) */
     T_LBRACE,
     T_RBRACE,
     T_LBRACK,
@@ -76,6 +77,7 @@ typedef struct parser {
     uint32_t file_index;
     int version;
     bool kw_if, kw_contains, kw_in, kw_every;
+    bool kw_and, kw_or, kw_notbody; /* experimental: future.keywords.and/or/not, rego.v2 */
     ks_error *err;
     int nest; /* inside () [] {}: newlines do not end expressions */
     int failed;
@@ -134,6 +136,79 @@ static bool is_ident_start(int c)
 static bool is_digit(int c)
 {
     return c >= '0' && c <= '9';
+}
+
+/* Scans a template string starting at src[i] == '$'; returns the index just
+ * past its closing quote, or 0 when it does not end. Expressions inside
+ * {...} may hold strings and templates of their own. */
+static size_t scan_template(const char *s, size_t n, size_t i, int depth);
+
+static size_t scan_braces(const char *s, size_t n, size_t i, int depth)
+{
+    /* s[i] == '{'; returns the index after the matching '}' or 0 */
+    int level = 0;
+    while (i < n) {
+        char c = s[i];
+        if (c == '{') {
+            level++;
+            i++;
+        } else if (c == '}') {
+            i++;
+            if (--level == 0)
+                return i;
+        } else if (c == '"') {
+            i++;
+            while (i < n && s[i] != '"' && s[i] != '\n') {
+                if (s[i] == '\\')
+                    i++;
+                i++;
+            }
+            if (i >= n || s[i] != '"')
+                return 0;
+            i++;
+        } else if (c == '`') {
+            i++;
+            while (i < n && s[i] != '`')
+                i++;
+            if (i >= n)
+                return 0;
+            i++;
+        } else if (c == '$' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '`')) {
+            i = scan_template(s, n, i, depth + 1);
+            if (!i)
+                return 0;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+static size_t scan_template(const char *s, size_t n, size_t i, int depth)
+{
+    if (depth > 100)
+        return 0;
+    char q = s[i + 1];
+    i += 2;
+    while (i < n) {
+        char c = s[i];
+        if (c == q)
+            return i + 1;
+        if (q == '"' && c == '\n')
+            return 0;
+        if (c == '\\') {
+            i += 2;
+            continue;
+        }
+        if (c == '{') {
+            i = scan_braces(s, n, i, depth);
+            if (!i)
+                return 0;
+            continue;
+        }
+        i++;
+    }
+    return 0;
 }
 
 static void lex(parser *p)
@@ -200,6 +275,20 @@ static void lex(parser *p)
             }
         }
         t->type = T_NUMBER;
+    } else if (c == '$' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '`')) {
+        size_t end = scan_template(s, n, i, 0);
+        if (!end) {
+            t->type = T_ERROR;
+            t->s = "non-terminated template string";
+        } else {
+            for (size_t j = i; j < end; j++)
+                if (s[j] == '\n') {
+                    L->line++;
+                    L->line_start = j + 1;
+                }
+            t->type = T_TEMPLATE;
+            i = end;
+        }
     } else if (c == '"') {
         i++;
         t->type = T_STRING;
@@ -337,6 +426,10 @@ static bool at_kw(parser *p, const char *w)
         return p->kw_in;
     if (!strcmp(w, "every"))
         return p->kw_every;
+    if (!strcmp(w, "and"))
+        return p->kw_and;
+    if (!strcmp(w, "or"))
+        return p->kw_or;
     return true;
 }
 
@@ -359,7 +452,8 @@ static bool is_reserved(parser *p, const tok *t)
         if (is_ident(t, always[i]))
             return true;
     return (p->kw_if && is_ident(t, "if")) || (p->kw_contains && is_ident(t, "contains")) ||
-           (p->kw_in && is_ident(t, "in")) || (p->kw_every && is_ident(t, "every"));
+           (p->kw_in && is_ident(t, "in")) || (p->kw_every && is_ident(t, "every")) ||
+           (p->kw_and && is_ident(t, "and")) || (p->kw_or && is_ident(t, "or"));
 }
 
 static rg_loc here(parser *p)
@@ -595,6 +689,157 @@ static rg_term *parse_number_tok(parser *p, bool neg)
     }
     next(p);
     return rg_term_value(p->a, v, loc);
+}
+
+static rg_term *parse_term(parser *p);
+
+static rg_expr *expr_new(parser *p, int type, rg_loc loc);
+static rg_term **terms3(parser *p, rg_term *a, rg_term *b, rg_term *c);
+
+/* A term parsed from src[start, end) of the same source (template parts). */
+static rg_term *parse_sub_term(parser *p, size_t start, size_t end)
+{
+    parser q = *p;
+    q.n = end;
+    q.L.pos = start;
+    q.L.t.s = NULL;
+    q.nest = 1;
+    next(&q);
+    rg_term *t = parse_term(&q);
+    if (t && !q.failed && q.L.t.type != T_EOF)
+        perr_unexpected(&q);
+    if (q.failed) {
+        p->failed = 1;
+        return NULL;
+    }
+    return t;
+}
+
+/* Appends the literal text s[0..n) of a template, decoding escapes. */
+static bool template_text(parser *p, const char *s, size_t n, bool raw, ks_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' && i + 1 < n && s[i + 1] == '{') {
+            ks_buf_putc(out, '{');
+            i++;
+            continue;
+        }
+        if (raw || s[i] != '\\') {
+            ks_buf_putc(out, s[i]);
+            continue;
+        }
+        /* a JSON escape: decode through the JSON reader */
+        size_t len = s[i + 1] == 'u' ? 6 : 2;
+        if (i + len > n) {
+            perr(p, "illegal escape sequence");
+            return false;
+        }
+        char tmp[16];
+        tmp[0] = '"';
+        memcpy(tmp + 1, s + i, len);
+        tmp[len + 1] = '"';
+        kv_value v;
+        ks_arena a;
+        ks_arena_init(&a, NULL, 0);
+        int rc = kv_json_parse(&a, tmp, len + 2, NULL, &v, NULL);
+        if (rc == 0)
+            ks_buf_append(out, v.u.s, v.len);
+        ks_arena_free(&a);
+        if (rc < 0) {
+            perr(p, "illegal escape sequence");
+            return false;
+        }
+        i += len - 1;
+    }
+    return true;
+}
+
+static rg_term *lit_part(parser *p, ks_buf *b, rg_loc loc)
+{
+    rg_term *t = rg_term_string(p->a, b->data ? b->data : "", b->len, loc);
+    ks_buf_reset(b);
+    return t;
+}
+
+/* $"a {x} b": internal.template_string(["a ", {_ | _ = x}, " b"]); each
+ * expression becomes a set of its values, so undefined and multiple
+ * outputs can be told apart at run time. */
+static rg_term *parse_template(parser *p)
+{
+    tok t = p->L.t;
+    rg_loc loc = here(p);
+    bool raw = t.s[1] == '`';
+    size_t base = (size_t)(t.s - p->src);
+    const char *s = t.s + 2;
+    size_t n = t.n - 3;
+    termvec parts = {0};
+    ks_buf lit = KS_BUF_INIT;
+    size_t seg = 0;
+    rg_term *res = NULL;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '\\' && i + 1 < n) {
+            i += 2;
+            continue;
+        }
+        if (s[i] != '{') {
+            i++;
+            continue;
+        }
+        if (!template_text(p, s + seg, i - seg, raw, &lit))
+            goto out;
+        size_t end = scan_braces(p->src, base + 2 + n, base + 2 + i, 0);
+        if (!end) {
+            perr(p, "unterminated template expression");
+            goto out;
+        }
+        if (lit.len)
+            ks_vec_push(&parts, lit_part(p, &lit, loc));
+        rg_term *x = parse_sub_term(p, base + 2 + i + 1, end - 1);
+        if (!x)
+            goto out;
+        /* {_ | _ = x} */
+        rg_term *w = rg_term_var(p->a, "_", 1, x->loc);
+        rg_term *w2 = w;
+        rg_expr *e = expr_new(p, RG_E_CALL, x->loc);
+        rg_body *b = ks_arena_calloc(p->a, 1, sizeof *b);
+        rg_term *comp = rg_term_new(p->a, RG_SCOMP, x->loc);
+        rg_expr **ex = ks_arena_alloc(p->a, sizeof *ex);
+        if (!w || !w2 || !e || !b || !comp || !ex)
+            goto out;
+        w->wildcard = true;
+        w->u.var.name = "__tpl";
+        w->u.var.len = 5;
+        e->terms = terms3(p, op_var(p, "eq", x->loc), w, x);
+        e->n = 3;
+        ex[0] = e;
+        b->exprs = ex;
+        b->n = 1;
+        b->loc = x->loc;
+        comp->u.comp.val = w2;
+        comp->u.comp.body = b;
+        ks_vec_push(&parts, comp);
+        i = end - base - 2;
+        seg = i;
+    }
+    if (!template_text(p, s + seg, n - seg, raw, &lit))
+        goto out;
+    if (lit.len || parts.len == 0)
+        ks_vec_push(&parts, lit_part(p, &lit, loc));
+    {
+        uint32_t np = (uint32_t)parts.len;
+        rg_term *arr = rg_term_list(p->a, RG_ARRAY, vec_finish(p, &parts), np, loc);
+        rg_term **items = ks_arena_alloc(p->a, 2 * sizeof *items);
+        if (!arr || !items)
+            goto out;
+        items[0] = op_var(p, "internal.template_string", loc);
+        items[1] = arr;
+        res = rg_term_list(p->a, RG_CALL, items, 2, loc);
+    }
+    next(p);
+out:
+    ks_vec_free(&parts);
+    ks_buf_free(&lit);
+    return p->failed ? NULL : res;
 }
 
 /* Elements up to close, separated by commas. */
@@ -862,6 +1107,7 @@ static rg_term *parse_primary(parser *p)
         break;
     case T_STRING:
     case T_RAW: t = parse_string_tok(p); break;
+    case T_TEMPLATE: t = parse_template(p); break;
     case T_LBRACK: t = parse_array(p); break;
     case T_LBRACE: t = parse_brace(p); break;
     case T_LPAREN: {
@@ -1149,11 +1395,25 @@ fail:
 }
 
 static rg_expr *parse_literal_inner(parser *p);
+static rg_expr *parse_logic_or(parser *p);
 
 static rg_expr *parse_literal(parser *p)
 {
     size_t start = (size_t)(p->L.t.s - p->src);
-    rg_expr *e = parse_literal_inner(p);
+    rg_expr *e =
+            (p->kw_and || p->kw_or || p->kw_notbody) ? parse_logic_or(p) : parse_literal_inner(p);
+    if (e && e->type == RG_E_LOGIC) {
+        /* `a or b with x` applies x to the whole expression */
+        rg_expr *last = e;
+        while (last->type == RG_E_LOGIC)
+            last = last->body2->exprs[0];
+        if (last->nwith && last->type != RG_E_GROUP) {
+            e->with = last->with;
+            e->nwith = last->nwith;
+            last->with = NULL;
+            last->nwith = 0;
+        }
+    }
     if (e) {
         e->src_off = (uint32_t)start;
         size_t end = p->L.prev_end > start ? p->L.prev_end : start;
@@ -1244,6 +1504,126 @@ static rg_expr *parse_literal_inner(parser *p)
 }
 
 typedef KS_VEC(rg_expr *) exprvec;
+
+static rg_body *body_of(parser *p, rg_expr *e)
+{
+    rg_body *b = ks_arena_calloc(p->a, 1, sizeof *b);
+    rg_expr **x = ks_arena_alloc(p->a, sizeof *x);
+    if (!b || !x) {
+        perr(p, "out of memory");
+        return NULL;
+    }
+    x[0] = e;
+    b->exprs = x;
+    b->n = 1;
+    b->loc = e->loc;
+    return b;
+}
+
+/* An operand of and/or: `{ body }` when followed by and/or, `not { body }`,
+ * or an ordinary literal. */
+static rg_expr *parse_logic_operand(parser *p)
+{
+    rg_loc loc = here(p);
+    bool negated = false;
+    lexstate save = p->L;
+    if (p->kw_notbody && is_ident(&p->L.t, "not") && !followed_by_ref(p)) {
+        next(p);
+        negated = true;
+    }
+    if (p->L.t.type == T_LPAREN) {
+        /* ( a or b ): a parenthesized logic expression; otherwise a term */
+        lexstate save2 = p->L;
+        int nest = p->nest;
+        next(p);
+        p->nest++;
+        rg_expr *inner = parse_logic_or(p);
+        p->nest = nest;
+        if (inner && !p->failed && p->L.t.type == T_RPAREN &&
+            (inner->type == RG_E_LOGIC || inner->type == RG_E_GROUP || inner->nwith)) {
+            next(p);
+            if (!peek_binop(p, false) && !at_kw(p, "in")) {
+                rg_expr *e = expr_new(p, RG_E_GROUP, loc);
+                if (!e)
+                    return NULL;
+                e->body = body_of(p, inner);
+                e->negated = negated;
+                if (!parse_with(p, e))
+                    return NULL;
+                return e;
+            }
+        }
+        p->failed = 0;
+        p->L = negated ? save : save2;
+        if (negated)
+            return parse_literal_inner(p);
+        return parse_literal_inner(p);
+    }
+    if (p->L.t.type == T_LBRACE) {
+        lexstate save2 = p->L;
+        int nest = p->nest;
+        next(p);
+        rg_body *b = parse_body_until(p, T_RBRACE);
+        if (b && !p->failed &&
+            (negated || at_kw(p, "and") || at_kw(p, "or") || p->L.t.nl || p->L.t.type == T_RBRACE ||
+             p->L.t.type == T_SEMI || p->L.t.type == T_EOF || p->L.t.type == T_RBRACK)) {
+            rg_expr *e = expr_new(p, RG_E_GROUP, loc);
+            if (!e)
+                return NULL;
+            e->body = b;
+            e->negated = negated;
+            return e;
+        }
+        /* not a body: a set or object term */
+        p->failed = 0;
+        p->nest = nest;
+        p->L = negated ? save : save2;
+        if (negated)
+            return parse_literal_inner(p);
+    } else if (negated) {
+        p->L = save;
+    }
+    return parse_literal_inner(p);
+}
+
+static rg_expr *logic_new(parser *p, rg_expr *l, rg_expr *r, int op, rg_loc loc)
+{
+    rg_expr *e = expr_new(p, RG_E_LOGIC, loc);
+    if (!e)
+        return NULL;
+    e->body = body_of(p, l);
+    e->body2 = body_of(p, r);
+    e->nargs = op;
+    return e->body && e->body2 ? e : NULL;
+}
+
+static rg_expr *parse_logic_and(parser *p)
+{
+    rg_loc loc = here(p);
+    rg_expr *l = parse_logic_operand(p);
+    while (l && p->kw_and && at_kw(p, "and") && !(p->nest == 0 && p->L.t.nl)) {
+        next(p);
+        rg_expr *r = parse_logic_operand(p);
+        if (!r)
+            return NULL;
+        l = logic_new(p, l, r, 0, loc);
+    }
+    return l;
+}
+
+static rg_expr *parse_logic_or(parser *p)
+{
+    rg_loc loc = here(p);
+    rg_expr *l = parse_logic_and(p);
+    while (l && p->kw_or && at_kw(p, "or") && !(p->nest == 0 && p->L.t.nl)) {
+        next(p);
+        rg_expr *r = parse_logic_and(p);
+        if (!r)
+            return NULL;
+        l = logic_new(p, l, r, 1, loc);
+    }
+    return l;
+}
 
 /* Expressions separated by newlines or ';' until the close token (consumed),
  * or until EOF when close is T_EOF. */
@@ -1517,8 +1897,11 @@ static bool import_keywords(parser *p, rg_term *path)
     if (h->u.var.len == 4 && !memcmp(h->u.var.name, "rego", 4)) {
         if (path->u.list.n == 2 && path->u.list.items[1]->type == RG_VALUE &&
             path->u.list.items[1]->u.v.len == 2 &&
-            !memcmp(path->u.list.items[1]->u.v.u.s, "v1", 2)) {
+            (!memcmp(path->u.list.items[1]->u.v.u.s, "v1", 2) ||
+             !memcmp(path->u.list.items[1]->u.v.u.s, "v2", 2))) {
             p->kw_if = p->kw_contains = p->kw_in = p->kw_every = true;
+            if (path->u.list.items[1]->u.v.u.s[1] == '2')
+                p->kw_and = p->kw_or = p->kw_notbody = true;
             return true;
         }
         perr(p, "invalid import, must be `rego.v1`");
@@ -1533,6 +1916,7 @@ static bool import_keywords(parser *p, rg_term *path)
     }
     if (path->u.list.n == 2) {
         p->kw_if = p->kw_contains = p->kw_in = p->kw_every = true;
+        p->kw_and = p->kw_or = p->kw_notbody = true;
         return true;
     }
     const char *kw = path->u.list.items[2]->type == RG_VALUE ? path->u.list.items[2]->u.v.u.s : "";
@@ -1544,6 +1928,12 @@ static bool import_keywords(parser *p, rg_term *path)
         p->kw_in = true;
     else if (!strcmp(kw, "every"))
         p->kw_every = p->kw_in = true;
+    else if (!strcmp(kw, "and"))
+        p->kw_and = true;
+    else if (!strcmp(kw, "or"))
+        p->kw_or = true;
+    else if (!strcmp(kw, "not"))
+        p->kw_notbody = true;
     else
         perr(p, "unexpected keyword, must be one of [contains every if in]");
     return true;
