@@ -578,9 +578,17 @@ static int resolve_expr(resolver *r, rg_expr *e)
     case RG_E_SOMEIN:
         if ((rc = resolve_list(r, &e->terms[2], 1)) < 0)
             return rc;
-        if (e->terms[0] && (rc = declare_pattern(r, e->terms[0])) < 0)
-            return rc;
-        return declare_pattern(r, e->terms[1]);
+        /* some f(x) in xs: a containee that is not a pattern is compared */
+        for (int i = 0; i < 2; i++) {
+            rg_term *t = e->terms[i];
+            if (!t)
+                continue;
+            rc = (t->type == RG_CALL || t->type == RG_REF) ? resolve_term(r, t)
+                                                           : declare_pattern(r, t);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
     case RG_E_GROUP:
     case RG_E_LOGIC:
         scope_push(r);

@@ -803,9 +803,9 @@ static int unify_tt(ev *E, frame *fr, const rg_term *a, const rg_term *b, kont *
 typedef struct pairk {
     kont k;
     frame *fr;
-    const rg_term *a, *b;
+    rg_term *const *as, *const *bs; /* pairs to unify, in order */
+    uint32_t n;
     uint32_t i;
-    uint32_t *order;
     kont *next;
 } pairk;
 
@@ -824,33 +824,64 @@ static int pair_cont(ev *E, kont *kk, const kv_value *unused)
 
 static int pair_step(ev *E, pairk *p)
 {
-    if (p->i == p->a->u.list.n)
+    if (p->i == p->n)
         return p->next->fn(E, p->next, NULL);
-    uint32_t j = p->order[p->i];
-    return unify_tt(E, p->fr, p->a->u.list.items[j], p->b->u.list.items[j], &p->k);
+    return unify_tt(E, p->fr, p->as[p->i], p->bs[p->i], &p->k);
+}
+
+/* Unifies the pairs (as[i], bs[i]), those with an evaluable side first. */
+static int unify_pairs(ev *E, frame *fr, rg_term **as, rg_term **bs, uint32_t n, kont *k)
+{
+    rg_term **oa = ks_arena_alloc(E->a, (2 * n + 1) * sizeof *oa);
+    if (!oa)
+        return oom(E, (rg_loc){0, 0, 0});
+    rg_term **ob = oa + n;
+    uint32_t m = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < n; i++) {
+            bool both = is_pattern_unbound(fr, as[i]) && is_pattern_unbound(fr, bs[i]);
+            if (both == (pass == 1)) {
+                oa[m] = as[i];
+                ob[m] = bs[i];
+                m++;
+            }
+        }
+    pairk p = {{pair_cont}, fr, oa, ob, n, 0, k};
+    return pair_step(E, &p);
 }
 
 static int unify_tt(ev *E, frame *fr, const rg_term *a, const rg_term *b, kont *k)
 {
     bool pa = is_pattern_unbound(fr, a), pb = is_pattern_unbound(fr, b);
     if (pa && pb && a->type == RG_ARRAY && b->type == RG_ARRAY) {
-        uint32_t n = a->u.list.n;
-        if (n != b->u.list.n)
+        if (a->u.list.n != b->u.list.n)
             return 0;
-        uint32_t *order = ks_arena_alloc(E->a, (n + 1) * sizeof *order);
-        if (!order)
+        return unify_pairs(E, fr, a->u.list.items, b->u.list.items, a->u.list.n, k);
+    }
+    if (pa && pb && a->type == RG_OBJECT && b->type == RG_OBJECT) {
+        uint32_t n = a->u.obj.n;
+        if (n != b->u.obj.n)
+            return 0;
+        rg_term **bs = ks_arena_alloc(E->a, (n + 1) * sizeof *bs);
+        if (!bs)
             return oom(E, a->loc);
-        uint32_t m = 0;
-        for (uint32_t i = 0; i < n; i++)
-            if (!(is_pattern_unbound(fr, a->u.list.items[i]) &&
-                  is_pattern_unbound(fr, b->u.list.items[i])))
-                order[m++] = i;
-        for (uint32_t i = 0; i < n; i++)
-            if (is_pattern_unbound(fr, a->u.list.items[i]) &&
-                is_pattern_unbound(fr, b->u.list.items[i]))
-                order[m++] = i;
-        pairk p = {{pair_cont}, fr, a, b, 0, order, k};
-        return pair_step(E, &p);
+        for (uint32_t i = 0; i < n; i++) {
+            kv_value ka;
+            int rc = eval_det(E, fr, a->u.obj.keys[i], &ka);
+            if (rc != RG_OK)
+                return rc < 0 ? rc : 0;
+            bs[i] = NULL;
+            for (uint32_t j = 0; j < n && !bs[i]; j++) {
+                kv_value kb;
+                if ((rc = eval_det(E, fr, b->u.obj.keys[j], &kb)) < 0)
+                    return rc;
+                if (rc == RG_OK && kv_equal(&ka, &kb))
+                    bs[i] = b->u.obj.vals[j];
+            }
+            if (!bs[i])
+                return 0;
+        }
+        return unify_pairs(E, fr, a->u.obj.vals, bs, n, k);
     }
     if (pa && pb && a->type == RG_VAR && b->type == RG_VAR)
         return eval_fail(E, a->loc, "rego_unsafe_var_error: var %.*s is unsafe", (int)a->u.var.len,
@@ -1205,9 +1236,13 @@ static int merge_objects(ev *E, const kv_value *base, const kv_value *virt, kv_v
         bool merged = false;
         for (size_t j = 0; j < m.len; j++)
             if (kv_equal(&m.v[j].key, &vm->key)) {
-                kv_value mv;
-                merge_objects(E, &m.v[j].val, &vm->val, &mv);
-                m.v[j].val = mv;
+                /* both objects: merged; otherwise the base document wins,
+                 * as in OPA */
+                if (m.v[j].val.kind == KV_OBJECT && vm->val.kind == KV_OBJECT) {
+                    kv_value mv;
+                    merge_objects(E, &m.v[j].val, &vm->val, &mv);
+                    m.v[j].val = mv;
+                }
                 merged = true;
                 break;
             }

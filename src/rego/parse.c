@@ -1459,6 +1459,15 @@ static rg_expr *parse_literal_inner(parser *p)
                 items[2] = second;
                 items[3] = dom;
                 lhs = rg_term_list(p->a, RG_CALL, items, 4, loc);
+                /* (k, v in xs) in ys */
+                while (lhs && at_kw(p, "in") && !(p->nest == 0 && p->L.t.nl)) {
+                    rg_loc l2 = here(p);
+                    next(p);
+                    rg_term *rhs = parse_infix(p, 1, false);
+                    if (!rhs)
+                        return NULL;
+                    lhs = make_call(p, "internal.member_2", l2, lhs, rhs);
+                }
             } else {
                 p->failed = 0;
                 p->L = save;
