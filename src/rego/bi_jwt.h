@@ -64,8 +64,7 @@ typedef enum {
 /* Parses s with fastjson's grammar and reads the string member key of the
  * top-level value, as jwsbb.HeaderGetString does: 0 with the unescaped
  * string appended to val, or -1 with the library's message in msg. */
-int rg_jwt_fastjson_get_string(const char *s, size_t n, const char *key, ks_buf *val,
-                               ks_buf *msg);
+int rg_jwt_fastjson_get_string(const char *s, size_t n, const char *key, ks_buf *val, ks_buf *msg);
 /* Whether the top-level value is an object with the member key. */
 bool rg_jwt_fastjson_has(const char *s, size_t n, const char *key);
 
@@ -85,13 +84,13 @@ typedef struct rg_jwt_datum {
 } rg_jwt_datum;
 
 typedef struct rg_jwt_key {
-    int kty;              /* enum rg_jwt_kty */
-    bool priv;            /* a private key (JWK with "d") */
-    gnutls_pubkey_t pub;  /* RSA, EC, Ed25519: the public key; else NULL */
-    int ec_size;          /* EC: bytes of a coordinate (32, 48, 66) */
-    int curve;            /* EC/OKP: gnutls_ecc_curve_t */
-    const char *alg;      /* JWK "alg", "" when absent */
-    const char *kid;      /* JWK "kid", "" when absent */
+    int kty;               /* enum rg_jwt_kty */
+    bool priv;             /* a private key (JWK with "d") */
+    gnutls_pubkey_t pub;   /* RSA, EC, Ed25519: the public key; else NULL */
+    int ec_size;           /* EC: bytes of a coordinate (32, 48, 66) */
+    int curve;             /* EC/OKP: gnutls_ecc_curve_t */
+    const char *alg;       /* JWK "alg", "" when absent */
+    const char *kid;       /* JWK "kid", "" when absent */
     const char *type_name; /* Go type of the JWK, for messages ("jwk.rsaPublicKey") */
     /* JWK parameters, decoded (arena memory): RSA n e d p q dp dq qi; EC
      * x y d; OKP x d; oct k. */

@@ -381,7 +381,7 @@ static const char *fj_object(fj *p, const char *s, const char *e, int depth, boo
         s = fj_skip(s, e);
         if (s == e) {
             p->tail = s;
-        ks_buf_puts(p->msg, "unexpected end of object");
+            ks_buf_puts(p->msg, "unexpected end of object");
             return NULL;
         }
         if (*s == ',') {
@@ -417,7 +417,7 @@ static const char *fj_array(fj *p, const char *s, const char *e, int depth)
         s = fj_skip(s, e);
         if (s == e) {
             p->tail = s;
-        ks_buf_puts(p->msg, "unexpected end of array");
+            ks_buf_puts(p->msg, "unexpected end of array");
             return NULL;
         }
         if (*s == ',') {

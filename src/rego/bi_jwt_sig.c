@@ -112,10 +112,11 @@ static bool verify_ecdsa(gnutls_pubkey_t pub, const rg_jwt_alg *alg, const uint8
     return ok;
 }
 
-/* RSA-PSS with an explicit salt length, through the key's SPKI parameters
- * on a copy of the key. */
-static bool verify_pss_salt(gnutls_pubkey_t pub, const rg_jwt_alg *alg, const gnutls_datum_t *h,
-                            const gnutls_datum_t *sig, unsigned salt)
+/* RSA-PSS with any salt length (Go's PSSSaltLengthAuto): the salt length
+ * is set through SPKI parameters on a copy of the key, the likeliest
+ * lengths (the largest, none) first, then every other one. */
+static bool verify_pss_any_salt(gnutls_pubkey_t pub, const rg_jwt_alg *alg, const gnutls_datum_t *h,
+                                const gnutls_datum_t *sig, size_t max, size_t skip)
 {
     gnutls_datum_t m = {0}, e = {0};
     gnutls_pubkey_t copy = NULL;
@@ -127,10 +128,16 @@ static bool verify_pss_salt(gnutls_pubkey_t pub, const rg_jwt_alg *alg, const gn
         goto out;
     if (gnutls_x509_spki_init(&spki) < 0)
         goto out;
-    gnutls_x509_spki_set_rsa_pss_params(spki, (gnutls_digest_algorithm_t)alg->digest, salt);
-    if (gnutls_pubkey_set_spki(copy, spki, 0) < 0)
-        goto out;
-    ok = gnutls_pubkey_verify_hash2(copy, sign_algo(alg), 0, h, sig) >= 0;
+    for (size_t i = 0; i <= max + 1 && !ok; i++) {
+        size_t salt = i == 0 ? max : i == 1 ? 0 : i - 1;
+        if ((i > 0 && salt == max) || salt == skip)
+            continue;
+        gnutls_x509_spki_set_rsa_pss_params(spki, (gnutls_digest_algorithm_t)alg->digest,
+                                            (unsigned)salt);
+        if (gnutls_pubkey_set_spki(copy, spki, 0) < 0)
+            break;
+        ok = gnutls_pubkey_verify_hash2(copy, sign_algo(alg), 0, h, sig) >= 0;
+    }
 out:
     if (spki)
         gnutls_x509_spki_deinit(spki);
@@ -141,9 +148,9 @@ out:
     return ok;
 }
 
-/* The asymmetric check itself. pss_auto: also accept the largest salt
- * (Go's rsa.VerifyPSS with PSSSaltLengthAuto accepts any; signers use the
- * hash's length or the largest). es_half: where r ends in the signature. */
+/* The asymmetric check itself. pss_auto: any salt length (Go's
+ * rsa.VerifyPSS with PSSSaltLengthAuto), else the hash's length. es_half:
+ * where r ends in the signature. */
 static bool verify_pub(gnutls_pubkey_t pub, const rg_jwt_alg *alg, const void *data, size_t n,
                        const uint8_t *sig, size_t nsig, bool pss_auto, size_t es_half)
 {
@@ -166,8 +173,8 @@ static bool verify_pub(gnutls_pubkey_t pub, const rg_jwt_alg *alg, const void *d
         unsigned bits = 0;
         gnutls_pubkey_get_pk_algorithm(pub, &bits);
         size_t em = (bits - 1 + 7) / 8;
-        if (bits > 0 && em >= nd + 2 && em - nd - 2 != nd)
-            return verify_pss_salt(pub, alg, &h, &sd, (unsigned)(em - nd - 2));
+        if (bits > 0 && em >= nd + 2)
+            return verify_pss_any_salt(pub, alg, &h, &sd, em - nd - 2, nd);
     }
     return false;
 }
@@ -226,9 +233,14 @@ static gnutls_datum_t dat(const rg_jwt_datum *d)
 
 static int sign_key_error(const rg_jwt_key *key, int family, ks_buf *msg)
 {
-    static const char *const need[] = {"", "[]byte", "*rsa.PrivateKey", "*rsa.PrivateKey",
-                                       "*ecdsa.PrivateKey", "ed25519.PrivateKey"};
-    static const char *const conv[] = {"", "keyconv: failed to produce []byte",
+    static const char *const need[] = {"",
+                                       "[]byte",
+                                       "*rsa.PrivateKey",
+                                       "*rsa.PrivateKey",
+                                       "*ecdsa.PrivateKey",
+                                       "ed25519.PrivateKey"};
+    static const char *const conv[] = {"",
+                                       "keyconv: failed to produce []byte",
                                        "failed to produce rsa.PrivateKey",
                                        "failed to produce rsa.PrivateKey",
                                        "keyconv: failed to produce ecdsa.PrivateKey",

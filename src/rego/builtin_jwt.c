@@ -23,8 +23,7 @@ static int nomem(rg_bctx *c)
 
 /* Calls another builtin the way OPA's getResult does: its error message
  * (without a name prefix) lands in msg. */
-static int sub_call(rg_bctx *c, const char *name, const kv_value *args, kv_value *out,
-                    ks_buf *msg)
+static int sub_call(rg_bctx *c, const char *name, const kv_value *args, kv_value *out, ks_buf *msg)
 {
     const rg_builtin_def *d = rg_builtin_lookup(name, strlen(name));
     if (!d) {
@@ -101,8 +100,7 @@ static int split_token(rg_bctx *c, const kv_value *v, int n, token *t)
     for (size_t i = 0; i < len; i++)
         parts += s[i] == '.';
     if (parts != 3)
-        return rg_bi_error(c, RG_ERR_BUILTIN, "encoded JWT must have 3 sections, found %zu",
-                           parts);
+        return rg_bi_error(c, RG_ERR_BUILTIN, "encoded JWT must have 3 sections, found %zu", parts);
     const char *d1 = memchr(s, '.', len);
     const char *d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s));
     memset(t, 0, sizeof(*t));
@@ -352,10 +350,10 @@ out:
     return rc;
 }
 
-#define VERIFY(fn, name)                                                 \
-    static int fn(rg_bctx *c, const kv_value *args, kv_value *out)       \
-    {                                                                    \
-        return verify_asym(c, args, out, name);                          \
+#define VERIFY(fn, name)                                           \
+    static int fn(rg_bctx *c, const kv_value *args, kv_value *out) \
+    {                                                              \
+        return verify_asym(c, args, out, name);                    \
     }
 VERIFY(bi_verify_rs256, "RS256")
 VERIFY(bi_verify_rs384, "RS384")
@@ -472,8 +470,8 @@ static bool constraints_verify(const constraints *k, const theader *th, const to
         }
         return false;
     }
-    return rg_jwt_verify_jws(NULL, (const uint8_t *)k->secret, k->nsecret, alg, t->hdr, input,
-                             sp, sig->len);
+    return rg_jwt_verify_jws(NULL, (const uint8_t *)k->secret, k->nsecret, alg, t->hdr, input, sp,
+                             sig->len);
 }
 
 static bool valid_audience(const constraints *k, const kv_value *aud)
@@ -640,14 +638,13 @@ out:
 
 static int bi_encode_sign_raw(rg_bctx *c, const kv_value *args, kv_value *out)
 {
-    const char *h, *p, *k;
-    size_t nh, np, nk;
-    int rc = rg_arg_string(c, args, 2, &k, &nk);
-    if (!rc)
-        rc = rg_arg_string(c, args, 0, &h, &nh);
-    if (!rc)
-        rc = rg_arg_string(c, args, 1, &p, &np);
-    return rc ? rc : encode_sign(c, h, nh, p, np, k, nk, out);
+    const char *h = NULL, *p = NULL, *k = NULL;
+    size_t nh = 0, np = 0, nk = 0;
+    int rc;
+    if ((rc = rg_arg_string(c, args, 2, &k, &nk)) || (rc = rg_arg_string(c, args, 0, &h, &nh)) ||
+        (rc = rg_arg_string(c, args, 1, &p, &np)))
+        return rc;
+    return encode_sign(c, h, nh, p, np, k, nk, out);
 }
 
 static int bi_encode_sign(rg_bctx *c, const kv_value *args, kv_value *out)
