@@ -138,20 +138,20 @@ static int build_tree(rego_policy *pol, cerr *c)
                     break;
                 n = node_get(pol, n, &t->u.v);
             }
-            if (i < ref->u.list.n) {
-                if (r->kind == RG_RK_SET || r->kind == RG_RK_FUNC)
+            bool dynamic = i < ref->u.list.n;
+            if (dynamic) {
+                if (r->kind == RG_RK_FUNC)
                     return cfail(c, r->loc,
-                                 "rego_parse_error: rule head ref must be ground for this kind "
-                                 "of rule");
+                                 "rego_parse_error: rule head ref must be ground for functions");
                 if (r->is_default)
                     return cfail(c, r->loc, "rego_type_error: default rules must have ground refs");
-                r->kind = RG_RK_OBJECT;
+                /* p[x] := v and p[x].q contains v: an object built at n */
+                if (r->kind != RG_RK_SET)
+                    r->kind = RG_RK_OBJECT;
                 r->prefix = i;
                 n->has_dyn = true;
-            } else if (r->kind == RG_RK_COMPLETE && !r->value && !r->is_default && false) {
-                /* p if {...}: value true */
             }
-            int kind = r->kind;
+            int kind = dynamic ? RG_RK_OBJECT : r->kind;
             if (n->kind == -1) {
                 n->kind = kind;
                 if (kind == RG_RK_FUNC)
@@ -275,6 +275,7 @@ static rg_term *global_ref(resolver *r, const char *name, uint32_t len, rg_loc l
 
 static int resolve_term(resolver *r, rg_term *t);
 static int resolve_body(resolver *r, rg_body *b);
+static int hoist_into(resolver *R, rg_body *body, rg_term **tp);
 
 /* Splices a global ref in front of a ref's path: p.x -> data.pkg.p.x. */
 static rg_term *splice(resolver *r, rg_term *g, rg_term **rest, uint32_t nrest, rg_loc loc)
@@ -490,6 +491,12 @@ static int resolve_term(resolver *r, rg_term *t)
                 rc = resolve_list(r, &t->u.comp.key, 1);
             if (rc >= 0)
                 rc = resolve_list(r, &t->u.comp.val, 1);
+            /* heads that iterate or call move into the body, so the body
+             * can be ordered around them (OPA's comprehension rewriting) */
+            if (rc >= 0 && t->u.comp.key)
+                rc = hoist_into(r, t->u.comp.body, &t->u.comp.key);
+            if (rc >= 0)
+                rc = hoist_into(r, t->u.comp.body, &t->u.comp.val);
         }
         scope_pop(r);
         return rc;
@@ -1379,7 +1386,7 @@ static int check_head_safe(safety *S, rg_rule *r, rg_term *t, const vset *bound,
     return 0;
 }
 
-static int hoist_head(resolver *R, rg_rule *r, rg_term **tp);
+static int hoist_into(resolver *R, rg_body *body, rg_term **tp);
 
 static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
 {
@@ -1418,7 +1425,8 @@ static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
                     goto out;
     }
     for (rg_rule *r = first; r; r = r->els) {
-        if ((rc = hoist_head(&R, r, &r->value)) < 0 || (rc = hoist_head(&R, r, &r->key)) < 0)
+        if ((rc = hoist_into(&R, r->body, &r->value)) < 0 ||
+            (rc = hoist_into(&R, r->body, &r->key)) < 0)
             goto out;
     }
     first->nslots = R.nslots;
@@ -1473,7 +1481,7 @@ out:
 /* Moves a head term that must be evaluated (refs, calls, comprehensions,
  * composites with those) into the body: p := xs[_] becomes
  * p := __h if { __h = xs[_] }, so iteration and conflicts work as in OPA. */
-static int hoist_head(resolver *R, rg_rule *r, rg_term **tp)
+static int hoist_into(resolver *R, rg_body *body, rg_term **tp)
 {
     rg_term *t = *tp;
     if (!t || t->type == RG_VALUE || t->type == RG_VAR)
@@ -1499,7 +1507,7 @@ static int hoist_head(resolver *R, rg_rule *r, rg_term **tp)
     rg_term *op = rg_term_var(R->a, "eq", 2, t->loc);
     rg_expr *e = ks_arena_calloc(R->a, 1, sizeof *e);
     rg_term **terms = ks_arena_alloc(R->a, 3 * sizeof *terms);
-    rg_expr **exprs = ks_arena_alloc(R->a, (r->body->n + 1) * sizeof *exprs);
+    rg_expr **exprs = ks_arena_alloc(R->a, (body->n + 1) * sizeof *exprs);
     if (!tmp || !op || !e || !terms || !exprs)
         return KS_ENOMEM;
     tmp->vkind = RG_VK_LOCAL;
@@ -1513,11 +1521,11 @@ static int hoist_head(resolver *R, rg_rule *r, rg_term **tp)
     terms[2] = t;
     e->terms = terms;
     e->n = 3;
-    if (r->body->n)
-        memcpy(exprs, r->body->exprs, r->body->n * sizeof *exprs);
-    exprs[r->body->n] = e;
-    r->body->exprs = exprs;
-    r->body->n++;
+    if (body->n)
+        memcpy(exprs, body->exprs, body->n * sizeof *exprs);
+    exprs[body->n] = e;
+    body->exprs = exprs;
+    body->n++;
     *tp = tmp;
     return 0;
 }

@@ -1064,8 +1064,10 @@ static int rule_cont(ev *E, kont *kk, const kv_value *unused)
         for (uint32_t i = 0; i < np; i++)
             if ((rc = eval_det(E, rk->fr, ref->u.list.items[r->prefix + i], &path[i])) != RG_OK)
                 return rc < 0 ? rc : 0;
-        if (r->value) {
-            if ((rc = eval_det(E, rk->fr, r->value, &v)) != RG_OK)
+        bool set_leaf = r->kind == RG_RK_SET;
+        const rg_term *vt = set_leaf ? r->key : r->value;
+        if (vt) {
+            if ((rc = eval_det(E, rk->fr, vt, &v)) != RG_OK)
                 return rc < 0 ? rc : 0;
         } else {
             v = kv_bool(true);
@@ -1075,6 +1077,7 @@ static int rule_cont(ev *E, kont *kk, const kv_value *unused)
             return oom(E, r->loc);
         ks_vec_push(rk->keys, pv);
         ks_vec_push(rk->keys, v);
+        ks_vec_push(rk->keys, kv_bool(set_leaf));
         return 0;
     }
     default:
@@ -1173,8 +1176,10 @@ static int cmp_pairs(const void *a, const void *b)
     return kv_compare(&x[0], &y[0]);
 }
 
-/* Builds a nested object from sorted (path, value) pairs [lo, hi) at depth d. */
-static int build_nested(ev *E, kv_value *pairs, size_t lo, size_t hi, uint32_t d, kv_value *out,
+/* Builds a nested object from sorted (path, value, set-leaf) triples
+ * [lo, hi) at depth d. Single-value leaves must agree; set leaves (from
+ * `p[x].q contains v`) collect their values into a set. */
+static int build_nested(ev *E, kv_value *tr, size_t lo, size_t hi, uint32_t d, kv_value *out,
                         rg_loc loc)
 {
     typedef KS_VEC(kv_member) memvec;
@@ -1182,31 +1187,44 @@ static int build_nested(ev *E, kv_value *pairs, size_t lo, size_t hi, uint32_t d
     size_t i = lo;
     int rc = 0;
     while (i < hi) {
-        const kv_value *key = &pairs[2 * i].u.items[d];
+        const kv_value *key = &tr[3 * i].u.items[d];
         size_t j = i;
-        while (j < hi && kv_equal(&pairs[2 * j].u.items[d], key))
+        while (j < hi && kv_equal(&tr[3 * j].u.items[d], key))
             j++;
         /* group [i, j) */
         kv_value val;
-        bool leaf = false, deeper = false;
+        bool leaf = false, deeper = false, sets = false, singles = false;
         for (size_t x = i; x < j; x++) {
-            if (pairs[2 * x].len == d + 1)
+            if (tr[3 * x].len == d + 1) {
                 leaf = true;
-            else
+                if (tr[3 * x + 2].u.b)
+                    sets = true;
+                else
+                    singles = true;
+            } else {
                 deeper = true;
+            }
         }
-        if (leaf && deeper) {
+        if ((leaf && deeper) || (sets && singles)) {
             rc = eval_fail(E, loc, "eval_conflict_error: object keys must be unique");
             goto out;
         }
-        if (leaf) {
-            val = pairs[2 * i + 1];
+        if (sets) {
+            valvec elems = {0};
+            for (size_t x = i; x < j; x++)
+                ks_vec_push(&elems, tr[3 * x + 1]);
+            rc = kv_set_new(E->a, elems.v, elems.len, &val) < 0 ? oom(E, loc) : 0;
+            ks_vec_free(&elems);
+            if (rc < 0)
+                goto out;
+        } else if (leaf) {
+            val = tr[3 * i + 1];
             for (size_t x = i + 1; x < j; x++)
-                if (!kv_equal(&pairs[2 * x + 1], &val)) {
+                if (!kv_equal(&tr[3 * x + 1], &val)) {
                     rc = eval_fail(E, loc, "eval_conflict_error: object keys must be unique");
                     goto out;
                 }
-        } else if ((rc = build_nested(E, pairs, i, j, d + 1, &val, loc)) < 0) {
+        } else if ((rc = build_nested(E, tr, i, j, d + 1, &val, loc)) < 0) {
             goto out;
         }
         ks_vec_push(&m, ((kv_member){*key, val}));
@@ -1242,6 +1260,19 @@ static int merge_objects(ev *E, const kv_value *base, const kv_value *virt, kv_v
                     kv_value mv;
                     merge_objects(E, &m.v[j].val, &vm->val, &mv);
                     m.v[j].val = mv;
+                } else if (m.v[j].val.kind == KV_SET && vm->val.kind == KV_SET) {
+                    /* set leaves of multi-value ref heads: union */
+                    valvec u = {0};
+                    for (uint32_t x = 0; x < m.v[j].val.len; x++)
+                        ks_vec_push(&u, m.v[j].val.u.items[x]);
+                    for (uint32_t x = 0; x < vm->val.len; x++)
+                        ks_vec_push(&u, vm->val.u.items[x]);
+                    kv_value uv;
+                    int urc = kv_set_new(E->a, u.v, u.len, &uv);
+                    ks_vec_free(&u);
+                    if (urc < 0)
+                        return KS_ENOMEM;
+                    m.v[j].val = uv;
                 }
                 merged = true;
                 break;
@@ -1252,6 +1283,51 @@ static int merge_objects(ev *E, const kv_value *base, const kv_value *virt, kv_v
     int rc = kv_object_new(E->a, m.v, m.len, KV_DUP_LAST_WINS, out, NULL);
     ks_vec_free(&m);
     return rc < 0 ? KS_ENOMEM : 0;
+}
+
+/* Merges two virtual documents of the same path (ref-head rules at several
+ * depths): objects merge recursively, sets unite, other values must be
+ * equal (OPA: object keys must be unique). */
+static int merge_virtual(ev *E, const kv_value *a, const kv_value *b, kv_value *out, rg_loc loc)
+{
+    if (a->kind == KV_SET && b->kind == KV_SET) {
+        valvec u = {0};
+        for (uint32_t x = 0; x < a->len; x++)
+            ks_vec_push(&u, a->u.items[x]);
+        for (uint32_t x = 0; x < b->len; x++)
+            ks_vec_push(&u, b->u.items[x]);
+        int rc = kv_set_new(E->a, u.v, u.len, out) < 0 ? oom(E, loc) : 0;
+        ks_vec_free(&u);
+        return rc;
+    }
+    if (a->kind != KV_OBJECT || b->kind != KV_OBJECT) {
+        if (!kv_equal(a, b))
+            return eval_fail(E, loc, "eval_conflict_error: object keys must be unique");
+        *out = *a;
+        return 0;
+    }
+    typedef KS_VEC(kv_member) memvec;
+    memvec m = {0};
+    for (uint32_t i = 0; i < a->len; i++)
+        ks_vec_push(&m, a->u.members[i]);
+    int rc = 0;
+    for (uint32_t i = 0; i < b->len && rc == 0; i++) {
+        const kv_member *bm = &b->u.members[i];
+        bool found = false;
+        for (size_t j = 0; j < m.len && !found; j++)
+            if (kv_equal(&m.v[j].key, &bm->key)) {
+                kv_value mv;
+                rc = merge_virtual(E, &m.v[j].val, &bm->val, &mv, loc);
+                m.v[j].val = mv;
+                found = true;
+            }
+        if (!found)
+            ks_vec_push(&m, *bm);
+    }
+    if (rc == 0 && kv_object_new(E->a, m.v, m.len, KV_DUP_LAST_WINS, out, NULL) < 0)
+        rc = oom(E, loc);
+    ks_vec_free(&m);
+    return rc;
 }
 
 static int node_compute(ev *E, const rg_node *n, const kv_value *base, kv_value *out)
@@ -1292,18 +1368,17 @@ static int node_compute(ev *E, const rg_node *n, const kv_value *base, kv_value 
             const rg_rule *r = n->rules[i];
             if (r->is_else)
                 continue;
-            if (r->kind == RG_RK_OBJECT) {
+            if (r->prefix) /* ref heads with variables */
                 rc = eval_chain(E, r, NULL, 0, &rk);
-            }
         }
         /* complete rules at deeper static paths are children (below) */
         if (rc < 0) {
             ks_vec_free(&pairs);
             return rc;
         }
-        size_t np = pairs.len / 2;
+        size_t np = pairs.len / 3;
         if (np > 1)
-            qsort(pairs.v, np, 2 * sizeof(kv_value), cmp_pairs);
+            qsort(pairs.v, np, 3 * sizeof(kv_value), cmp_pairs);
         kv_value obj;
         rc = build_nested(E, pairs.v, 0, np, 0, &obj, loc);
         ks_vec_free(&pairs);
@@ -1331,8 +1406,8 @@ static int node_compute(ev *E, const rg_node *n, const kv_value *base, kv_value 
             ks_vec_free(&m);
             if (rc < 0)
                 return oom(E, loc);
-            if (merge_objects(E, &obj, &co, &obj) < 0)
-                return oom(E, loc);
+            if ((rc = merge_virtual(E, &obj, &co, &obj, loc)) < 0)
+                return rc;
         }
         *out = obj;
         return RG_OK;
