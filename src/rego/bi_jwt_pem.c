@@ -25,9 +25,54 @@ static int b64_sym(unsigned char ch, bool url)
     return -1;
 }
 
+/* Where Go's decoder gives up on s (its CorruptInputError offset), or -1
+ * when it accepts s: quanta of four symbols, '\r' and '\n' skipped. */
+static long go_b64_error(const char *s, size_t n, bool url, bool pad)
+{
+    size_t si = 0;
+    for (;;) {
+        for (int j = 0; j < 4;) {
+            if (si == n) {
+                if (j == 0)
+                    return -1;
+                if (j == 1 || pad)
+                    return (long)(si - (size_t)j);
+                return -1;
+            }
+            unsigned char in = (unsigned char)s[si++];
+            if (b64_sym(in, url) >= 0) {
+                j++;
+                continue;
+            }
+            if (in == '\n' || in == '\r')
+                continue;
+            if (!pad || in != '=' || j < 2)
+                return (long)(si - 1);
+            if (j == 2) {
+                while (si < n && (s[si] == '\n' || s[si] == '\r'))
+                    si++;
+                if (si == n)
+                    return (long)n;
+                if (s[si] != '=')
+                    return (long)(si - 1);
+                si++;
+            }
+            while (si < n && (s[si] == '\n' || s[si] == '\r'))
+                si++;
+            return si < n ? (long)si : -1;
+        }
+    }
+}
+
 int rg_jwt_b64_decode(ks_buf *out, const char *s, size_t n, unsigned variant, ks_buf *msg)
 {
     bool url = variant & RG_JWT_B64_URL;
+    long at = go_b64_error(s, n, url, !(variant & RG_JWT_B64_NOPAD));
+    if (at >= 0) {
+        if (msg)
+            ks_buf_printf(msg, "illegal base64 data at input byte %ld", at);
+        return -1;
+    }
     ks_buf clean = KS_BUF_INIT;
     size_t symbols = 0;
     for (size_t i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 extern const rg_builtin_def rg_bi_jwt[];
+extern const rg_builtin_def rg_bi_x509[];
 
 static const char RSA_CRT[] = "-----BEGIN CERTIFICATE-----\n"
                               "MIIDCTCCAfGgAwIBAgIUO57Jmu3vSps2IKY08feJUGXCgB0wDQYJKoZIhvcNAQEL\n"
@@ -174,6 +175,42 @@ static const char TOK_PSMAX[] =
         "GCoXhLKUjG3148mGbWSd_gNuIgi3jseULwxFWjEzVntFG0FFJ_AVbg7bzSOkMvh-tx-"
         "gm28LKw9sLHSybXcNQfyl03HIMWSOcO3BQUlW4s8Jxzrv4fmaXpYoiLtWth6PjwPMiBNw5BlYqix5w";
 
+static const char RSA_PKCS1_PEM[] =
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        "MIIEoQIBAAKCAQEAvgM8i3ig6zVlulb9wwRiBg0nCHzEas+4afEscO33QIZb9zl4\n"
+        "zzZm5GpWNiMaeFeHa9eaSgnfczyTDdvHAsLiLG8nreFQczGgyp3fLC3FHvjjA1mG\n"
+        "/zIf+wFCa4i5s0WQonhWSujUikjUjbdKJBANeUX2D0oHquXNzKHn3xy/cfaNVyc6\n"
+        "Lh3jfdH3838p3GwX/UmSSo9ZwlGRIQcZGn/u5PtKG4SrhjbqD/7ZNtDVTlvsW3UA\n"
+        "7Xpm6hFWWYrpDa6rMwwq54caKL6kcVNjTFs7aYu/ZE7NrxsqP5O8I61GVQ7TBK8S\n"
+        "4rvFqdOxoVI6aMl4hu7Qxwur6jLAx2Quc2zrEQIDAQABAoH/Sn7Usp12tc+uQ3MM\n"
+        "XT+iLsS1jLipKyguqMPpBqi94be8i1o1cFNJg8P/1CMy32yAtrRUmF+obHLH+HYI\n"
+        "qpA9bxe73GxQbVHHvD8DUx3a8j5eK9AmThvNhJd9lNECOYbbmvVAKwe7tdXujqEk\n"
+        "TlIL5zh7Usb69tSxGud9T/gt2nvo7CRfXey7LC65eZuUTdGF/aVxb3ebRgFOSoFd\n"
+        "NnsIZ4xhOQhbR48cbR5Bva2cYAUUpMO5vjDcALFR6Qz/C7Sh1lXUzaCr2k9gl6YL\n"
+        "eLWOf+qNKRYIpqFaiAF4vNInjjjupXSzukNhczynt1mJZBU+Lqpybq0iXTpf4sJN\n"
+        "3P8BAoGBAPYU9a8GMrU9Effl2Vk3VZVKLOqSGa42FYCVT5Dm1VSiqM026SFQueW4\n"
+        "nQ/uw+jWi8mswr2xTIglXO3pOE5xxl1aYl1ZgaaZ+nfQkr4ihY33QcYrO3CAMVw7\n"
+        "p7UyuwgP9OQIcAthj6EYaBGVpONIwBowSqtJ/r+nY9cSbTqezlrBAoGBAMWrwwoZ\n"
+        "/qkSfxJeWF66zc7XlpQVHGdhQ7Oq/l2/aLXIqRWJ8j8INH2lYQTxWFuL/0jv+2bP\n"
+        "6nfDG+94t4RFHxnv2hj4UIjgGJ7nlCWgPaf2Y/MZ0UPSooaZMSYqc6mZP4yFZxAw\n"
+        "WpDM6PmMqJtXK39+vwxenbnbomF7wpfFczRRAoGBANtVESoAH0A0/4fxwQjo7goT\n"
+        "Q/eLYwJIyF+ENZfUdr5qAIRwddgw6JBdPPiPeuRUHeISbry+g5UxoCOZZItek0xv\n"
+        "nA7SEWIaCgmyyKhZgqpngKONsvvx9ozbyv4RCm0EM+TvtFYgjfErHM7Xj1DZbgep\n"
+        "lVQYrsvJ+Y4fqWW/V/PBAoGAZqDY8KOybkGmK/lD1FsUg7G3Akc7qgj7x4qd6jp4\n"
+        "uPjnoMEwPr2Z0ypMBu7vOwiikFHYqvaD+44XMOvyDAB/N04qZBB4b7g50DbX2fkq\n"
+        "ScxI9GyRE6+Gpm9e7zvXNVTVg7W3XtZcDxX0V6xJ1e0aLmW190wgg+CenBJPY9Em\n"
+        "ESECgYABYqJx43g0lcJyq+PHFru8lGGQwkAdcCFlu46m0uE7krYfJ4qjPRU0FTLe\n"
+        "XZsgiV8QF2oLhBk9aKaCh6xJ+6bdjc+Y3mNjMadJbi9Yja1RMtT27wV7zXV4JxPy\n"
+        "uP4n64dgMgrPAPFLRp58CUtjx24kIWjPbCVxRShAf5EmmCQnag==\n"
+        "-----END RSA PRIVATE KEY-----\n";
+
+static const char EC_PKCS8_PEM[] =
+        "-----BEGIN PRIVATE KEY-----\n"
+        "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgLMbTslxdGZXZYq16\n"
+        "xx3vDP+tfIg07bvrBd2fsEfJr4yhRANCAARLpDidaAHQ4gJJySWlYhhQ7mJ55kXN\n"
+        "h5wOXIh1wggywqzCnx8Re1R4LS8DSjnb88BTkyqXvH9SkV9c/dEFnjU2\n"
+        "-----END PRIVATE KEY-----\n";
+
 static const char OCT_JWK[] = "{\"kty\":\"oct\",\"k\":\"a3NvLXNlY3JldA\"}";
 #define SECRET "kso-secret"
 #define NOW    1700000000000000000LL
@@ -181,6 +218,9 @@ static const char OCT_JWK[] = "{\"kty\":\"oct\",\"k\":\"a3NvLXNlY3JldA\"}";
 static const rg_builtin_def *jwt_def(const char *name)
 {
     for (const rg_builtin_def *d = rg_bi_jwt; d->name; d++)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    for (const rg_builtin_def *d = rg_bi_x509; d->name; d++)
         if (strcmp(d->name, name) == 0)
             return d;
     fail_msg("no builtin %s", name);
@@ -594,6 +634,35 @@ static void test_encode_sign(void **state)
                S("{}"), tu_json(a, "{}"));
 }
 
+/* The JWK of a key must be the JWK the test keys were made from. */
+static void expect_jwk(ks_arena *a, const char *pem, const char *jwk)
+{
+    kv_value want_v = tu_json(a, jwk);
+    char *want = tu_to_json(&want_v, 0);
+    EXPECT(a, "crypto.x509.parse_rsa_private_key", want, 1, S(pem));
+    ks_buf b = KS_BUF_INIT;
+    ks_base64_encode(&b, pem, strlen(pem), KS_B64_STD);
+    EXPECT(a, "crypto.x509.parse_rsa_private_key", want, 1, S(ks_buf_cstr(&b)));
+    ks_buf_free(&b);
+    ks_xfree(want);
+}
+
+static void test_parse_private_key(void **state)
+{
+    ks_arena *a = *state;
+    expect_jwk(a, RSA_PKCS1_PEM, RSA_JWK);
+    expect_jwk(a, EC_PKCS8_PEM, EC_JWK);
+    EXPECT(a, "crypto.x509.parse_rsa_private_key", "null", 1, S(RSA_CRT));
+    EXPECT_ERR(a, "crypto.x509.parse_rsa_private_key",
+               "crypto.x509.parse_rsa_private_key: input PEM data was empty", 1, S(""));
+    EXPECT_ERR(a, "crypto.x509.parse_rsa_private_key",
+               "crypto.x509.parse_rsa_private_key: illegal base64 data at input byte 4", 1,
+               S("invalid"));
+    EXPECT_ERR(a, "crypto.x509.parse_rsa_private_key",
+               "crypto.x509.parse_rsa_private_key: illegal base64 data at input byte 4", 1,
+               S("abc=d"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +672,7 @@ int main(void)
             cmocka_unit_test(test_verify_key_errors),
             cmocka_unit_test(test_decode_verify),
             cmocka_unit_test(test_encode_sign),
+            cmocka_unit_test(test_parse_private_key),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }
