@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <nettle/memops.h>
+
 #include "core/base64.h"
 #include "core/digest.h"
 #include "rego/bi_json.h"
@@ -273,7 +275,7 @@ static int verify_hs(rg_bctx *c, const kv_value *args, kv_value *out, int digest
     kv_value sig;
     if ((rc = decode_signature(c, &t, &sig)))
         return rc;
-    *out = kv_bool(sig.len == nm && memcmp(sig.u.s, mac, nm) == 0);
+    *out = kv_bool(sig.len == nm && nettle_memeql_sec(sig.u.s, mac, nm));
     return RG_OK;
 }
 
