@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "rego/check.h"
 #include "rego/parse.h"
 #include "rego/policy.h"
 
@@ -1552,7 +1553,7 @@ int rg_compile_policy(rego_policy *pol, ks_error *err)
             if ((rc = compile_rule(pol, &c, m->rules[ri], pkg)) < 0)
                 return c.failed ? KS_EINVAL : rc;
     }
-    return 0;
+    return rg_check_recursion(pol, err);
 }
 
 /* ---- queries ---- */
