@@ -1,0 +1,1327 @@
+/*
+ * Go's fmt.Sprintf as OPA's sprintf applies it, strconv's quoting and float
+ * formatting, and the Rego text of values (OPA's Value.String()).
+ *
+ * OPA hands fmt.Sprintf one Go value per array element: an int64 for an
+ * integer, a float64 for a number with a fraction or an exponent, a
+ * *big.Int for an integer past int64, the string itself for a string, and
+ * the Rego text of anything else. This file follows fmt's rules for those
+ * four types: flags, width, precision, argument indexes, and the "%!verb"
+ * texts for bad verbs, missing and extra arguments.
+ *
+ * Numbers: our values keep ints and shortest doubles, not OPA's number
+ * text, so a number is an int64 when it is an int here, a float64 when it
+ * is a double (even an integral one past int64), and for a decimal the text
+ * decides as in OPA.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/mem.h"
+#include "rego/bi_strings.h"
+
+static const char ldigits[] = "0123456789abcdefx";
+static const char udigits[] = "0123456789ABCDEFX";
+
+/* ---- quoting (strconv.Quote and friends) ---- */
+
+static int put_hex_esc(ks_buf *b, char kind, uint32_t r, int ndig)
+{
+    ks_buf_putc(b, '\\');
+    ks_buf_putc(b, kind);
+    for (int s = (ndig - 1) * 4; s >= 0; s -= 4)
+        ks_buf_putc(b, ldigits[(r >> s) & 0xF]);
+    return b->err;
+}
+
+static int quote_rune(ks_buf *b, uint32_t r, char quote, bool ascii_only)
+{
+    if (r == (uint32_t)(unsigned char)quote || r == '\\') {
+        ks_buf_putc(b, '\\');
+        return ks_buf_putc(b, (char)r);
+    }
+    if (ascii_only) {
+        if (r < 0x80 && rg_uni_is_print(r))
+            return ks_buf_putc(b, (char)r);
+    } else if (rg_uni_is_print(r)) {
+        return rg_rune_put(b, r);
+    }
+    switch (r) {
+    case '\a': return ks_buf_append(b, "\\a", 2);
+    case '\b': return ks_buf_append(b, "\\b", 2);
+    case '\f': return ks_buf_append(b, "\\f", 2);
+    case '\n': return ks_buf_append(b, "\\n", 2);
+    case '\r': return ks_buf_append(b, "\\r", 2);
+    case '\t': return ks_buf_append(b, "\\t", 2);
+    case '\v': return ks_buf_append(b, "\\v", 2);
+    default: break;
+    }
+    if (r < ' ' || r == 0x7f)
+        return put_hex_esc(b, 'x', r, 2);
+    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+        r = RG_RUNE_ERROR;
+    if (r < 0x10000)
+        return put_hex_esc(b, 'u', r, 4);
+    return put_hex_esc(b, 'U', r, 8);
+}
+
+int rg_go_quote(ks_buf *b, const char *s, size_t n, char quote, bool ascii_only)
+{
+    ks_buf_putc(b, quote);
+    for (size_t i = 0; i < n;) {
+        uint32_t r;
+        size_t w = rg_rune_decode(s + i, n - i, &r);
+        if (w == 1 && r == RG_RUNE_ERROR) {
+            put_hex_esc(b, 'x', (unsigned char)s[i], 2);
+        } else {
+            quote_rune(b, r, quote, ascii_only);
+        }
+        i += w;
+    }
+    return ks_buf_putc(b, quote);
+}
+
+/* strconv.CanBackquote */
+static bool can_backquote(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t r;
+        size_t w = rg_rune_decode(s + i, n - i, &r);
+        i += w;
+        if (w > 1) {
+            if (r == 0xFEFF)
+                return false;
+            continue;
+        }
+        if (r == RG_RUNE_ERROR)
+            return false;
+        if ((r < ' ' && r != '\t') || r == '`' || r == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+/* ---- float formatting (strconv.AppendFloat) ---- */
+
+/* Decimal digits of a float: value = 0.D[0..nd) x 10^dp; nd == 0 is zero. */
+typedef struct fdigits {
+    char *d;
+    size_t nd;
+    long dp;
+    char small[40];
+    char *heap;
+} fdigits;
+
+static void fdigits_free(fdigits *g)
+{
+    ks_xfree(g->heap);
+}
+
+/* Shortest digits that read back as |v| (Go's choice). */
+static void digits_shortest(fdigits *g, double v)
+{
+    g->heap = NULL;
+    g->d = g->small;
+    if (v == 0) {
+        g->nd = 0;
+        g->dp = 0;
+        return;
+    }
+    kv_value x = {.kind = KV_NUMBER, .sub = KV_NUM_DOUBLE, .u.d = fabs(v)};
+    kv_numdigits nd;
+    kv_num_digits(&x, &nd);
+    memcpy(g->small, nd.digits, nd.ndigits);
+    g->nd = nd.ndigits;
+    g->dp = (long)nd.exp;
+}
+
+/* |v| correctly rounded to ndig >= 1 significant digits (round half to
+ * even on the exact binary value, as Go and glibc both do), trailing
+ * zeros dropped. */
+static int digits_fixed(fdigits *g, double v, int ndig)
+{
+    g->heap = NULL;
+    g->d = g->small;
+    if (v == 0) {
+        g->nd = 0;
+        g->dp = 0;
+        return 0;
+    }
+    size_t need = (size_t)ndig + 16;
+    char *buf = g->small;
+    if (need > sizeof(g->small)) {
+        g->heap = ks_xmalloc(need);
+        buf = g->heap;
+    }
+    snprintf(buf, need, "%.*e", ndig - 1, fabs(v));
+    /* d.ddddde[+-]xx: gather the digits in place. */
+    size_t nd = 0;
+    const char *p = buf;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            buf[nd++] = *p;
+    long e = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
+    while (nd > 0 && buf[nd - 1] == '0')
+        nd--;
+    g->d = buf;
+    g->nd = nd;
+    g->dp = e + 1;
+    return 0;
+}
+
+static void fmt_e(ks_buf *b, bool neg, const fdigits *g, long prec, char fmt)
+{
+    if (neg)
+        ks_buf_putc(b, '-');
+    ks_buf_putc(b, g->nd ? g->d[0] : '0');
+    if (prec > 0) {
+        ks_buf_putc(b, '.');
+        long i = 1;
+        long m = (long)g->nd < prec + 1 ? (long)g->nd : prec + 1;
+        if (i < m) {
+            ks_buf_append(b, g->d + i, (size_t)(m - i));
+            i = m;
+        }
+        if (i <= prec)
+            ks_buf_fill(b, '0', (size_t)(prec - i + 1));
+    }
+    ks_buf_putc(b, fmt);
+    long exp = g->nd ? g->dp - 1 : 0;
+    char sign = '+';
+    if (exp < 0) {
+        sign = '-';
+        exp = -exp;
+    }
+    ks_buf_putc(b, sign);
+    if (exp < 10)
+        ks_buf_printf(b, "0%ld", exp);
+    else
+        ks_buf_printf(b, "%ld", exp);
+}
+
+static void fmt_f(ks_buf *b, bool neg, const fdigits *g, long prec)
+{
+    if (neg)
+        ks_buf_putc(b, '-');
+    if (g->dp > 0) {
+        long m = (long)g->nd < g->dp ? (long)g->nd : g->dp;
+        ks_buf_append(b, g->d, (size_t)m);
+        if (m < g->dp)
+            ks_buf_fill(b, '0', (size_t)(g->dp - m));
+    } else {
+        ks_buf_putc(b, '0');
+    }
+    if (prec > 0) {
+        ks_buf_putc(b, '.');
+        for (long i = 0; i < prec; i++) {
+            long j = g->dp + i;
+            ks_buf_putc(b, j >= 0 && j < (long)g->nd ? g->d[j] : '0');
+        }
+    }
+}
+
+static void fmt_g(ks_buf *b, bool neg, const fdigits *g, long prec, bool shortest, char fmt)
+{
+    long eprec = prec;
+    if (eprec > (long)g->nd && (long)g->nd >= g->dp)
+        eprec = (long)g->nd;
+    if (shortest)
+        eprec = 6;
+    long exp = g->dp - 1;
+    if (exp < -4 || exp >= eprec) {
+        if (prec > (long)g->nd)
+            prec = (long)g->nd;
+        fmt_e(b, neg, g, prec - 1, fmt == 'g' ? 'e' : 'E');
+        return;
+    }
+    if (prec > g->dp)
+        prec = (long)g->nd;
+    fmt_f(b, neg, g, prec - g->dp > 0 ? prec - g->dp : 0);
+}
+
+static void float_bits(double v, bool *neg, uint64_t *mant, int *exp)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    *neg = bits >> 63;
+    int e = (int)((bits >> 52) & 0x7FF);
+    uint64_t m = bits & ((1ULL << 52) - 1);
+    if (e == 0)
+        e++;
+    else
+        m |= 1ULL << 52;
+    *mant = m;
+    *exp = e - 1023;
+}
+
+/* %b: mantissa "p" binary exponent. */
+static void fmt_b(ks_buf *b, double v)
+{
+    bool neg;
+    uint64_t mant;
+    int exp;
+    float_bits(v, &neg, &mant, &exp);
+    if (neg)
+        ks_buf_putc(b, '-');
+    exp -= 52;
+    ks_buf_printf(b, "%llup%s%d", (unsigned long long)mant, exp >= 0 ? "+" : "", exp);
+}
+
+/* %x: hexadecimal mantissa "p" exponent. */
+static void fmt_x(ks_buf *b, double v, int prec, char fmt)
+{
+    bool neg;
+    uint64_t mant;
+    int exp;
+    float_bits(v, &neg, &mant, &exp);
+    if (mant == 0)
+        exp = 0;
+    mant <<= 60 - 52;
+    while (mant != 0 && (mant & (1ULL << 60)) == 0) {
+        mant <<= 1;
+        exp--;
+    }
+    if (prec >= 0 && prec < 15) {
+        unsigned shift = (unsigned)prec * 4;
+        uint64_t extra = (mant << shift) & ((1ULL << 60) - 1);
+        mant >>= 60 - shift;
+        if ((extra | (mant & 1)) > (1ULL << 59))
+            mant++;
+        mant <<= 60 - shift;
+        if (mant & (1ULL << 61)) {
+            mant >>= 1;
+            exp++;
+        }
+    }
+    const char *hex = fmt == 'X' ? udigits : ldigits;
+    if (neg)
+        ks_buf_putc(b, '-');
+    ks_buf_putc(b, '0');
+    ks_buf_putc(b, fmt);
+    ks_buf_putc(b, (char)('0' + ((mant >> 60) & 1)));
+    mant <<= 4;
+    if (prec < 0 && mant != 0) {
+        ks_buf_putc(b, '.');
+        while (mant != 0) {
+            ks_buf_putc(b, hex[(mant >> 60) & 15]);
+            mant <<= 4;
+        }
+    } else if (prec > 0) {
+        ks_buf_putc(b, '.');
+        for (int i = 0; i < prec; i++) {
+            ks_buf_putc(b, hex[(mant >> 60) & 15]);
+            mant <<= 4;
+        }
+    }
+    ks_buf_putc(b, fmt == 'X' ? 'P' : 'p');
+    char sign = '+';
+    if (exp < 0) {
+        sign = '-';
+        exp = -exp;
+    }
+    ks_buf_putc(b, sign);
+    if (exp < 10)
+        ks_buf_printf(b, "0%d", exp);
+    else
+        ks_buf_printf(b, "%d", exp);
+}
+
+int rg_go_ftoa(ks_buf *b, double v, char fmt, int prec)
+{
+    if (!isfinite(v))
+        return KS_EINVAL;
+    if (fmt == 'b') {
+        fmt_b(b, v);
+        return b->err;
+    }
+    if (fmt == 'x' || fmt == 'X') {
+        fmt_x(b, v, prec, fmt);
+        return b->err;
+    }
+    bool neg = signbit(v);
+    bool shortest = prec < 0;
+    fdigits g;
+    if (shortest) {
+        digits_shortest(&g, v);
+        switch (fmt) {
+        case 'e':
+        case 'E': prec = g.nd > 1 ? (int)g.nd - 1 : 0; break;
+        case 'f': prec = (long)g.nd - g.dp > 0 ? (int)((long)g.nd - g.dp) : 0; break;
+        default: prec = (int)g.nd; break;
+        }
+        if (v == 0 && (fmt == 'g' || fmt == 'G'))
+            prec = -1;
+    } else if (fmt == 'f') {
+        /* The fixed form is exactly what C prints. */
+        if (neg)
+            ks_buf_putc(b, '-');
+        int n = snprintf(NULL, 0, "%.*f", prec, fabs(v));
+        if (n < 0 || ks_buf_reserve(b, (size_t)n + 1))
+            return b->err ? b->err : KS_EINVAL;
+        snprintf(b->data + b->len, (size_t)n + 1, "%.*f", prec, fabs(v));
+        b->len += (size_t)n;
+        return b->err;
+    } else {
+        if ((fmt == 'g' || fmt == 'G') && prec == 0)
+            prec = 1;
+        digits_fixed(&g, v, fmt == 'e' || fmt == 'E' ? prec + 1 : prec);
+    }
+    switch (fmt) {
+    case 'e':
+    case 'E': fmt_e(b, neg, &g, prec, fmt); break;
+    case 'f': fmt_f(b, neg, &g, prec); break;
+    default: fmt_g(b, neg, &g, prec, shortest, fmt); break;
+    }
+    fdigits_free(&g);
+    return b->err;
+}
+
+/* ---- Rego text of values ---- */
+
+static void write_number(ks_buf *out, const kv_value *v)
+{
+    switch (v->sub) {
+    case KV_NUM_INT: ks_buf_printf(out, "%lld", (long long)v->u.i); break;
+    case KV_NUM_DOUBLE: rg_go_ftoa(out, v->u.d, 'g', -1); break;
+    default: ks_buf_append(out, v->u.dec->text, v->u.dec->len); break;
+    }
+}
+
+int rg_value_write_rego(ks_buf *out, const kv_value *v)
+{
+    struct frame {
+        const kv_value *v;
+        size_t i;
+    } *stack = NULL;
+    size_t depth = 0, cap = 0;
+    const kv_value *cur = v;
+    while (!out->err) {
+        if (cur) {
+            switch (kv_kind_of(cur)) {
+            case KV_NULL: ks_buf_append(out, "null", 4); break;
+            case KV_BOOL: ks_buf_puts(out, cur->u.b ? "true" : "false"); break;
+            case KV_NUMBER: write_number(out, cur); break;
+            case KV_STRING: rg_go_quote(out, cur->u.s, cur->len, '"', false); break;
+            case KV_ARRAY:
+            case KV_OBJECT:
+            case KV_SET:
+                if (cur->len == 0) {
+                    ks_buf_puts(out, kv_kind_of(cur) == KV_ARRAY    ? "[]"
+                                     : kv_kind_of(cur) == KV_OBJECT ? "{}"
+                                                                    : "set()");
+                    break;
+                }
+                ks_buf_putc(out, kv_kind_of(cur) == KV_ARRAY ? '[' : '{');
+                stack = ks_grow_array(stack, &cap, depth + 1, sizeof *stack);
+                stack[depth++] = (struct frame){cur, 0};
+                break;
+            }
+            cur = NULL;
+        }
+        if (depth == 0)
+            break;
+        struct frame *top = &stack[depth - 1];
+        bool obj = kv_kind_of(top->v) == KV_OBJECT;
+        size_t total = obj ? 2 * (size_t)top->v->len : top->v->len;
+        if (top->i == total) {
+            ks_buf_putc(out, kv_kind_of(top->v) == KV_ARRAY ? ']' : '}');
+            depth--;
+            continue;
+        }
+        if (!obj) {
+            if (top->i > 0)
+                ks_buf_append(out, ", ", 2);
+            cur = &top->v->u.items[top->i];
+        } else if (top->i % 2 == 0) {
+            if (top->i > 0)
+                ks_buf_append(out, ", ", 2);
+            cur = &top->v->u.members[top->i / 2].key;
+        } else {
+            ks_buf_append(out, ": ", 2);
+            cur = &top->v->u.members[top->i / 2].val;
+        }
+        top->i++;
+    }
+    ks_xfree(stack);
+    return out->err;
+}
+
+/* ---- fmt ---- */
+
+enum { ARG_INT, ARG_FLOAT, ARG_STR, ARG_BIG };
+
+typedef struct farg {
+    int kind;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+    bool neg; /* of a big integer */
+    rg_sbig big;
+} farg;
+
+typedef struct pp {
+    ks_buf *buf;
+    /* fmt's flags */
+    bool wid_present, prec_present;
+    bool minus, plus, sharp, space, zero;
+    bool plus_v, sharp_v;
+    int wid, prec;
+    bool erroring;
+} pp;
+
+static void clear_flags(pp *p)
+{
+    p->wid_present = p->prec_present = false;
+    p->minus = p->plus = p->sharp = p->space = p->zero = false;
+    p->plus_v = p->sharp_v = false;
+    p->wid = p->prec = 0;
+}
+
+static void write_padding(pp *p, long n)
+{
+    if (n <= 0)
+        return;
+    ks_buf_fill(p->buf, p->zero && !p->minus ? '0' : ' ', (size_t)n);
+}
+
+static void pad(pp *p, const char *s, size_t n)
+{
+    if (!p->wid_present || p->wid == 0) {
+        ks_buf_append(p->buf, s, n);
+        return;
+    }
+    long width = p->wid - (long)rg_rune_count(s, n);
+    if (!p->minus) {
+        write_padding(p, width);
+        ks_buf_append(p->buf, s, n);
+    } else {
+        ks_buf_append(p->buf, s, n);
+        write_padding(p, width);
+    }
+}
+
+static void pad_buf(pp *p, ks_buf *t)
+{
+    pad(p, t->data ? t->data : "", t->len);
+}
+
+static void put_rune(ks_buf *b, uint32_t r)
+{
+    rg_rune_put(b, r);
+}
+
+static void fmt_unicode(pp *p, uint64_t u)
+{
+    ks_buf t = KS_BUF_INIT;
+    int prec = 4;
+    if (p->prec_present && p->prec > 4)
+        prec = p->prec;
+    ks_buf_append(&t, "U+", 2);
+    char hex[20];
+    int nh = 0;
+    uint64_t x = u;
+    do {
+        hex[nh++] = udigits[x & 0xF];
+        x >>= 4;
+    } while (x);
+    if (prec > nh)
+        ks_buf_fill(&t, '0', (size_t)(prec - nh));
+    while (nh > 0)
+        ks_buf_putc(&t, hex[--nh]);
+    if (p->sharp && u <= 0x10FFFF && rg_uni_is_print((uint32_t)u)) {
+        ks_buf_append(&t, " '", 2);
+        put_rune(&t, (uint32_t)u);
+        ks_buf_putc(&t, '\'');
+    }
+    bool old = p->zero;
+    p->zero = false;
+    pad_buf(p, &t);
+    p->zero = old;
+    ks_buf_free(&t);
+}
+
+static void fmt_integer(pp *p, uint64_t u, int base, bool is_signed, int verb, const char *digits)
+{
+    bool negative = is_signed && (int64_t)u < 0;
+    if (negative)
+        u = -u;
+    long prec = 0;
+    if (p->prec_present) {
+        prec = p->prec;
+        if (prec == 0 && u == 0) {
+            bool old = p->zero;
+            p->zero = false;
+            write_padding(p, p->wid);
+            p->zero = old;
+            return;
+        }
+    } else if (p->zero && !p->minus && p->wid_present) {
+        prec = p->wid;
+        if (negative || p->plus || p->space)
+            prec--;
+    }
+    char tmp[72];
+    size_t nd = 0;
+    do {
+        tmp[nd++] = digits[u % (unsigned)base];
+        u /= (unsigned)base;
+    } while (u);
+    long zeros = prec > (long)nd ? prec - (long)nd : 0;
+    /* left to right: sign, "0o", the # prefix, zeros, digits */
+    ks_buf s = KS_BUF_INIT;
+    if (negative)
+        ks_buf_putc(&s, '-');
+    else if (p->plus)
+        ks_buf_putc(&s, '+');
+    else if (p->space)
+        ks_buf_putc(&s, ' ');
+    if (verb == 'O')
+        ks_buf_append(&s, "0o", 2);
+    if (p->sharp) {
+        if (base == 2)
+            ks_buf_append(&s, "0b", 2);
+        else if (base == 16)
+            ks_buf_printf(&s, "0%c", digits[16]);
+        else if (base == 8 && zeros == 0 && tmp[nd - 1] != '0')
+            ks_buf_putc(&s, '0');
+    }
+    ks_buf_fill(&s, '0', (size_t)zeros);
+    while (nd > 0)
+        ks_buf_putc(&s, tmp[--nd]);
+    bool old = p->zero;
+    p->zero = false;
+    pad_buf(p, &s);
+    p->zero = old;
+    ks_buf_free(&s);
+}
+
+/* Bytes of s within the precision, counted in runes. */
+static size_t truncate_string(const pp *p, const char *s, size_t n)
+{
+    if (!p->prec_present)
+        return n;
+    long left = p->prec;
+    for (size_t i = 0; i < n;) {
+        if (--left < 0)
+            return i;
+        uint32_t r;
+        i += rg_rune_decode(s + i, n - i, &r);
+    }
+    return n;
+}
+
+static void fmt_s(pp *p, const char *s, size_t n)
+{
+    pad(p, s, truncate_string(p, s, n));
+}
+
+static void fmt_sx(pp *p, const char *s, size_t n, const char *digits)
+{
+    size_t length = n;
+    if (p->prec_present && (size_t)p->prec < length)
+        length = (size_t)p->prec;
+    long width = 2 * (long)length;
+    if (width > 0) {
+        if (p->space) {
+            if (p->sharp)
+                width *= 2;
+            width += (long)length - 1;
+        } else if (p->sharp) {
+            width += 2;
+        }
+    } else {
+        if (p->wid_present)
+            write_padding(p, p->wid);
+        return;
+    }
+    if (p->wid_present && p->wid > width && !p->minus)
+        write_padding(p, p->wid - width);
+    ks_buf *b = p->buf;
+    if (p->sharp) {
+        ks_buf_putc(b, '0');
+        ks_buf_putc(b, digits[16]);
+    }
+    for (size_t i = 0; i < length; i++) {
+        if (p->space && i > 0) {
+            ks_buf_putc(b, ' ');
+            if (p->sharp) {
+                ks_buf_putc(b, '0');
+                ks_buf_putc(b, digits[16]);
+            }
+        }
+        unsigned char c = (unsigned char)s[i];
+        ks_buf_putc(b, digits[c >> 4]);
+        ks_buf_putc(b, digits[c & 0xF]);
+    }
+    if (p->wid_present && p->wid > width && p->minus)
+        write_padding(p, p->wid - width);
+}
+
+static void fmt_q(pp *p, const char *s, size_t n)
+{
+    n = truncate_string(p, s, n);
+    ks_buf t = KS_BUF_INIT;
+    if (p->sharp && can_backquote(s, n)) {
+        ks_buf_putc(&t, '`');
+        ks_buf_append(&t, s, n);
+        ks_buf_putc(&t, '`');
+    } else {
+        rg_go_quote(&t, s, n, '"', p->plus);
+    }
+    pad_buf(p, &t);
+    ks_buf_free(&t);
+}
+
+static void fmt_c(pp *p, uint64_t c)
+{
+    uint32_t r = c > 0x10FFFF ? RG_RUNE_ERROR : (uint32_t)c;
+    ks_buf t = KS_BUF_INIT;
+    put_rune(&t, r);
+    pad_buf(p, &t);
+    ks_buf_free(&t);
+}
+
+static void fmt_qc(pp *p, uint64_t c)
+{
+    uint32_t r = c > 0x10FFFF ? RG_RUNE_ERROR : (uint32_t)c;
+    if (r >= 0xD800 && r <= 0xDFFF)
+        r = RG_RUNE_ERROR;
+    ks_buf t = KS_BUF_INIT;
+    ks_buf_putc(&t, '\'');
+    quote_rune(&t, r, '\'', p->plus);
+    ks_buf_putc(&t, '\'');
+    pad_buf(p, &t);
+    ks_buf_free(&t);
+}
+
+static void fmt_float(pp *p, double v, int verb, int prec)
+{
+    if (p->prec_present)
+        prec = p->prec;
+    ks_buf num = KS_BUF_INIT;
+    rg_go_ftoa(&num, v, (char)verb, prec);
+    if (num.err) {
+        p->buf->err = num.err;
+        ks_buf_free(&num);
+        return;
+    }
+    /* sign character, then the unsigned number */
+    char sign = '+';
+    const char *digits = num.data;
+    size_t nd = num.len;
+    if (digits[0] == '-' || digits[0] == '+') {
+        sign = digits[0];
+        digits++;
+        nd--;
+    }
+    if (p->space && sign == '+' && !p->plus)
+        sign = ' ';
+    ks_buf body = KS_BUF_INIT;
+    ks_buf_append(&body, digits, nd);
+    if (p->sharp && verb != 'b') {
+        long want = 0;
+        if (verb == 'v' || verb == 'g' || verb == 'G' || verb == 'x') {
+            want = prec;
+            if (want == -1)
+                want = 6;
+        }
+        ks_buf tail = KS_BUF_INIT;
+        bool has_point = false, nonzero = false;
+        size_t cut = body.len;
+        for (size_t i = 0; i < body.len; i++) {
+            char ch = body.data[i];
+            if (ch == '.') {
+                has_point = true;
+            } else if (ch == 'p' || ch == 'P' ||
+                       ((ch == 'e' || ch == 'E') && verb != 'x' && verb != 'X')) {
+                cut = i;
+                break;
+            } else {
+                if (ch != '0')
+                    nonzero = true;
+                if (nonzero)
+                    want--;
+            }
+        }
+        ks_buf_append(&tail, body.data + cut, body.len - cut);
+        ks_buf_truncate(&body, cut);
+        if (!has_point) {
+            if (body.len == 1 && body.data[0] == '0')
+                want--;
+            ks_buf_putc(&body, '.');
+        }
+        if (want > 0)
+            ks_buf_fill(&body, '0', (size_t)want);
+        ks_buf_append(&body, tail.data ? tail.data : "", tail.len);
+        ks_buf_free(&tail);
+    }
+    if (p->plus || sign != '+') {
+        long len = (long)body.len + 1;
+        if (p->zero && !p->minus && p->wid_present && p->wid > len) {
+            ks_buf_putc(p->buf, sign);
+            write_padding(p, p->wid - len);
+            ks_buf_append(p->buf, body.data, body.len);
+        } else {
+            ks_buf t = KS_BUF_INIT;
+            ks_buf_putc(&t, sign);
+            ks_buf_append(&t, body.data, body.len);
+            pad_buf(p, &t);
+            ks_buf_free(&t);
+        }
+    } else {
+        pad_buf(p, &body);
+    }
+    ks_buf_free(&body);
+    ks_buf_free(&num);
+}
+
+static void print_arg(pp *p, farg *a, int verb);
+
+static const char *type_name(const farg *a)
+{
+    switch (a->kind) {
+    case ARG_INT: return "int64";
+    case ARG_FLOAT: return "float64";
+    case ARG_STR: return "string";
+    default: return "*big.Int";
+    }
+}
+
+static void bad_verb(pp *p, farg *a, int verb)
+{
+    p->erroring = true;
+    ks_buf_append(p->buf, "%!", 2);
+    put_rune(p->buf, (uint32_t)verb);
+    ks_buf_putc(p->buf, '(');
+    ks_buf_puts(p->buf, type_name(a));
+    ks_buf_putc(p->buf, '=');
+    print_arg(p, a, 'v');
+    ks_buf_putc(p->buf, ')');
+    p->erroring = false;
+}
+
+static void verb_integer(pp *p, farg *a, int verb)
+{
+    uint64_t v = (uint64_t)a->i;
+    switch (verb) {
+    case 'v':
+    case 'd': fmt_integer(p, v, 10, true, verb, ldigits); break;
+    case 'b': fmt_integer(p, v, 2, true, verb, ldigits); break;
+    case 'o':
+    case 'O': fmt_integer(p, v, 8, true, verb, ldigits); break;
+    case 'x': fmt_integer(p, v, 16, true, verb, ldigits); break;
+    case 'X': fmt_integer(p, v, 16, true, verb, udigits); break;
+    case 'c': fmt_c(p, v); break;
+    case 'q': fmt_qc(p, v); break;
+    case 'U': fmt_unicode(p, v); break;
+    default: bad_verb(p, a, verb); break;
+    }
+}
+
+static void verb_float(pp *p, farg *a, int verb)
+{
+    switch (verb) {
+    case 'v': fmt_float(p, a->d, 'g', -1); break;
+    case 'b':
+    case 'g':
+    case 'G':
+    case 'x':
+    case 'X': fmt_float(p, a->d, verb, -1); break;
+    case 'f':
+    case 'e':
+    case 'E': fmt_float(p, a->d, verb, 6); break;
+    case 'F': fmt_float(p, a->d, 'f', 6); break;
+    default: bad_verb(p, a, verb); break;
+    }
+}
+
+static void verb_string(pp *p, farg *a, int verb)
+{
+    switch (verb) {
+    case 'v':
+        if (p->sharp_v)
+            fmt_q(p, a->s, a->n);
+        else
+            fmt_s(p, a->s, a->n);
+        break;
+    case 's': fmt_s(p, a->s, a->n); break;
+    case 'x': fmt_sx(p, a->s, a->n, ldigits); break;
+    case 'X': fmt_sx(p, a->s, a->n, udigits); break;
+    case 'q': fmt_q(p, a->s, a->n); break;
+    default: bad_verb(p, a, verb); break;
+    }
+}
+
+/* *big.Int's Format method. */
+static void big_format(pp *p, farg *a, int verb)
+{
+    int base;
+    switch (verb) {
+    case 'b': base = 2; break;
+    case 'o':
+    case 'O': base = 8; break;
+    case 'd':
+    case 's':
+    case 'v': base = 10; break;
+    case 'x':
+    case 'X': base = 16; break;
+    default:
+        ks_buf_append(p->buf, "%!", 2);
+        put_rune(p->buf, (uint32_t)verb);
+        ks_buf_append(p->buf, "(big.Int=", 9);
+        if (a->neg)
+            ks_buf_putc(p->buf, '-');
+        rg_sbig_write(p->buf, &a->big, 10);
+        ks_buf_putc(p->buf, ')');
+        return;
+    }
+    bool f_plus = p->plus || p->plus_v, f_sharp = p->sharp || p->sharp_v;
+    const char *sign = a->neg ? "-" : f_plus ? "+" : p->space ? " " : "";
+    const char *prefix = "";
+    if (f_sharp) {
+        switch (verb) {
+        case 'b': prefix = "0b"; break;
+        case 'o': prefix = "0"; break;
+        case 'x': prefix = "0x"; break;
+        case 'X': prefix = "0X"; break;
+        default: break;
+        }
+    }
+    if (verb == 'O')
+        prefix = "0o";
+    ks_buf digits = KS_BUF_INIT;
+    rg_sbig_write(&digits, &a->big, base);
+    if (verb == 'X')
+        for (size_t i = 0; i < digits.len; i++)
+            if (digits.data[i] >= 'a' && digits.data[i] <= 'z')
+                digits.data[i] = (char)(digits.data[i] - 'a' + 'A');
+    long left = 0, zeros = 0, right = 0;
+    if (p->prec_present) {
+        if ((long)digits.len < p->prec) {
+            zeros = p->prec - (long)digits.len;
+        } else if (digits.len == 1 && digits.data[0] == '0' && p->prec == 0) {
+            ks_buf_free(&digits);
+            return;
+        }
+    }
+    long length = (long)(strlen(sign) + strlen(prefix) + (size_t)zeros + digits.len);
+    if (p->wid_present && length < p->wid) {
+        long d = p->wid - length;
+        if (p->minus)
+            right = d;
+        else if (p->zero && !p->prec_present)
+            zeros = d;
+        else
+            left = d;
+    }
+    ks_buf_fill(p->buf, ' ', (size_t)left);
+    ks_buf_puts(p->buf, sign);
+    ks_buf_puts(p->buf, prefix);
+    ks_buf_fill(p->buf, '0', (size_t)zeros);
+    ks_buf_append(p->buf, digits.data ? digits.data : "", digits.len);
+    ks_buf_fill(p->buf, ' ', (size_t)right);
+    ks_buf_free(&digits);
+}
+
+/* What fmt prints for a *big.Int it cannot call methods on (inside a bad
+ * verb): the struct behind the pointer. */
+static void big_struct(pp *p, farg *a)
+{
+    if (p->sharp_v) {
+        ks_buf_printf(p->buf, "&big.Int{neg:%s, abs:big.nat{", a->neg ? "true" : "false");
+        /* words in hexadecimal, Go syntax */
+        ks_buf w = KS_BUF_INIT;
+        rg_sbig_write_words(&w, &a->big);
+        /* w is "[d d ...]" in decimal: rewrite as 0x... */
+        const char *s = w.data + 1;
+        bool first = true;
+        while (*s && *s != ']') {
+            char *end;
+            unsigned long long x = strtoull(s, &end, 10);
+            ks_buf_printf(p->buf, "%s0x%llx", first ? "" : ", ", x);
+            first = false;
+            s = *end == ' ' ? end + 1 : end;
+        }
+        ks_buf_free(&w);
+        ks_buf_append(p->buf, "}}", 2);
+        return;
+    }
+    ks_buf_puts(p->buf, p->plus_v ? "&{neg:" : "&{");
+    ks_buf_puts(p->buf, a->neg ? "true" : "false");
+    ks_buf_puts(p->buf, p->plus_v ? " abs:" : " ");
+    rg_sbig_write_words(p->buf, &a->big);
+    ks_buf_putc(p->buf, '}');
+}
+
+static void print_arg(pp *p, farg *a, int verb)
+{
+    if (verb == 'T') {
+        const char *t = type_name(a);
+        fmt_s(p, t, strlen(t));
+        return;
+    }
+    if (verb == 'p') {
+        /* Only the *big.Int is a pointer, and its address means nothing
+         * here; fmt's verdict on the others is a bad verb. */
+        if (a->kind == ARG_BIG)
+            ks_buf_append(p->buf, "0xc000000000", 12);
+        else
+            bad_verb(p, a, verb);
+        return;
+    }
+    switch (a->kind) {
+    case ARG_INT: verb_integer(p, a, verb); break;
+    case ARG_FLOAT: verb_float(p, a, verb); break;
+    case ARG_STR: verb_string(p, a, verb); break;
+    default:
+        if (p->erroring)
+            big_struct(p, a);
+        else if (verb == 'w')
+            bad_verb(p, a, verb);
+        else
+            big_format(p, a, verb);
+        break;
+    }
+}
+
+/* ---- the format loop (fmt.Sprintf) ---- */
+
+#define TOO_LARGE 1000000
+
+static bool too_large(int64_t x)
+{
+    return x > TOO_LARGE || x < -TOO_LARGE;
+}
+
+/* fmt's parsenum: *isnum false when there is no number; an overlong number
+ * consumes the rest of the format. */
+static int parsenum(const char *s, size_t start, size_t end, bool *isnum, size_t *newi)
+{
+    long num = 0;
+    *isnum = false;
+    size_t i = start;
+    if (start >= end) {
+        *newi = end;
+        return 0;
+    }
+    for (; i < end && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (too_large(num)) {
+            *isnum = false;
+            *newi = end;
+            return 0;
+        }
+        num = num * 10 + (s[i] - '0');
+        *isnum = true;
+    }
+    *newi = i;
+    return (int)num;
+}
+
+typedef struct loopstate {
+    bool reordered, good_argnum;
+} loopstate;
+
+/* An explicit argument index "[n]" at format[i]; returns the argument
+ * number to use and moves *i past it. */
+static size_t arg_number(loopstate *ls, size_t argnum, const char *f, size_t end, size_t *i,
+                         size_t nargs, bool *found)
+{
+    *found = false;
+    if (*i >= end || f[*i] != '[')
+        return argnum;
+    ls->reordered = true;
+    /* parseArgNumber */
+    size_t wid = 1;
+    bool ok = false;
+    long index = 0;
+    if (end - *i >= 3) {
+        for (size_t k = *i + 1; k < end; k++) {
+            if (f[k] == ']') {
+                bool isnum;
+                size_t newi;
+                int width = parsenum(f, *i + 1, k, &isnum, &newi);
+                if (!isnum || newi != k) {
+                    wid = k - *i + 1;
+                    ok = false;
+                } else {
+                    index = (long)width - 1;
+                    wid = k - *i + 1;
+                    ok = true;
+                }
+                break;
+            }
+        }
+    }
+    if (ok && index >= 0 && (size_t)index < nargs) {
+        *i += wid;
+        *found = true;
+        return (size_t)index;
+    }
+    ls->good_argnum = false;
+    *i += wid;
+    *found = ok;
+    return argnum;
+}
+
+/* fmt's intFromArg: only an int64 argument within limits is a width. */
+static int int_from_arg(farg *args, size_t nargs, size_t *argnum, bool *isint)
+{
+    int num = 0;
+    *isint = false;
+    if (*argnum < nargs) {
+        if (args[*argnum].kind == ARG_INT && !too_large(args[*argnum].i)) {
+            num = (int)args[*argnum].i;
+            *isint = true;
+        }
+        (*argnum)++;
+    }
+    return num;
+}
+
+static void do_printf(pp *p, const char *f, size_t end, farg *args, size_t nargs)
+{
+    loopstate ls = {false, true};
+    size_t argnum = 0;
+    bool after_index = false;
+    size_t i = 0;
+    while (i < end && !p->buf->err) {
+        ls.good_argnum = true;
+        size_t lasti = i;
+        while (i < end && f[i] != '%')
+            i++;
+        if (i > lasti)
+            ks_buf_append(p->buf, f + lasti, i - lasti);
+        if (i >= end)
+            break;
+        i++;
+        clear_flags(p);
+        bool simple_done = false;
+        for (; i < end; i++) {
+            char c = f[i];
+            if (c == '#') {
+                p->sharp = true;
+            } else if (c == '0') {
+                p->zero = true;
+            } else if (c == '+') {
+                p->plus = true;
+            } else if (c == '-') {
+                p->minus = true;
+            } else if (c == ' ') {
+                p->space = true;
+            } else {
+                if (c >= 'a' && c <= 'z' && argnum < nargs) {
+                    if (c == 'v' || c == 'w') {
+                        p->sharp_v = p->sharp;
+                        p->sharp = false;
+                        p->plus_v = p->plus;
+                        p->plus = false;
+                    }
+                    print_arg(p, &args[argnum], c);
+                    argnum++;
+                    i++;
+                    simple_done = true;
+                }
+                break;
+            }
+        }
+        if (simple_done)
+            continue;
+
+        argnum = arg_number(&ls, argnum, f, end, &i, nargs, &after_index);
+
+        if (i < end && f[i] == '*') {
+            i++;
+            bool ok;
+            p->wid = int_from_arg(args, nargs, &argnum, &ok);
+            p->wid_present = ok;
+            if (!ok)
+                ks_buf_puts(p->buf, "%!(BADWIDTH)");
+            if (p->wid < 0) {
+                p->wid = -p->wid;
+                p->minus = true;
+                p->zero = false;
+            }
+            after_index = false;
+        } else {
+            bool ok;
+            p->wid = parsenum(f, i, end, &ok, &i);
+            p->wid_present = ok;
+            if (after_index && p->wid_present)
+                ls.good_argnum = false;
+        }
+
+        if (i + 1 < end && f[i] == '.') {
+            i++;
+            if (after_index)
+                ls.good_argnum = false;
+            argnum = arg_number(&ls, argnum, f, end, &i, nargs, &after_index);
+            if (i < end && f[i] == '*') {
+                i++;
+                bool ok;
+                p->prec = int_from_arg(args, nargs, &argnum, &ok);
+                p->prec_present = ok;
+                if (p->prec < 0) {
+                    p->prec = 0;
+                    p->prec_present = false;
+                }
+                if (!p->prec_present)
+                    ks_buf_puts(p->buf, "%!(BADPREC)");
+                after_index = false;
+            } else {
+                bool ok;
+                p->prec = parsenum(f, i, end, &ok, &i);
+                p->prec_present = true;
+                if (!ok)
+                    p->prec = 0;
+            }
+        }
+
+        if (!after_index)
+            argnum = arg_number(&ls, argnum, f, end, &i, nargs, &after_index);
+
+        if (i >= end) {
+            ks_buf_puts(p->buf, "%!(NOVERB)");
+            break;
+        }
+
+        uint32_t verb;
+        i += rg_rune_decode(f + i, end - i, &verb);
+
+        if (verb == '%') {
+            ks_buf_putc(p->buf, '%');
+        } else if (!ls.good_argnum) {
+            ks_buf_append(p->buf, "%!", 2);
+            put_rune(p->buf, verb);
+            ks_buf_puts(p->buf, "(BADINDEX)");
+        } else if (argnum >= nargs) {
+            ks_buf_append(p->buf, "%!", 2);
+            put_rune(p->buf, verb);
+            ks_buf_puts(p->buf, "(MISSING)");
+        } else {
+            if (verb == 'v' || verb == 'w') {
+                p->sharp_v = p->sharp;
+                p->sharp = false;
+                p->plus_v = p->plus;
+                p->plus = false;
+            }
+            print_arg(p, &args[argnum], (int)verb);
+            argnum++;
+        }
+    }
+
+    if (!ls.reordered && argnum < nargs) {
+        clear_flags(p);
+        ks_buf_puts(p->buf, "%!(EXTRA ");
+        for (size_t k = argnum; k < nargs; k++) {
+            if (k > argnum)
+                ks_buf_append(p->buf, ", ", 2);
+            ks_buf_puts(p->buf, type_name(&args[k]));
+            ks_buf_putc(p->buf, '=');
+            print_arg(p, &args[k], 'v');
+        }
+        ks_buf_putc(p->buf, ')');
+    }
+}
+
+/* ---- OPA's argument conversion ---- */
+
+static bool has_float_syntax(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
+            return true;
+    return false;
+}
+
+static int convert_arg(farg *a, const kv_value *v, ks_buf *text)
+{
+    memset(a, 0, sizeof *a);
+    switch (kv_kind_of(v)) {
+    case KV_STRING:
+        a->kind = ARG_STR;
+        a->s = v->u.s;
+        a->n = v->len;
+        return 0;
+    case KV_NUMBER:
+        if (v->sub == KV_NUM_INT) {
+            a->kind = ARG_INT;
+            a->i = v->u.i;
+            return 0;
+        }
+        if (v->sub == KV_NUM_DOUBLE) {
+            a->kind = ARG_FLOAT;
+            a->d = v->u.d;
+            return 0;
+        }
+        {
+            const kv_decimal *d = v->u.dec;
+            if (has_float_syntax(d->text, d->len)) {
+                /* json.Number.Float64: out of range is not a float64,
+                 * and then the text itself is the argument. */
+                errno = 0;
+                double x = strtod(d->text, NULL);
+                if (isinf(x)) {
+                    a->kind = ARG_STR;
+                    a->s = d->text;
+                    a->n = d->len;
+                } else {
+                    a->kind = ARG_FLOAT;
+                    a->d = x;
+                }
+                return 0;
+            }
+            int rc = rg_sbig_from_number(&a->big, &a->neg, v);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                a->kind = ARG_BIG;
+                return 0;
+            }
+            a->kind = ARG_FLOAT;
+            a->d = d->approx;
+            return 0;
+        }
+    default: {
+        size_t start = text->len;
+        int rc = rg_value_write_rego(text, v);
+        if (rc)
+            return rc;
+        a->kind = ARG_STR;
+        /* text may move as it grows: keep the offset, fix up later */
+        a->s = NULL;
+        a->n = text->len - start;
+        a->i = (int64_t)start;
+        return 0;
+    }
+    }
+}
+
+int rg_go_sprintf(ks_buf *out, const char *format, size_t n, const kv_value *args, size_t nargs)
+{
+    farg *fa = nargs ? ks_xcalloc(nargs, sizeof *fa) : NULL;
+    ks_buf text = KS_BUF_INIT;
+    text.max = out->max;
+    int rc = 0;
+    for (size_t k = 0; k < nargs; k++) {
+        rc = convert_arg(&fa[k], &args[k], &text);
+        if (rc)
+            goto out;
+    }
+    for (size_t k = 0; k < nargs; k++)
+        if (fa[k].kind == ARG_STR && !fa[k].s)
+            fa[k].s = text.data + fa[k].i;
+    pp p = {.buf = out};
+    do_printf(&p, format, n, fa, nargs);
+    rc = out->err;
+out:
+    for (size_t k = 0; k < nargs; k++)
+        rg_sbig_free(&fa[k].big);
+    ks_xfree(fa);
+    ks_buf_free(&text);
+    return rc;
+}
