@@ -189,3 +189,199 @@ int rg_check_recursion(const rego_policy *pol, ks_error *err)
     ks_xfree(stack);
     return rc;
 }
+
+/* ---- kinds (a small part of OPA's type checker) ----
+ *
+ * Each local variable gets the set of kinds it can hold, from the term it is
+ * first unified with; builtin results have their declared kinds. Unifying
+ * terms whose kinds cannot overlap is OPA's "match error"; a builtin operand
+ * whose kinds are outside the declaration is "NAME: invalid argument(s)". */
+
+typedef struct tcheck {
+    const rego_policy *pol;
+    uint8_t *kinds; /* per slot; 0 = not typed yet (any) */
+    uint32_t nslots;
+    ks_error *err;
+} tcheck;
+
+static unsigned term_kinds(tcheck *tc, const rg_term *t)
+{
+    switch (t->type) {
+    case RG_VALUE: return 1u << t->u.v.kind;
+    case RG_VAR:
+        if (t->vkind == RG_VK_LOCAL && t->u.var.slot >= 0 && (uint32_t)t->u.var.slot < tc->nslots &&
+            tc->kinds[t->u.var.slot])
+            return tc->kinds[t->u.var.slot];
+        return RG_T_ANY;
+    case RG_ARRAY:
+    case RG_ACOMP: return RG_T_ARR;
+    case RG_SET:
+    case RG_SCOMP: return RG_T_SET;
+    case RG_OBJECT:
+    case RG_OCOMP: return RG_T_OBJ;
+    case RG_CALL:
+        if (t->vkind == RG_CALLEE_BUILTIN) {
+            const rg_builtin_def *d = t->callee;
+            return d->result_type ? d->result_type : RG_T_ANY;
+        }
+        return RG_T_ANY;
+    default: return RG_T_ANY;
+    }
+}
+
+static int type_fail(tcheck *tc, rg_loc loc, const char *msg, const char *name)
+{
+    const char *file = loc.file < tc->pol->files.len ? tc->pol->files.v[loc.file] : "";
+    if (name)
+        return ks_error_at(tc->err, KS_EINVAL, file, (int)loc.line, (int)loc.col, 0,
+                           "rego_type_error: %s: %s", name, msg);
+    return ks_error_at(tc->err, KS_EINVAL, file, (int)loc.line, (int)loc.col, 0,
+                       "rego_type_error: %s", msg);
+}
+
+static int check_args(tcheck *tc, const rg_builtin_def *d, rg_term *const *args, uint32_t n,
+                      rg_loc loc)
+{
+    if (!d || (d->flags & RG_BI_VARIADIC))
+        return 0;
+    for (uint32_t i = 0; i < n && i < d->nargs && i < 6; i++) {
+        unsigned want = d->arg_types[i];
+        if (want && !(term_kinds(tc, args[i]) & want))
+            return type_fail(tc, loc, "invalid argument(s)", d->name);
+    }
+    return 0;
+}
+
+static int check_body(tcheck *tc, const rg_body *b);
+
+static int check_term(tcheck *tc, const rg_term *t)
+{
+    int rc = 0;
+    switch (t->type) {
+    case RG_CALL:
+        if (t->vkind == RG_CALLEE_BUILTIN &&
+            (rc = check_args(tc, t->callee, t->u.list.items + 1, t->u.list.n - 1, t->loc)) < 0)
+            return rc;
+        /* fall through */
+    case RG_REF:
+    case RG_ARRAY:
+    case RG_SET:
+        for (uint32_t i = t->type == RG_CALL ? 1 : 0; i < t->u.list.n && rc == 0; i++)
+            rc = check_term(tc, t->u.list.items[i]);
+        return rc;
+    case RG_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n && rc == 0; i++)
+            if ((rc = check_term(tc, t->u.obj.keys[i])) == 0)
+                rc = check_term(tc, t->u.obj.vals[i]);
+        return rc;
+    case RG_ACOMP:
+    case RG_SCOMP:
+    case RG_OCOMP:
+        if ((rc = check_body(tc, t->u.comp.body)) < 0)
+            return rc;
+        if (t->u.comp.key && (rc = check_term(tc, t->u.comp.key)) < 0)
+            return rc;
+        return check_term(tc, t->u.comp.val);
+    default: return 0;
+    }
+}
+
+/* Records kinds for the variables a pattern binds from a term of kinds k. */
+static void type_pattern(tcheck *tc, const rg_term *pat, const rg_term *from)
+{
+    if (pat->type == RG_VAR && pat->vkind == RG_VK_LOCAL && pat->u.var.slot >= 0 &&
+        (uint32_t)pat->u.var.slot < tc->nslots && !tc->kinds[pat->u.var.slot]) {
+        unsigned k = term_kinds(tc, from);
+        tc->kinds[pat->u.var.slot] = (uint8_t)(k == RG_T_ANY ? 0 : k);
+        return;
+    }
+    if (pat->type == RG_ARRAY && from->type == RG_ARRAY && pat->u.list.n == from->u.list.n)
+        for (uint32_t i = 0; i < pat->u.list.n; i++)
+            type_pattern(tc, pat->u.list.items[i], from->u.list.items[i]);
+}
+
+/* Kinds of two terms being unified must overlap; composites element-wise. */
+static int check_unify(tcheck *tc, const rg_term *a, const rg_term *b, rg_loc loc)
+{
+    unsigned ka = term_kinds(tc, a), kb = term_kinds(tc, b);
+    if (!(ka & kb))
+        return type_fail(tc, loc, "match error", NULL);
+    if (a->type == RG_ARRAY && b->type == RG_ARRAY) {
+        if (a->u.list.n != b->u.list.n)
+            return type_fail(tc, loc, "match error", NULL);
+        for (uint32_t i = 0; i < a->u.list.n; i++) {
+            int rc = check_unify(tc, a->u.list.items[i], b->u.list.items[i], loc);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int check_body(tcheck *tc, const rg_body *b)
+{
+    for (uint32_t i = 0; i < b->n; i++) {
+        const rg_expr *e = b->exprs[i];
+        int rc = 0;
+        for (uint32_t j = 0; j < e->n && rc == 0; j++)
+            if (e->terms[j] && !(e->type == RG_E_CALL && j == 0))
+                rc = check_term(tc, e->terms[j]);
+        if (rc == 0 && e->body)
+            rc = check_body(tc, e->body);
+        if (rc == 0 && e->body2)
+            rc = check_body(tc, e->body2);
+        if (rc < 0)
+            return rc;
+        if (e->type != RG_E_CALL || e->negated || e->nwith)
+            continue;
+        const rg_term *op = e->terms[0];
+        if (!op->callee) { /* eq, assign */
+            if ((rc = check_unify(tc, e->terms[1], e->terms[2], e->loc)) < 0)
+                return rc;
+            type_pattern(tc, e->terms[1], e->terms[2]);
+            type_pattern(tc, e->terms[2], e->terms[1]);
+        } else if (e->builtin) {
+            uint32_t nin = e->nargs >= 0 ? (uint32_t)e->nargs : e->n - 1;
+            if ((rc = check_args(tc, e->builtin, e->terms + 1, nin, e->loc)) < 0)
+                return rc;
+            if (e->nargs >= 0 && e->n - 1 == (uint32_t)e->nargs + 1) {
+                const rg_term *out = e->terms[e->n - 1];
+                unsigned rk = e->builtin->result_type ? e->builtin->result_type : RG_T_ANY;
+                if (!(term_kinds(tc, out) & rk))
+                    return type_fail(tc, e->loc, "match error", NULL);
+                if (out->type == RG_VAR && out->vkind == RG_VK_LOCAL && out->u.var.slot >= 0 &&
+                    (uint32_t)out->u.var.slot < tc->nslots && !tc->kinds[out->u.var.slot])
+                    tc->kinds[out->u.var.slot] = (uint8_t)(rk == RG_T_ANY ? 0 : rk);
+            }
+        }
+    }
+    return 0;
+}
+
+int rg_check_types_body(const rego_policy *pol, const rg_body *b, uint32_t nslots, ks_error *err)
+{
+    tcheck tc = {pol, ks_xcalloc(nslots + 1, 1), nslots, err};
+    int rc = check_body(&tc, b);
+    ks_xfree(tc.kinds);
+    return rc;
+}
+
+int rg_check_types(const rego_policy *pol, ks_error *err)
+{
+    for (size_t i = 0; i < pol->nodes.len; i++) {
+        const rg_node *n = pol->nodes.v[i];
+        for (uint32_t j = 0; j <= n->nrules; j++) {
+            const rg_rule *r = j < n->nrules ? n->rules[j] : n->dflt;
+            if (!r)
+                continue;
+            tcheck tc = {pol, ks_xcalloc(r->nslots + 1, 1), r->nslots, err};
+            int rc = check_body(&tc, r->body);
+            if (rc == 0 && r->value)
+                rc = check_term(&tc, r->value);
+            ks_xfree(tc.kinds);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}

@@ -1553,7 +1553,9 @@ int rg_compile_policy(rego_policy *pol, ks_error *err)
             if ((rc = compile_rule(pol, &c, m->rules[ri], pkg)) < 0)
                 return c.failed ? KS_EINVAL : rc;
     }
-    return rg_check_recursion(pol, err);
+    if ((rc = rg_check_recursion(pol, err)) < 0)
+        return rc;
+    return rg_check_types(pol, err);
 }
 
 /* ---- queries ---- */
@@ -1588,6 +1590,8 @@ int rg_compile_query(rego_query *q, ks_error *err)
         name_body = q->body;
         rc = reorder_body(&S, q->body, &safe);
         vs_free(&safe);
+        if (rc >= 0)
+            rc = rg_check_types_body(pol, q->body, R.nslots, err);
     }
     ks_vec_free(&R.declared);
     ks_vec_free(&R.free);

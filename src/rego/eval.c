@@ -2075,6 +2075,18 @@ static int query_cont(ev *E, kont *kk, const kv_value *unused)
     return qk->fn(qk->ctx, &r) ? RG_STOP : 0;
 }
 
+typedef struct valuek {
+    kont k;
+    queryk *qk;
+} valuek;
+
+static int value_cont(ev *E, kont *kk, const kv_value *unused)
+{
+    (void)unused;
+    valuek *vk = (valuek *)kk;
+    return query_cont(E, &vk->qk->k, NULL);
+}
+
 static void default_print(void *ctx, const char *file, int line, const char *msg, size_t n)
 {
     (void)ctx;
@@ -2125,7 +2137,14 @@ int rego_eval(const rego_query *q, const rego_eval_opts *opts, rego_result_fn fn
         goto out;
     }
     queryk qk = {{query_cont}, q, fr, fn, ctx, names, values, exprs};
-    rc = eval_body(&E, fr, q->body, 0, &qk.k);
+    const rg_expr *e0 = q->body->exprs[0];
+    if (q->body->n == 1 && e0->type == RG_E_TERM && !e0->negated && !e0->nwith) {
+        /* a query that is one term reports its value, false included (OPA) */
+        valuek vk = {{value_cont}, &qk};
+        rc = eval_term(&E, fr, e0->terms[0], &vk.k);
+    } else {
+        rc = eval_body(&E, fr, q->body, 0, &qk.k);
+    }
     if (rc == RG_STOP)
         rc = 0;
     if (rc >= 0 && E.strict && E.have_bierr) {

@@ -1180,8 +1180,8 @@ static const struct binop binops[] = {
 
 static const struct binop *peek_binop(parser *p, bool no_bar)
 {
-    if (p->nest == 0 && p->L.t.nl)
-        return NULL;
+    /* as OPA's parser, an infix operator on the next line continues the
+     * expression (`x := 1\n-3` is x := 1 - 3) */
     for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
         if (binops[i].tok == p->L.t.type) {
             if (no_bar && binops[i].tok == T_BAR)
