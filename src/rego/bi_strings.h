@@ -41,13 +41,17 @@ uint32_t rg_uni_to_upper(uint32_t r);
 int rg_str_lower(ks_buf *b, const char *s, size_t n);
 int rg_str_upper(ks_buf *b, const char *s, size_t n);
 
-/* ---- quoting (bi_fmt.c) ---- */
+/* ---- quoting (bi_strings_go.c) ---- */
 
 /* strconv.Quote (quote '"'), QuoteRune (quote '\''), and their ToASCII
  * forms with ascii_only. */
 int rg_go_quote(ks_buf *b, const char *s, size_t n, char quote, bool ascii_only);
+/* One rune of the above, without the quotes. */
+int rg_go_quote_rune(ks_buf *b, uint32_t r, char quote, bool ascii_only);
+/* strconv.CanBackquote */
+bool rg_go_can_backquote(const char *s, size_t n);
 
-/* ---- float formatting (bi_fmt.c) ---- */
+/* ---- float formatting (bi_strings_go.c) ---- */
 
 /* strconv.AppendFloat(v, fmt, prec, 64) for fmt in b e E f g G x X; prec
  * < 0 asks for the shortest form. v must be finite. */

@@ -871,6 +871,42 @@ static int affix_operand(rg_bctx *c, const kv_value *args, int i, const kv_value
     return 0;
 }
 
+typedef struct bstr {
+    const char *s;
+    size_t n;
+} bstr;
+
+static int cmp_bstr(const void *pa, const void *pb)
+{
+    const bstr *a = pa, *b = pb;
+    int c = memcmp(a->s, b->s, a->n < b->n ? a->n : b->n);
+    return c ? c : (a->n > b->n) - (a->n < b->n);
+}
+
+/* The strings of items, reversed byte by byte when suffix (so that suffixes
+ * become prefixes); reversed copies are allocated in one heap block. */
+static bstr *affix_strings(const kv_value *items, size_t n, bool suffix, char **mem)
+{
+    bstr *v = ks_xmalloc((n ? n : 1) * sizeof *v);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += items[i].len;
+    *mem = suffix ? ks_xmalloc(total ? total : 1) : NULL;
+    char *p = *mem;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (bstr){items[i].u.s, items[i].len};
+        if (suffix) {
+            for (size_t k = 0; k < items[i].len; k++)
+                p[k] = items[i].u.s[items[i].len - 1 - k];
+            v[i].s = p;
+            p += items[i].len;
+        }
+    }
+    return v;
+}
+
+/* Whether any of strs starts with any of affixes: with strs sorted, only the
+ * first string at or after an affix can start with it. */
 static int any_affix(rg_bctx *c, const kv_value *args, kv_value *out, bool suffix)
 {
     const kv_value *strs, *affixes;
@@ -880,13 +916,26 @@ static int any_affix(rg_bctx *c, const kv_value *args, kv_value *out, bool suffi
         rc = affix_operand(c, args, 1, &affixes, &na);
     if (rc)
         return rc;
+    char *smem, *amem;
+    bstr *sv = affix_strings(strs, ns, suffix, &smem);
+    bstr *av = affix_strings(affixes, na, suffix, &amem);
+    qsort(sv, ns, sizeof *sv, cmp_bstr);
     bool found = false;
-    for (size_t i = 0; i < ns && !found; i++)
-        for (size_t k = 0; k < na && !found; k++) {
-            size_t n = strs[i].len, m = affixes[k].len;
-            const char *s = strs[i].u.s + (suffix ? n - (m <= n ? m : n) : 0);
-            found = m <= n && memcmp(s, affixes[k].u.s, m) == 0;
+    for (size_t k = 0; k < na && !found; k++) {
+        size_t lo = 0, hi = ns;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_bstr(&sv[mid], &av[k]) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        found = lo < ns && sv[lo].n >= av[k].n && memcmp(sv[lo].s, av[k].s, av[k].n) == 0;
+    }
+    ks_xfree(sv);
+    ks_xfree(av);
+    ks_xfree(smem);
+    ks_xfree(amem);
     *out = kv_bool(found);
     return RG_OK;
 }
