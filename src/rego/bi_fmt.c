@@ -527,11 +527,20 @@ static void big_struct(pp *p, farg *a)
         ks_buf_append(p->buf, "}}", 2);
         return;
     }
+    /* fields as fmt prints them, each with the verb's flags */
     ks_buf_puts(p->buf, p->plus_v ? "&{neg:" : "&{");
-    ks_buf_puts(p->buf, a->neg ? "true" : "false");
-    ks_buf_puts(p->buf, p->plus_v ? " abs:" : " ");
-    rg_sbig_write_words(p->buf, &a->big);
-    ks_buf_putc(p->buf, '}');
+    const char *b = a->neg ? "true" : "false";
+    pad(p, b, strlen(b));
+    ks_buf_puts(p->buf, p->plus_v ? " abs:[" : " [");
+    for (size_t i = 0; i < a->big.n; i += 2) {
+        uint64_t w = a->big.limb[i];
+        if (i + 1 < a->big.n)
+            w |= (uint64_t)a->big.limb[i + 1] << 32;
+        if (i > 0)
+            ks_buf_putc(p->buf, ' ');
+        fmt_integer(p, w, 10, false, 'v', ldigits);
+    }
+    ks_buf_append(p->buf, "]}", 2);
 }
 
 static void print_arg(pp *p, farg *a, int verb)
@@ -544,9 +553,12 @@ static void print_arg(pp *p, farg *a, int verb)
     if (verb == 'p') {
         /* Only the *big.Int is a pointer, and its address means nothing
          * here; fmt's verdict on the others is a bad verb. */
-        if (a->kind == ARG_BIG)
-            ks_buf_append(p->buf, "0xc000000000", 12);
-        else
+        if (a->kind == ARG_BIG) {
+            bool sharp = p->sharp;
+            p->sharp = !sharp;
+            fmt_integer(p, 0xc000010000ULL, 16, false, 'v', ldigits);
+            p->sharp = sharp;
+        } else
             bad_verb(p, a, verb);
         return;
     }
