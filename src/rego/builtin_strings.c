@@ -817,7 +817,11 @@ static int bi_sprintf(rg_bctx *c, const kv_value *args, kv_value *out)
         return rc;
     ks_buf b;
     out_buf(&b);
-    rg_go_sprintf(&b, f, n, args[1].u.items, args[1].len);
+    rc = rg_go_sprintf(&b, f, n, args[1].u.items, args[1].len);
+    if (rc && !b.err) { /* an integer too long to convert */
+        ks_buf_free(&b);
+        return rg_bi_error(c, RG_ERR_BUILTIN, "number too large");
+    }
     return buf_result(c, &b, out);
 }
 

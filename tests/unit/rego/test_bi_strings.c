@@ -862,7 +862,14 @@ static void test_big_numbers(void **state)
     kv_numdigits d;
     kv_num_digits(&r.out, &d);
     assert_int_equal(d.exp, 1000000);
-    /* a huge exponent on the milli side is zero after rounding */
+    /* integers are converted up to RG_BIG_MAX_DIGITS digits */
+    ks_buf big = KS_BUF_INIT;
+    ks_buf_puts(&big, "[\"%x\", [1");
+    ks_buf_fill(&big, '0', RG_BIG_MAX_DIGITS);
+    ks_buf_puts(&big, "]]");
+    expect_error(a, "sprintf", ks_buf_cstr(&big), RG_ERR_BUILTIN, "sprintf: number too large");
+    ks_buf_free(&big);
+    /* an exponent of more than six digits is refused */
     expect_error(a, "units.parse", "[\"1e9999999m\"]", RG_ERR_BUILTIN,
                  "units.parse: units.parse: exponent too large");
 }
