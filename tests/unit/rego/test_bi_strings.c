@@ -40,27 +40,14 @@ static call call_json(ks_arena *a, const char *name, const char *args_json)
     return call_args(a, name, &args);
 }
 
-/* The result as a heap string (only for string results). */
-static char *result_str(const call *r)
-{
-    assert_int_equal(r->rc, RG_OK);
-    assert_int_equal(kv_kind_of(&r->out), KV_STRING);
-    char *s = malloc(r->out.len + 1);
-    memcpy(s, r->out.u.s, r->out.len);
-    s[r->out.len] = '\0';
-    return s;
-}
-
 static void expect_bytes(const call *r, const char *want, size_t n)
 {
     if (r->rc != RG_OK)
         fail_msg("want a result, got rc %d: %s", r->rc, r->msg);
     assert_int_equal(kv_kind_of(&r->out), KV_STRING);
-    if (r->out.len != n || memcmp(r->out.u.s, want, n) != 0) {
-        char *got = result_str(r);
-        fail_msg("want \"%.*s\" (%zu bytes), got \"%s\" (%u bytes)", (int)n, want, n, got,
-                 r->out.len);
-    }
+    if (r->out.len != n || memcmp(r->out.u.s, want, n) != 0)
+        fail_msg("want \"%.*s\" (%zu bytes), got \"%.*s\" (%u bytes)", (int)n, want, n,
+                 (int)r->out.len, r->out.u.s, r->out.len);
 }
 
 static void expect_str(ks_arena *a, const char *name, const char *args, const char *want)
