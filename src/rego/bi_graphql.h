@@ -35,7 +35,7 @@
 #define RG_GQL_MAX_DEPTH 10000
 /* Steps of validation work (nodes visited, pairs of fields compared,
  * characters compared for suggestions) before validation gives up. */
-#define RG_GQL_MAX_WORK 20000000
+#define RG_GQL_MAX_WORK 2000000
 
 extern const rg_builtin_def rg_bi_graphql[];
 
@@ -369,8 +369,9 @@ bool rg_gql_type_compatible(const rg_gql_type *t, const rg_gql_type *other);
 int rg_gql_schema_build(ks_arena *a, rg_gql_schemadoc *doc, rg_gql_schema **out, rg_gql_errs *err);
 
 /* Validates doc against schema with gqlparser's default rules. 0 when
- * valid; KS_EPARSE with the errors in err; KS_ELIMIT past the work limits. */
+ * valid; KS_EPARSE with the errors in err (only the first when
+ * first_error_only); KS_ELIMIT past the work limits. */
 int rg_gql_validate(ks_arena *a, const rg_gql_schema *schema, rg_gql_querydoc *doc,
-                    rg_gql_errs *err);
+                    bool first_error_only, rg_gql_errs *err);
 
 #endif

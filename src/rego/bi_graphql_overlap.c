@@ -5,6 +5,7 @@
  * the fragments it spreads, and between those fragments, with gqlparser's
  * memos (per document) so fragment cycles terminate.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -57,33 +58,51 @@ int rg_gql_overlap_init(rg_gql_val *v)
 
 /* ---- memos ---- */
 
-static rg_gql_str key_bytes(rg_gql_val *v, const void *a, size_t an, const void *b, size_t bn)
+/* A memo key: built in buf when it fits, else in the arena. */
+typedef struct memo_key {
+    char buf[192];
+    rg_gql_str key;
+} memo_key;
+
+static bool key_build(rg_gql_val *v, memo_key *k, const void *a, size_t an, const void *b,
+                      size_t bn)
 {
-    char *k = ks_arena_alloc_bytes(v->a, an + bn + 1);
-    if (!k) {
+    char *p = an + bn <= sizeof(k->buf) ? k->buf : ks_arena_alloc_bytes(v->a, an + bn);
+    if (!p) {
         oom(v);
-        return (rg_gql_str){NULL, 0};
+        return false;
     }
     if (an)
-        memcpy(k, a, an);
+        memcpy(p, a, an);
     if (bn)
-        memcpy(k + an, b, bn);
-    k[an + bn] = '\0';
-    return (rg_gql_str){k, an + bn};
+        memcpy(p + an, b, bn);
+    k->key = (rg_gql_str){p, an + bn};
+    return true;
 }
 
-static rg_gql_str fm_key(rg_gql_val *v, const fields_map *fm, rg_gql_str name)
+static bool fm_key(rg_gql_val *v, memo_key *k, const fields_map *fm, rg_gql_str name)
 {
-    return key_bytes(v, &fm->id, sizeof(fm->id), name.s, name.n);
+    return key_build(v, k, &fm->id, sizeof(fm->id), name.s, name.n);
 }
 
-static rg_gql_str pair_key(rg_gql_val *v, rg_gql_str a, rg_gql_str b)
+/* (a, b): a's length first, so that ("ab", "c") and ("a", "bc") differ. */
+static bool pair_key(rg_gql_val *v, memo_key *k, rg_gql_str a, rg_gql_str b)
 {
     uint64_t an = a.n;
-    rg_gql_str k1 = key_bytes(v, &an, sizeof(an), a.s, a.n);
-    if (!k1.s)
-        return k1;
-    return key_bytes(v, k1.s, k1.n, b.s, b.n);
+    char *p = sizeof(an) + a.n + b.n <= sizeof(k->buf)
+                      ? k->buf
+                      : ks_arena_alloc_bytes(v->a, sizeof(an) + a.n + b.n);
+    if (!p) {
+        oom(v);
+        return false;
+    }
+    memcpy(p, &an, sizeof(an));
+    if (a.n)
+        memcpy(p + sizeof(an), a.s, a.n);
+    if (b.n)
+        memcpy(p + sizeof(an) + a.n, b.s, b.n);
+    k->key = (rg_gql_str){p, sizeof(an) + a.n + b.n};
+    return true;
 }
 
 /* orderedPairSet.Has: being compared as not mutually exclusive covers
@@ -98,9 +117,15 @@ static bool pair_has(rg_gql_tmap *m, rg_gql_str key, bool exclusive)
     return true;
 }
 
-static void pair_add(rg_gql_val *v, rg_gql_tmap *m, rg_gql_str key, bool exclusive)
+static void pair_add(rg_gql_val *v, rg_gql_tmap *m, const memo_key *k, bool exclusive)
 {
-    if (key.s && rg_gql_tmap_put(m, key, (void *)(uintptr_t)(exclusive ? 2 : 1)) < 0)
+    void *val = (void *)(uintptr_t)(exclusive ? 2 : 1);
+    if (rg_gql_tmap_get(m, k->key)) {
+        rg_gql_tmap_put(m, k->key, val); /* the key is there: no allocation */
+        return;
+    }
+    char *durable = ks_arena_memdup(v->a, k->key.s, k->key.n);
+    if (!durable || rg_gql_tmap_put(m, (rg_gql_str){durable, k->key.n}, val) < 0)
         oom(v);
 }
 
@@ -156,10 +181,12 @@ static collected *fields_of(rg_gql_val *v, const rg_gql_list *ss)
         size_t n;
     } id = {ss->n ? (void *)ss->v : NULL, ss->n};
     rg_gql_str key = {(const char *)&id, sizeof(id)};
+    if (!rg_gql_val_spend(v, 1))
+        return NULL;
     collected *c = rg_gql_tmap_get(v->overlap->cache, key);
     if (c)
         return c;
-    key = key_bytes(v, &id, sizeof(id), NULL, 0);
+    key.s = ks_arena_memdup(v->a, &id, sizeof(id));
     c = ks_arena_calloc(v->a, 1, sizeof(*c));
     fields_map *fm = ks_arena_calloc(v->a, 1, sizeof(*fm));
     if (!key.s || !c || !fm || !(fm->data = rg_gql_tmap_new(v->a))) {
@@ -271,7 +298,15 @@ static bool types_conflict(rg_gql_val *v, const rg_gql_type *t1, const rg_gql_ty
 
 static void push_conflict(rg_gql_val *v, rg_gql_list *out, conflict *c)
 {
-    if (c && rg_gql_list_push(v->a, out, c) < 0)
+    if (!c)
+        return;
+    if (v->first_error_only) {
+        /* Any conflict makes its top-level selection conflict: the verdict
+         * is known, so stop here (the message is never shown). */
+        rg_gql_val_error(v, c->pos, "Fields \"%.*s\" conflict", (int)c->response.n, c->response.s);
+        return;
+    }
+    if (rg_gql_list_push(v->a, out, c) < 0)
         oom(v);
 }
 
@@ -288,7 +323,7 @@ static void between(rg_gql_val *v, rg_gql_list *out, bool exclusive, const field
         if (!lb)
             continue;
         for (size_t x = 0; x < la->n && !v->rc; x++)
-            for (size_t y = 0; y < lb->n && !v->rc; y++)
+            for (size_t y = 0; y < lb->n && rg_gql_val_spend(v, 1); y++)
                 push_conflict(v, out, find_conflict(v, exclusive, la->v[x], lb->v[y]));
     }
 }
@@ -298,7 +333,7 @@ static void within(rg_gql_val *v, rg_gql_list *out, const fields_map *fm)
     for (size_t i = 0; i < fm->seq.n && !v->rc; i++) {
         const rg_gql_list *l = rg_gql_tmap_get(fm->data, *(rg_gql_str *)fm->seq.v[i]);
         for (size_t x = 0; x < l->n && !v->rc; x++)
-            for (size_t y = x + 1; y < l->n && !v->rc; y++)
+            for (size_t y = x + 1; y < l->n && rg_gql_val_spend(v, 1); y++)
                 push_conflict(v, out, find_conflict(v, false, l->v[x], l->v[y]));
     }
 }
@@ -306,10 +341,11 @@ static void within(rg_gql_val *v, rg_gql_list *out, const fields_map *fm)
 static void fields_and_fragment(rg_gql_val *v, rg_gql_list *out, bool exclusive,
                                 const fields_map *fm, const rg_gql_sel *spread)
 {
-    rg_gql_str key = fm_key(v, fm, spread->name);
-    if (!key.s || pair_has(v->overlap->fields_frag, key, exclusive))
+    memo_key k;
+    if (!rg_gql_val_spend(v, 4) || !fm_key(v, &k, fm, spread->name) ||
+        pair_has(v->overlap->fields_frag, k.key, exclusive))
         return;
-    pair_add(v, v->overlap->fields_frag, key, exclusive);
+    pair_add(v, v->overlap->fields_frag, &k, exclusive);
     if (!spread->fragdef || v->rc)
         return;
     collected *b = fields_of(v, &spread->fragdef->selset);
@@ -326,13 +362,16 @@ static void fields_and_fragment(rg_gql_val *v, rg_gql_list *out, bool exclusive,
 static void fragments_between(rg_gql_val *v, rg_gql_list *out, bool exclusive, const rg_gql_sel *sa,
                               const rg_gql_sel *sb)
 {
-    if (rg_gql_streq(sa->name, sb->name) || v->rc)
+    if (rg_gql_streq(sa->name, sb->name) || !rg_gql_val_spend(v, 4))
         return;
-    rg_gql_str key = pair_key(v, sa->name, sb->name);
-    if (!key.s || pair_has(v->overlap->frag_pairs, key, exclusive))
+    /* gqlparser adds both orders of a pair with the same exclusivity, so
+     * one entry under the ordered pair stands for both. */
+    memo_key k;
+    bool a_first = rg_gql_strcmp(sa->name, sb->name) < 0;
+    if (!pair_key(v, &k, a_first ? sa->name : sb->name, a_first ? sb->name : sa->name) ||
+        pair_has(v->overlap->frag_pairs, k.key, exclusive))
         return;
-    pair_add(v, v->overlap->frag_pairs, key, exclusive);
-    pair_add(v, v->overlap->frag_pairs, pair_key(v, sb->name, sa->name), exclusive);
+    pair_add(v, v->overlap->frag_pairs, &k, exclusive);
     if (!sa->fragdef || !sb->fragdef)
         return;
     collected *a = fields_of(v, &sa->fragdef->selset);

@@ -55,6 +55,7 @@ typedef struct sb {
     rg_gql_schema *s;
     rg_gql_errs *err;
     size_t work;
+    rg_gql_tmap *indexes; /* field lists -> name -> first field */
 } sb;
 
 #define FAIL_OOM(b) ((b)->err->oom = true, KS_ENOMEM)
@@ -174,6 +175,32 @@ static const rg_gql_fielddef *arg_for_name(const rg_gql_list *args, rg_gql_str n
     return NULL;
 }
 
+/* FieldList.ForName, through an index for long lists. NULL also when
+ * memory runs out (b->err->oom is set). */
+static const rg_gql_fielddef *field_for_name(sb *b, const rg_gql_list *fields, rg_gql_str name)
+{
+    if (fields->n <= 8)
+        return arg_for_name(fields, name);
+    rg_gql_str key = {(const char *)&fields, sizeof(fields)};
+    rg_gql_tmap *idx = rg_gql_tmap_get(b->indexes, key);
+    if (!idx) {
+        char *k = ks_arena_memdup(b->a, &fields, sizeof(fields));
+        if (!k || !(idx = rg_gql_tmap_new(b->a)) ||
+            rg_gql_tmap_put(b->indexes, (rg_gql_str){k, sizeof(fields)}, idx) < 0) {
+            b->err->oom = true;
+            return NULL;
+        }
+        for (size_t i = 0; i < fields->n; i++) {
+            rg_gql_fielddef *f = fields->v[i];
+            if (!rg_gql_tmap_get(idx, f->name) && rg_gql_tmap_put(idx, f->name, f) < 0) {
+                b->err->oom = true;
+                return NULL;
+            }
+        }
+    }
+    return rg_gql_tmap_get(idx, name);
+}
+
 static int validate_directives(sb *b, const rg_gql_list *dirs, const char *location,
                                const rg_gql_dirdef *current, bool single_location)
 {
@@ -210,11 +237,14 @@ static int validate_directives(sb *b, const rg_gql_list *dirs, const char *locat
         rg_gql_tmap *args_seen = rg_gql_tmap_new(b->a);
         if (!args_seen)
             return FAIL_OOM(b);
-        if ((rc = spend(b, (dir->args.n + 1) * (def->args.n + 1))) < 0)
+        if ((rc = spend(b, dir->args.n + def->args.n + 1)) < 0)
             return rc;
         for (size_t k = 0; k < dir->args.n; k++) {
             const rg_gql_arg *arg = dir->args.v[k];
-            if (!arg_for_name(&def->args, arg->name))
+            const rg_gql_fielddef *ad = field_for_name(b, &def->args, arg->name);
+            if (b->err->oom)
+                return KS_ENOMEM;
+            if (!ad)
                 return rg_gql_errorposf(
                         b->err, &arg->pos, "Undefined argument %.*s for directive %.*s.",
                         (int)arg->name.n, arg->name.s, (int)dir->name.n, dir->name.s);
@@ -229,10 +259,8 @@ static int validate_directives(sb *b, const rg_gql_list *dirs, const char *locat
             const rg_gql_fielddef *sa = def->args.v[k];
             if (!sa->type->nonnull || sa->defval)
                 continue;
-            const rg_gql_arg *arg = NULL;
-            for (size_t j = 0; j < dir->args.n && !arg; j++)
-                if (rg_gql_streq(((rg_gql_arg *)dir->args.v[j])->name, sa->name))
-                    arg = dir->args.v[j];
+            /* the arguments' names are unique by now */
+            const rg_gql_arg *arg = rg_gql_tmap_get(args_seen, sa->name);
             if (!arg || arg->value->kind == RG_GQL_NULL)
                 return rg_gql_errorposf(b->err, &dir->pos,
                                         "Argument %.*s for directive %.*s cannot be null.",
@@ -367,11 +395,6 @@ static int validate_ancestors(sb *b, const rg_gql_def *def, rg_gql_str intf_name
     return 0;
 }
 
-static const rg_gql_fielddef *field_for_name(const rg_gql_list *fields, rg_gql_str name)
-{
-    return arg_for_name(fields, name);
-}
-
 static int validate_implements(sb *b, const rg_gql_def *def, rg_gql_str intf_name)
 {
     const rg_gql_def *intf = rg_gql_schema_type(b->s, intf_name);
@@ -390,12 +413,14 @@ static int validate_implements(sb *b, const rg_gql_def *def, rg_gql_str intf_nam
                                 "Type %.*s cannot implement itself because it would create a "
                                 "circular reference.",
                                 (int)def->name.n, def->name.s);
-    int rc = spend(b, intf->fields.n * (def->fields.n + 1));
+    int rc = spend(b, intf->fields.n + 1);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < intf->fields.n; i++) {
         const rg_gql_fielddef *req = intf->fields.v[i];
-        const rg_gql_fielddef *found = field_for_name(&def->fields, req->name);
+        const rg_gql_fielddef *found = field_for_name(b, &def->fields, req->name);
+        if (b->err->oom)
+            return KS_ENOMEM;
         if (!found)
             return rg_gql_errorposf(b->err, &def->pos,
                                     "For %.*s to implement %.*s it must have a field called "
@@ -412,11 +437,13 @@ static int validate_implements(sb *b, const rg_gql_def *def, rg_gql_str intf_nam
             ks_buf_free(&t);
             return rc;
         }
-        if ((rc = spend(b, (req->args.n + found->args.n) * (found->args.n + req->args.n + 1))) < 0)
+        if ((rc = spend(b, req->args.n + found->args.n + 1)) < 0)
             return rc;
         for (size_t k = 0; k < req->args.n; k++) {
             const rg_gql_fielddef *ra = req->args.v[k];
-            const rg_gql_fielddef *fa = arg_for_name(&found->args, ra->name);
+            const rg_gql_fielddef *fa = field_for_name(b, &found->args, ra->name);
+            if (b->err->oom)
+                return KS_ENOMEM;
             if (!fa)
                 return rg_gql_errorposf(b->err, &found->pos,
                                         "For %.*s to implement %.*s the field %.*s must have the "
@@ -434,7 +461,10 @@ static int validate_implements(sb *b, const rg_gql_def *def, rg_gql_str intf_nam
         }
         for (size_t k = 0; k < found->args.n; k++) {
             const rg_gql_fielddef *fa = found->args.v[k];
-            if (!arg_for_name(&req->args, fa->name) && fa->type->nonnull && !fa->defval)
+            const rg_gql_fielddef *ra = field_for_name(b, &req->args, fa->name);
+            if (b->err->oom)
+                return KS_ENOMEM;
+            if (!ra && fa->type->nonnull && !fa->defval)
                 return rg_gql_errorposf(b->err, &fa->pos,
                                         "For %.*s to implement %.*s any additional arguments on "
                                         "%.*s must be optional or have a default value but %.*s "
@@ -935,7 +965,9 @@ int rg_gql_schema_build(ks_arena *a, rg_gql_schemadoc *doc, rg_gql_schema **out,
     rg_gql_schema *s = ks_arena_calloc(a, 1, sizeof(*s));
     if (!m || !s)
         goto oom;
-    sb b = {.a = a, .s = s, .err = err};
+    sb b = {.a = a, .s = s, .err = err, .indexes = rg_gql_tmap_new(a)};
+    if (!b.indexes)
+        goto oom;
     struct {
         rg_gql_list *dst;
         size_t off;

@@ -45,13 +45,22 @@ bool rg_gql_val_enter(rg_gql_val *v)
 
 void rg_gql_val_error(rg_gql_val *v, const rg_gql_pos *pos, const char *fmt, ...)
 {
+    if (v->rc)
+        return;
     va_list ap;
     va_start(ap, fmt);
     ks_buf b = KS_BUF_INIT;
     ks_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (b.err || rg_gql_errorf(v->err, pos, "%s", ks_buf_cstr(&b)) == KS_ENOMEM)
+    if (b.err || rg_gql_errorf(v->err, pos, "%s", ks_buf_cstr(&b)) == KS_ENOMEM) {
+        v->err->oom = true;
         v->rc = KS_ENOMEM;
+    } else if (v->first_error_only) {
+        v->rc = RG_GQL_STOP;
+    } else if (++v->nerrors > RG_GQL_MAX_ERRORS) {
+        v->rc = rg_gql_error_raw(v->err, KS_ELIMIT,
+                                 "graphql: query has too many validation errors (more than 1000)");
+    }
     ks_buf_free(&b);
 }
 
@@ -100,6 +109,32 @@ static rg_gql_fielddef *fielddef_for_name(const rg_gql_list *l, rg_gql_str name)
             return f;
     }
     return NULL;
+}
+
+rg_gql_fielddef *rg_gql_val_fielddef(rg_gql_val *v, const rg_gql_list *l, rg_gql_str name)
+{
+    if (l->n <= 8)
+        return fielddef_for_name(l, name);
+    rg_gql_str key = {(const char *)&l, sizeof(l)};
+    rg_gql_tmap *idx = rg_gql_tmap_get(v->indexes, key);
+    if (!idx) {
+        char *k = ks_arena_memdup(v->a, &l, sizeof(l));
+        if (!k || !(idx = rg_gql_tmap_new(v->a)) ||
+            rg_gql_tmap_put(v->indexes, (rg_gql_str){k, sizeof(l)}, idx) < 0) {
+            v->err->oom = true;
+            v->rc = KS_ENOMEM;
+            return NULL;
+        }
+        for (size_t i = 0; i < l->n; i++) {
+            rg_gql_fielddef *f = l->v[i];
+            if (!rg_gql_tmap_get(idx, f->name) && rg_gql_tmap_put(idx, f->name, f) < 0) {
+                v->err->oom = true;
+                v->rc = KS_ENOMEM;
+                return NULL;
+            }
+        }
+    }
+    return rg_gql_tmap_get(idx, name);
 }
 
 static bool set_has(rg_gql_tmap *m, rg_gql_str key)
@@ -314,7 +349,14 @@ static suggestions suggestion_list(rg_gql_val *v, rg_gql_str input, const rg_gql
         return (suggestions){0};
     }
     size_t threshold = (size_t)(input.n * 4 / 10) + 1;
+    size_t in_runes = ks_utf8_count(input.s, input.n);
     for (size_t i = 0; i < n; i++) {
+        /* The distance is at least the difference in length: options too
+         * long or too short are out without computing it. */
+        size_t o_runes = ks_utf8_count(options[i].s, options[i].n);
+        size_t diff = in_runes > o_runes ? in_runes - o_runes : o_runes - in_runes;
+        if (diff > threshold && !rg_gql_streq(input, options[i]))
+            continue;
         size_t d = lexical_distance(v, input, options[i]);
         if (d == SIZE_MAX)
             return (suggestions){0};
@@ -421,14 +463,13 @@ static bool suggested_types(rg_gql_val *v, const rg_gql_def *parent, rg_gql_str 
     size_t ni = 0, no = 0;
     for (size_t i = 0; i < possible->n; i++) {
         const rg_gql_def *pt = possible->v[i];
-        if (!pt || !rg_gql_val_spend(v, pt->fields.n + 1) || !fielddef_for_name(&pt->fields, name))
+        if (!pt || !rg_gql_val_spend(v, 1) || !rg_gql_val_fielddef(v, &pt->fields, name))
             continue;
         objs[no++] = pt->name;
         for (size_t k = 0; k < pt->interfaces.n; k++) {
             rg_gql_str pi = *(rg_gql_str *)pt->interfaces.v[k];
             const rg_gql_def *id = type_of(v, pi);
-            if (!id || !rg_gql_val_spend(v, id->fields.n + 1) ||
-                !fielddef_for_name(&id->fields, name))
+            if (!id || !rg_gql_val_spend(v, 1) || !rg_gql_val_fielddef(v, &id->fields, name))
                 continue;
             uintptr_t at = (uintptr_t)rg_gql_tmap_get(index, pi);
             if (!at) {
@@ -502,9 +543,9 @@ static void rule_known_argument_names_field(rg_gql_val *v, rg_gql_sel *f)
         return;
     for (size_t i = 0; i < f->args.n; i++) {
         const rg_gql_arg *arg = f->args.v[i];
-        if (!rg_gql_val_spend(v, f->definition->args.n + 1))
+        if (!rg_gql_val_spend(v, 1))
             return;
-        if (fielddef_for_name(&f->definition->args, arg->name))
+        if (rg_gql_val_fielddef(v, &f->definition->args, arg->name))
             continue;
         ks_buf msg = KS_BUF_INIT;
         ks_buf_printf(&msg, "Unknown argument \"%.*s\" on field \"%.*s.%.*s\".", S(arg->name),
@@ -589,14 +630,25 @@ static void rule_provided_required_arguments(rg_gql_val *v, const rg_gql_list *d
                                              const rg_gql_list *args, const rg_gql_pos *pos,
                                              const char *what, rg_gql_str name)
 {
+    rg_gql_tmap *names = NULL;
     for (size_t i = 0; i < defs->n; i++) {
         const rg_gql_fielddef *ad = defs->v[i];
         if (!ad->type->nonnull || ad->defval)
             continue;
-        if (!rg_gql_val_spend(v, args->n + 1))
+        if (!rg_gql_val_spend(v, 1))
             return;
         bool found = false;
-        for (size_t k = 0; k < args->n && !found; k++)
+        if (args->n > 8 && !names) {
+            if (!(names = rg_gql_tmap_new(v->a))) {
+                oom(v);
+                return;
+            }
+            for (size_t k = 0; k < args->n; k++)
+                set_add(v, names, ((rg_gql_arg *)args->v[k])->name);
+        }
+        if (names)
+            found = set_has(names, ad->name);
+        for (size_t k = 0; !names && k < args->n && !found; k++)
             found = rg_gql_streq(((rg_gql_arg *)args->v[k])->name, ad->name);
         if (found)
             continue;
@@ -858,9 +910,9 @@ static void on_directive(rg_gql_val *v, rg_gql_directive *d)
     /* KnownArgumentNames */
     for (size_t i = 0; def && i < d->args.n; i++) {
         const rg_gql_arg *arg = d->args.v[i];
-        if (!rg_gql_val_spend(v, def->args.n + 1))
+        if (!rg_gql_val_spend(v, 1))
             return;
-        if (fielddef_for_name(&def->args, arg->name))
+        if (rg_gql_val_fielddef(v, &def->args, arg->name))
             continue;
         ks_buf msg = KS_BUF_INIT;
         ks_buf_printf(&msg, "Unknown argument \"%.*s\" on directive \"@%.*s\".", S(arg->name),
@@ -1107,11 +1159,21 @@ static const rg_gql_value *child_for_name(const rg_gql_value *x, rg_gql_str name
 static void values_of_correct_type_object(rg_gql_val *v, const rg_gql_value *x)
 {
     const rg_gql_def *d = x->definition;
-    if (!rg_gql_val_spend(v, (d->fields.n + 1) * (x->children.n + 1)))
+    if (!rg_gql_val_spend(v, d->fields.n + x->children.n + 1))
         return;
+    rg_gql_tmap *names = NULL;
+    if (x->children.n > 8) {
+        if (!(names = rg_gql_tmap_new(v->a))) {
+            oom(v);
+            return;
+        }
+        for (size_t i = 0; i < x->children.n; i++)
+            set_add(v, names, ((rg_gql_child *)x->children.v[i])->name);
+    }
     for (size_t i = 0; i < d->fields.n; i++) {
         const rg_gql_fielddef *f = d->fields.v[i];
-        if (f->type->nonnull && !child_for_name(x, f->name) && !f->defval)
+        bool given = names ? set_has(names, f->name) : child_for_name(x, f->name) != NULL;
+        if (f->type->nonnull && !given && !f->defval)
             rg_gql_val_error(v, &x->pos,
                              "Field \"%.*s.%.*s\" of required type \"%s\" was not "
                              "provided.",
@@ -1137,14 +1199,14 @@ static void values_of_correct_type_object(rg_gql_val *v, const rg_gql_value *x)
     }
     for (size_t i = 0; i < x->children.n; i++) {
         const rg_gql_child *c = x->children.v[i];
-        if (fielddef_for_name(&d->fields, c->name))
+        if (rg_gql_val_fielddef(v, &d->fields, c->name))
             continue;
         ks_buf msg = KS_BUF_INIT;
         ks_buf_printf(&msg, "Field \"%.*s\" is not defined by type \"%.*s\".", S(c->name),
                       S(d->name));
-        rg_gql_str *names = field_names(v, &d->fields);
-        if (names)
-            suggest(v, &msg, "Did you mean", c->name, names, d->fields.n, true);
+        rg_gql_str *fnames = field_names(v, &d->fields);
+        if (fnames)
+            suggest(v, &msg, "Did you mean", c->name, fnames, d->fields.n, true);
         emit(v, &c->pos, &msg);
     }
 }
@@ -1444,15 +1506,17 @@ static void walk_value(rg_gql_val *v, rg_gql_value *x)
         return;
     if (x->kind == RG_GQL_VARIABLE && v->current_op) {
         x->vardef = NULL;
-        for (size_t i = 0; i < v->current_op->vardefs.n; i++) {
-            rg_gql_vardef *d = v->current_op->vardefs.v[i];
-            if (rg_gql_streq(d->variable, x->raw)) {
-                x->vardef = d;
-                break;
+        if (v->var_index) {
+            x->vardef = rg_gql_tmap_get(v->var_index, x->raw);
+        } else {
+            for (size_t i = 0; i < v->current_op->vardefs.n; i++) {
+                rg_gql_vardef *d = v->current_op->vardefs.v[i];
+                if (rg_gql_streq(d->variable, x->raw)) {
+                    x->vardef = d;
+                    break;
+                }
             }
         }
-        if (!rg_gql_val_spend(v, v->current_op->vardefs.n))
-            goto out;
         if (x->vardef)
             x->vardef->used = true;
     }
@@ -1460,9 +1524,7 @@ static void walk_value(rg_gql_val *v, rg_gql_value *x)
         for (size_t i = 0; i < x->children.n && !v->rc; i++) {
             rg_gql_child *c = x->children.v[i];
             if (x->definition) {
-                if (!rg_gql_val_spend(v, x->definition->fields.n))
-                    goto out;
-                rg_gql_fielddef *fd = fielddef_for_name(&x->definition->fields, c->name);
+                rg_gql_fielddef *fd = rg_gql_val_fielddef(v, &x->definition->fields, c->name);
                 if (fd) {
                     c->value->expected_type = fd->type;
                     c->value->expected_type_has_default =
@@ -1485,7 +1547,6 @@ static void walk_value(rg_gql_val *v, rg_gql_value *x)
     }
     if (!v->rc)
         on_value(v, x);
-out:
     v->depth--;
 }
 
@@ -1508,11 +1569,9 @@ static void walk_directives(rg_gql_val *v, rg_gql_def *parent, rg_gql_list *dirs
         d->definition = def;
         d->parent_def = parent;
         d->location = (rg_gql_str){location, strlen(location)};
-        if (def && !rg_gql_val_spend(v, d->args.n * (def->args.n + 1)))
-            return;
         for (size_t k = 0; k < d->args.n && !v->rc; k++) {
             rg_gql_arg *arg = d->args.v[k];
-            walk_argument(v, def ? fielddef_for_name(&def->args, arg->name) : NULL, arg);
+            walk_argument(v, def ? rg_gql_val_fielddef(v, &def->args, arg->name) : NULL, arg);
         }
         if (!v->rc)
             on_directive(v, d);
@@ -1530,18 +1589,14 @@ static void walk_selection(rg_gql_val *v, rg_gql_def *parent, rg_gql_sel *s)
         if (rg_gql_streq_c(s->name, "__typename")) {
             def = &v->typename_def;
         } else if (parent) {
-            if (!rg_gql_val_spend(v, parent->fields.n))
-                return;
-            def = fielddef_for_name(&parent->fields, s->name);
+            def = rg_gql_val_fielddef(v, &parent->fields, s->name);
         }
         s->definition = def;
         s->objdef = parent;
         rg_gql_def *next = def ? type_of(v, rg_gql_type_name(def->type)) : NULL;
-        if (def && !rg_gql_val_spend(v, s->args.n * (def->args.n + 1)))
-            return;
         for (size_t i = 0; i < s->args.n && !v->rc; i++) {
             rg_gql_arg *arg = s->args.v[i];
-            walk_argument(v, def ? fielddef_for_name(&def->args, arg->name) : NULL, arg);
+            walk_argument(v, def ? rg_gql_val_fielddef(v, &def->args, arg->name) : NULL, arg);
         }
         walk_directives(v, next, &s->dirs, "FIELD");
         walk_selset(v, next, &s->selset);
@@ -1587,6 +1642,21 @@ static void walk_selset(rg_gql_val *v, rg_gql_def *parent, rg_gql_list *ss)
 static void walk_operation(rg_gql_val *v, rg_gql_opdef *op)
 {
     v->current_op = op;
+    v->var_index = NULL;
+    if (op->vardefs.n > 8) {
+        if (!(v->var_index = rg_gql_tmap_new(v->a))) {
+            oom(v);
+            return;
+        }
+        for (size_t i = 0; i < op->vardefs.n; i++) {
+            rg_gql_vardef *d = op->vardefs.v[i];
+            if (!rg_gql_tmap_get(v->var_index, d->variable) &&
+                rg_gql_tmap_put(v->var_index, d->variable, d) < 0) {
+                oom(v);
+                return;
+            }
+        }
+    }
     for (size_t i = 0; i < op->vardefs.n && !v->rc; i++) {
         rg_gql_vardef *d = op->vardefs.v[i];
         d->definition = type_of(v, rg_gql_type_name(d->type));
@@ -1613,6 +1683,7 @@ static void walk_operation(rg_gql_val *v, rg_gql_opdef *op)
     if (!v->rc)
         on_operation(v, op);
     v->current_op = NULL;
+    v->var_index = NULL;
 }
 
 static void walk_fragment(rg_gql_val *v, rg_gql_fragdef *f)
@@ -1626,14 +1697,16 @@ static void walk_fragment(rg_gql_val *v, rg_gql_fragdef *f)
 }
 
 int rg_gql_validate(ks_arena *a, const rg_gql_schema *schema, rg_gql_querydoc *doc,
-                    rg_gql_errs *err)
+                    bool first_error_only, rg_gql_errs *err)
 {
-    rg_gql_val v = {.a = a, .schema = schema, .doc = doc, .err = err};
+    rg_gql_val v = {
+            .a = a, .schema = schema, .doc = doc, .err = err, .first_error_only = first_error_only};
     err->is_list = true;
     v.string_type = (rg_gql_type){.named = RG_GQL_S("String")};
     v.typename_def = (rg_gql_fielddef){
             .name = RG_GQL_S("__typename"), .description = RG_GQL_S(""), .type = &v.string_type};
     v.fragments = rg_gql_tmap_new(a);
+    v.indexes = rg_gql_tmap_new(a);
     v.known_dirs_seen = rg_gql_tmap_new(a);
     v.introspect_memo = rg_gql_tmap_new(a);
     v.introspect_visit = rg_gql_tmap_new(a);
@@ -1641,9 +1714,9 @@ int rg_gql_validate(ks_arena *a, const rg_gql_schema *schema, rg_gql_querydoc *d
     v.fragment_used = rg_gql_tmap_new(a);
     v.fragment_names = rg_gql_tmap_new(a);
     v.operation_names = rg_gql_tmap_new(a);
-    if (!v.fragments || !v.known_dirs_seen || !v.introspect_memo || !v.introspect_visit ||
-        !v.cycle_visited || !v.fragment_used || !v.fragment_names || !v.operation_names ||
-        rg_gql_overlap_init(&v) < 0) {
+    if (!v.fragments || !v.indexes || !v.known_dirs_seen || !v.introspect_memo ||
+        !v.introspect_visit || !v.cycle_visited || !v.fragment_used || !v.fragment_names ||
+        !v.operation_names || rg_gql_overlap_init(&v) < 0) {
         err->oom = true;
         return KS_ENOMEM;
     }
@@ -1664,7 +1737,7 @@ int rg_gql_validate(ks_arena *a, const rg_gql_schema *schema, rg_gql_querydoc *d
         else
             walk_fragment(&v, doc->frags.v[i]);
     }
-    if (v.rc)
+    if (v.rc && v.rc != RG_GQL_STOP)
         return err->oom ? KS_ENOMEM : v.rc;
     return err->list.n ? KS_EPARSE : 0;
 }

@@ -15,7 +15,7 @@
 #include "rego/bi_graphql.h"
 
 /* Largest GraphQL document (query or schema) accepted. */
-#define RG_GQL_MAX_INPUT (4u << 20)
+#define RG_GQL_MAX_INPUT (1u << 20)
 /* Memory one call may use for parsing and validation. */
 #define RG_GQL_MAX_MEMORY ((size_t)256 << 20)
 
@@ -219,8 +219,8 @@ typedef struct parsed {
 /* The common path of parse and parse_and_verify. RG_OK with both ASTs;
  * RG_UNDEF when the input is invalid (described in g->err, or a type error
  * for operand *bad_operand); negative for errors reported already. */
-static int parse_and_validate(gql_call *g, const kv_value *args, parsed *p, int *stage,
-                              int *bad_operand)
+static int parse_and_validate(gql_call *g, const kv_value *args, bool first_error_only, parsed *p,
+                              int *stage, int *bad_operand)
 {
     rg_gql_querydoc *qdoc = NULL;
     rg_gql_schemadoc *sdoc = NULL;
@@ -259,7 +259,7 @@ static int parse_and_validate(gql_call *g, const kv_value *args, parsed *p, int 
     if (rg_gql_query_to_value(g->c->arena, qdoc, &p->query_ast) < 0)
         return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory");
     *stage = 3;
-    rc = rg_gql_validate(&g->tmp, schema, qdoc, &g->err);
+    rc = rg_gql_validate(&g->tmp, schema, qdoc, first_error_only, &g->err);
     if (rc < 0) {
         if (hard_error(g, rc))
             return report(g, NULL, false);
@@ -274,7 +274,7 @@ static int bi_parse(rg_bctx *c, const kv_value *args, kv_value *out)
     call_init(&g, c);
     parsed p;
     int stage, bad;
-    int rc = parse_and_validate(&g, args, &p, &stage, &bad);
+    int rc = parse_and_validate(&g, args, false, &p, &stage, &bad);
     if (rc < 0)
         return call_done(&g, rc);
     if (rc == RG_UNDEF) {
@@ -298,7 +298,7 @@ static int bi_parse_and_verify(rg_bctx *c, const kv_value *args, kv_value *out)
     call_init(&g, c);
     parsed p;
     int stage, bad;
-    int rc = parse_and_validate(&g, args, &p, &stage, &bad);
+    int rc = parse_and_validate(&g, args, true, &p, &stage, &bad);
     if (rc < 0)
         return call_done(&g, rc);
     kv_value items[3];
@@ -359,7 +359,7 @@ static int bi_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
         return call_done(&g, RG_OK);
     }
     call_reset_errors(&g);
-    rc = rg_gql_validate(&g.tmp, schema, qdoc, &g.err);
+    rc = rg_gql_validate(&g.tmp, schema, qdoc, true, &g.err);
     if (rc < 0 && hard_error(&g, rc))
         return call_done(&g, report(&g, NULL, false));
     *out = kv_bool(rc == 0);
