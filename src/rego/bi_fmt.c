@@ -836,9 +836,14 @@ static int convert_arg(farg *a, const kv_value *v, ks_buf *text)
         a->n = v->len;
         return 0;
     case KV_NUMBER:
-        if (v->sub == KV_NUM_INT) {
+        if (v->sub == KV_NUM_INT && !(v->flags & KV_NUMF_FLOAT)) {
             a->kind = ARG_INT;
             a->i = v->u.i;
+            return 0;
+        }
+        if (v->sub == KV_NUM_INT) { /* 1.0, 1e2: a float64 in OPA */
+            a->kind = ARG_FLOAT;
+            a->d = (double)v->u.i;
             return 0;
         }
         if (v->sub == KV_NUM_DOUBLE) {

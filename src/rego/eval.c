@@ -77,9 +77,14 @@ struct ev {
     uint64_t steps, max_steps;
     int depth, max_depth;
     const rego_eval_opts *opts;
+    /* the query's expressions and the values of its calls (a call's
+     * result is the expression's value in the output, as in OPA) */
+    const rg_body *qbody;
+    kv_value *qvals;
 };
 
 static int eval_body(ev *E, frame *fr, const rg_body *b, uint32_t i, kont *k);
+static int step(ev *E, rg_loc loc);
 static int eval_term(ev *E, frame *fr, const rg_term *t, kont *k);
 static int eval_det(ev *E, frame *fr, const rg_term *t, kv_value *out);
 static int unify_tv(ev *E, frame *fr, const rg_term *t, const kv_value *v, kont *k);
@@ -283,6 +288,9 @@ static int walk_value(ev *E, frame *fr, const rg_term *ref, uint32_t i, const kv
         switch (v->kind) {
         case KV_ARRAY:
             for (uint32_t j = 0; j < v->len; j++) {
+                int src = step(E, kt->loc);
+                if (src < 0)
+                    return src;
                 kv_value idx = kv_int(j);
                 ik.elem = &v->u.items[j];
                 int rc = unify_tv(E, fr, kt, &idx, &ik.k);
@@ -292,6 +300,9 @@ static int walk_value(ev *E, frame *fr, const rg_term *ref, uint32_t i, const kv
             return 0;
         case KV_OBJECT:
             for (uint32_t j = 0; j < v->len; j++) {
+                int src = step(E, kt->loc);
+                if (src < 0)
+                    return src;
                 ik.elem = &v->u.members[j].val;
                 int rc = unify_tv(E, fr, kt, &v->u.members[j].key, &ik.k);
                 if (rc)
@@ -300,6 +311,9 @@ static int walk_value(ev *E, frame *fr, const rg_term *ref, uint32_t i, const kv
             return 0;
         case KV_SET:
             for (uint32_t j = 0; j < v->len; j++) {
+                int src = step(E, kt->loc);
+                if (src < 0)
+                    return src;
                 ik.elem = &v->u.items[j];
                 int rc = unify_tv(E, fr, kt, &v->u.items[j], &ik.k);
                 if (rc)
@@ -1650,6 +1664,10 @@ static int call_args_cont(ev *E, kont *kk, const kv_value *argv)
     rc = invoke(E, op->callee, op->vkind, argv->u.items, nin, &out, e->loc, ck->fr);
     if (rc != RG_OK)
         return rc < 0 ? rc : 0;
+    if (E->qvals && !has_out)
+        for (uint32_t i = 0; i < E->qbody->n; i++)
+            if (E->qbody->exprs[i] == e)
+                E->qvals[i] = out;
     if (op->vkind == RG_CALLEE_BUILTIN && (e->builtin->flags & RG_BI_VOID))
         return ck->next->fn(E, ck->next, NULL);
     if (has_out)
@@ -1697,6 +1715,9 @@ static int somein_domain_cont(ev *E, kont *kk, const kv_value *dom)
         default: return 0;
         }
         inner.val = val;
+        int src = step(E, e->loc);
+        if (src < 0)
+            return src;
         int rc = e->terms[0] ? unify_tv(E, sk->fr, e->terms[0], &key, &inner.k)
                              : unify_tv(E, sk->fr, e->terms[1], val, sk->next);
         if (rc)
@@ -2062,6 +2083,8 @@ static int query_cont(ev *E, kont *kk, const kv_value *unused)
     for (uint32_t i = 0; i < q->body->n; i++) {
         const rg_expr *e = q->body->exprs[i];
         qk->exprs[i] = kv_bool(true);
+        if (e->type == RG_E_CALL && !e->negated && E->qvals[i].kind != KV_UNBOUND)
+            qk->exprs[i] = E->qvals[i];
         if (e->type == RG_E_TERM && !e->negated) {
             kv_value v;
             int rc = eval_det(E, qk->fr, e->terms[0], &v);
@@ -2136,6 +2159,14 @@ int rego_eval(const rego_query *q, const rego_eval_opts *opts, rego_result_fn fn
         rc = ks_error_set(err, KS_ENOMEM, "eval_internal_error: out of memory");
         goto out;
     }
+    E.qbody = q->body;
+    E.qvals = ks_arena_alloc(&arena, (q->body->n + 1) * sizeof *E.qvals);
+    if (!E.qvals) {
+        rc = ks_error_set(err, KS_ENOMEM, "eval_internal_error: out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < q->body->n; i++)
+        E.qvals[i].kind = KV_UNBOUND;
     queryk qk = {{query_cont}, q, fr, fn, ctx, names, values, exprs};
     const rg_expr *e0 = q->body->exprs[0];
     if (q->body->n == 1 && e0->type == RG_E_TERM && !e0->negated && !e0->nwith) {

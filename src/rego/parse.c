@@ -85,6 +85,7 @@ typedef struct parser {
 } parser;
 
 #define PARSE_MAX_DEPTH 1000
+#define PARSE_MAX_BODY  10000 /* expressions per body: evaluation nests per expression */
 
 /* ---- errors ---- */
 
@@ -1657,6 +1658,10 @@ static rg_body *parse_body_until(parser *p, int close)
         rg_expr *e = parse_literal(p);
         if (!e)
             break;
+        if (v.len >= PARSE_MAX_BODY) {
+            perr(p, "body too long (more than %d expressions)", PARSE_MAX_BODY);
+            break;
+        }
         ks_vec_push(&v, e);
         if (p->L.t.type == T_SEMI || p->L.t.type == close || p->L.t.nl)
             continue;
@@ -2019,10 +2024,13 @@ int rg_parse_module(ks_arena *a, const char *file, uint32_t file_index, const ch
             continue;
         if (path->type == RG_VAR)
             path = as_ref(p, path);
+        if (path->type != RG_REF) {
+            perr(p, "invalid import path: must begin with input or data");
+            break;
+        }
         rg_term *h = path->u.list.items[0];
-        if (path->type != RG_REF || h->type != RG_VAR ||
-            !((h->u.var.len == 4 && !memcmp(h->u.var.name, "data", 4)) ||
-              (h->u.var.len == 5 && !memcmp(h->u.var.name, "input", 5)))) {
+        if (h->type != RG_VAR || !((h->u.var.len == 4 && !memcmp(h->u.var.name, "data", 4)) ||
+                                   (h->u.var.len == 5 && !memcmp(h->u.var.name, "input", 5)))) {
             perr(p, "invalid import path: must begin with input or data");
             break;
         }

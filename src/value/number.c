@@ -202,7 +202,7 @@ static inline char digit_at(const numscan *ns, size_t k)
     return k < ns->int_len ? ns->int_start[k] : ns->frac_start[k - ns->int_len];
 }
 
-int kv_number_parse(ks_arena *a, const char *s, size_t n, kv_value *out)
+static int number_parse(ks_arena *a, const char *s, size_t n, kv_value *out)
 {
     numscan ns;
     if (!scan(s, n, &ns))
@@ -510,4 +510,16 @@ int kv__num_write(ks_buf *out, const kv_value *v, bool canonical)
     kv_num_digits(v, &d);
     write_digits(out, &d);
     return out->err;
+}
+
+int kv_number_parse(ks_arena *a, const char *s, size_t n, kv_value *out)
+{
+    int rc = number_parse(a, s, n, out);
+    if (rc == 0)
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+                out->flags |= KV_NUMF_FLOAT;
+                break;
+            }
+    return rc;
 }

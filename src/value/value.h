@@ -51,6 +51,12 @@ typedef enum kv_kind {
 /* Representation of a number (kv_value.sub). */
 enum kv_num_repr { KV_NUM_INT, KV_NUM_DOUBLE, KV_NUM_DECIMAL };
 
+/* Number flags (kv_value.flags): how the number was written, which some
+ * consumers must reproduce although the value is the same (OPA's sprintf
+ * formats 1.0 as a float64 and 1 as an int64). Equality, ordering and
+ * hashing ignore flags. */
+enum { KV_NUMF_FLOAT = 1 << 0 /* written with a fraction or an exponent */ };
+
 typedef struct kv_value kv_value;
 typedef struct kv_member kv_member;
 
@@ -74,7 +80,7 @@ static inline const char *kv_decimal_digits(const kv_decimal *d)
 struct kv_value {
     uint8_t kind;   /* kv_kind */
     uint8_t sub;    /* kv_num_repr for numbers */
-    uint16_t flags; /* reserved */
+    uint16_t flags; /* KV_NUMF_* for numbers; otherwise 0 */
     uint32_t len;   /* string bytes; array, set or object element count */
     union {
         bool b;

@@ -1,0 +1,208 @@
+/* The Rego library's public API: compile once, evaluate many times from
+ * several threads, errors with positions, limits. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rego/rego.h"
+#include "testutil.h"
+
+static rego_policy *compile_src(const char *src, ks_error *err)
+{
+    rego_policy *pol = rego_policy_new();
+    if (rego_policy_add_module(pol, "p.rego", src, strlen(src), 1, err) < 0 ||
+        rego_policy_compile(pol, err) < 0) {
+        rego_policy_free(pol);
+        return NULL;
+    }
+    return pol;
+}
+
+typedef struct collect {
+    char json[4096];
+    int n;
+} collect;
+
+static int on_result(void *ctx, const rego_result *r)
+{
+    collect *c = ctx;
+    ks_buf b = KS_BUF_INIT;
+    kv_json_write(&b, &r->exprs[0], 0);
+    snprintf(c->json, sizeof c->json, "%s", b.data);
+    ks_buf_free(&b);
+    c->n++;
+    return 0;
+}
+
+static const char policy[] = "package k\n"
+                             "import rego.v1\n"
+                             "deny contains msg if {\n"
+                             "  some c in input.spec.containers\n"
+                             "  c.securityContext.privileged == true\n"
+                             "  msg := sprintf(\"container %s is privileged\", [c.name])\n"
+                             "}\n";
+
+static void test_eval_basic(void **state)
+{
+    (void)state;
+    ks_error err = {0};
+    rego_policy *pol = compile_src(policy, &err);
+    assert_non_null(pol);
+    rego_query *q;
+    assert_int_equal(rego_query_new(pol, "data.k.deny", 11, &q, &err), 0);
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    kv_value in = tu_json(&a, "{\"spec\":{\"containers\":[{\"name\":\"x\",\"securityContext\":"
+                              "{\"privileged\":true}},{\"name\":\"y\"}]}}");
+    rego_eval_opts o = {.input = &in};
+    collect c = {0};
+    assert_int_equal(rego_eval(q, &o, on_result, &c, &err), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.json, "[\"container x is privileged\"]");
+    rego_query_free(q);
+    rego_policy_free(pol);
+    ks_arena_free(&a);
+}
+
+/* Compiled policies are shared read-only by concurrent evaluations. */
+typedef struct job {
+    const rego_query *q;
+    int index;
+    int ok;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    for (int round = 0; round < 200; round++) {
+        char buf[256];
+        int n = (j->index + round) % 5;
+        ks_buf b = KS_BUF_INIT;
+        ks_buf_puts(&b, "{\"spec\":{\"containers\":[");
+        for (int i = 0; i < n; i++)
+            ks_buf_printf(&b, "%s{\"name\":\"c%d\",\"securityContext\":{\"privileged\":true}}",
+                          i ? "," : "", i);
+        ks_buf_puts(&b, "]}}");
+        kv_value in;
+        if (kv_json_parse(&a, b.data, b.len, NULL, &in, NULL) < 0)
+            return NULL;
+        ks_buf_free(&b);
+        rego_eval_opts o = {.input = &in};
+        collect c = {0};
+        ks_error err = {0};
+        if (rego_eval(j->q, &o, on_result, &c, &err) < 0 || c.n != 1)
+            return NULL;
+        /* n messages, sorted */
+        int count = 0;
+        for (const char *p = c.json; (p = strstr(p, "privileged")); p++)
+            count++;
+        snprintf(buf, sizeof buf, "%d", count);
+        if (count != n)
+            return NULL;
+        ks_arena_reset(&a);
+    }
+    ks_arena_free(&a);
+    j->ok = 1;
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    ks_error err = {0};
+    rego_policy *pol = compile_src(policy, &err);
+    assert_non_null(pol);
+    rego_query *q;
+    assert_int_equal(rego_query_new(pol, "data.k.deny", 11, &q, &err), 0);
+    pthread_t t[4];
+    job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (job){q, i, 0};
+        pthread_create(&t[i], NULL, worker, &jobs[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(jobs[i].ok);
+    }
+    rego_query_free(q);
+    rego_policy_free(pol);
+}
+
+static void expect_compile_error(const char *src, const char *code, int line)
+{
+    ks_error err = {0};
+    rego_policy *pol = compile_src(src, &err);
+    assert_null(pol);
+    assert_non_null(strstr(err.msg, code));
+    assert_string_equal(err.source, "p.rego");
+    assert_int_equal(err.line, line);
+    assert_true(err.col > 0);
+}
+
+static void test_compile_errors(void **state)
+{
+    (void)state;
+    expect_compile_error("package k\np := [1,\n", "rego_parse_error", 3);
+    expect_compile_error("package k\nimport rego.v1\n\np if { x > 1 }\n", "rego_unsafe_var_error",
+                         4);
+    expect_compile_error("package k\nimport rego.v1\np if q\nq if p\n", "rego_recursion_error", 3);
+    expect_compile_error("package k\nimport rego.v1\np if { nosuch.fn(1) }\n", "rego_type_error",
+                         3);
+    expect_compile_error("package k\nimport rego.v1\np if { count(1) }\n",
+                         "count: invalid argument(s)", 3);
+    expect_compile_error("package k\np { true }\n", "`if` keyword is required", 2);
+}
+
+static int expect_eval_error(const char *src, const char *query, const rego_eval_opts *o,
+                             const char *want)
+{
+    ks_error err = {0};
+    rego_policy *pol = compile_src(src, &err);
+    assert_non_null(pol);
+    rego_query *q;
+    assert_int_equal(rego_query_new(pol, query, strlen(query), &q, &err), 0);
+    collect c = {0};
+    int rc = rego_eval(q, o, on_result, &c, &err);
+    assert_true(rc < 0);
+    assert_non_null(strstr(err.msg, want));
+    rego_query_free(q);
+    rego_policy_free(pol);
+    return rc;
+}
+
+static void test_eval_errors_and_limits(void **state)
+{
+    (void)state;
+    rego_eval_opts o = {0};
+    expect_eval_error("package k\np := 1\np := 2\n", "data.k.p", &o,
+                      "eval_conflict_error: rule data.k.p produced conflicting values");
+    expect_eval_error("package k\nimport rego.v1\nf(x) := 1\nf(x) := 2\n", "x := data.k.f(1)", &o,
+                      "function data.k.f produced conflicting values for the same inputs");
+    o.max_steps = 1000;
+    expect_eval_error("package k\n",
+                      "x := count([1 | some a in numbers.range(1, 100); "
+                      "some b in numbers.range(1, 100)])",
+                      &o, "step limit");
+    o.max_steps = 0;
+    o.max_memory = 1 << 20;
+    expect_eval_error("package k\n",
+                      "x := [[a, b] | some a in numbers.range(1, 500); "
+                      "some b in numbers.range(1, 500)]",
+                      &o, "memory");
+    o.max_memory = 0;
+    o.strict_builtin_errors = true;
+    expect_eval_error("package k\n", "x := to_number(\"nope\")", &o, "to_number");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_eval_basic),
+            cmocka_unit_test(test_threads),
+            cmocka_unit_test(test_compile_errors),
+            cmocka_unit_test(test_eval_errors_and_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
