@@ -301,7 +301,8 @@ static const char eval_usage[] =
         "      --v0               parse policies as Rego v0 (default v1)\n"
         "      --strict-builtin-errors  builtin errors fail the query instead of being undefined\n"
         "      --max-memory SIZE  evaluation memory limit (default 1Gi)\n"
-        "      --max-steps N      expression evaluations before giving up (default unlimited)\n"
+        "      --max-steps N      expression evaluations before giving up (default 1e9;\n"
+        "                         0: unlimited)\n"
         "  -h, --help             show this help\n";
 
 enum { OPT_V0 = 256, OPT_STRICT, OPT_MAXMEM, OPT_MAXSTEPS, OPT_EXPECTED, OPT_VERBOSE, OPT_WRITE };
@@ -323,6 +324,7 @@ static int rego_eval_cmd(int argc, char **argv)
     const char *input = NULL, *format = "json";
     int version = 1;
     rego_eval_opts eo = {0};
+    eo.max_steps = 1000000000ull; /* a runaway policy ends with an error, not a hang */
     opterr = 0;
     optind = 1;
     int c;
