@@ -2058,12 +2058,10 @@ int rg_parse_module(ks_arena *a, const char *file, uint32_t file_index, const ch
         }
         if (!parse_rule(p, m, &rules))
             break;
-        if (!p->failed && p->L.t.type != T_EOF && !p->L.t.nl && p->L.t.type != T_SEMI) {
+        if (!p->failed && p->L.t.type != T_EOF && !p->L.t.nl) {
             perr_unexpected(p);
             break;
         }
-        while (p->L.t.type == T_SEMI)
-            next(p);
     }
     if (p->failed) {
         ks_vec_free(&imps);
