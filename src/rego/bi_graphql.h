@@ -32,7 +32,7 @@
 /* gqlparser's parser.MaxNestingDepth. */
 #define RG_GQL_MAX_NESTING 1000
 /* Deepest recursion of the AST decoder and the validator. */
-#define RG_GQL_MAX_DEPTH 10000
+#define RG_GQL_MAX_DEPTH 2500
 /* Steps of validation work (nodes visited, pairs of fields compared,
  * characters compared for suggestions) before validation gives up. */
 #define RG_GQL_MAX_WORK 2000000
@@ -323,9 +323,11 @@ int rg_gql_parse_schema(ks_arena *a, const char *src, size_t n, const char *file
 /* ---- AST <-> values (bi_graphql_json.c) ---- */
 
 /* The AST as OPA returns it: Go's JSON of the structs with nulls, empty
- * arrays and objects, and positions pruned. */
-int rg_gql_query_to_value(ks_arena *a, const rg_gql_querydoc *d, kv_value *out);
-int rg_gql_schema_to_value(ks_arena *a, const rg_gql_schemadoc *d, kv_value *out);
+ * arrays and objects, and positions pruned. The value is built in a;
+ * scratch holds what is needed only while building it. */
+int rg_gql_query_to_value(ks_arena *a, ks_arena *scratch, const rg_gql_querydoc *d, kv_value *out);
+int rg_gql_schema_to_value(ks_arena *a, ks_arena *scratch, const rg_gql_schemadoc *d,
+                           kv_value *out);
 /* An AST object decoded the way Go's encoding/json and gqlparser's
  * UnmarshalJSON methods decode it. Errors are raw (json: ...). */
 int rg_gql_query_from_value(ks_arena *a, const kv_value *v, rg_gql_querydoc **out,

@@ -435,7 +435,7 @@ static int dec_struct(dec *d, const kv_value *v, const sdesc *sd, void **out)
 {
     if (check_object(d, v) < 0)
         return DEC_FAIL;
-    if (d->depth >= RG_GQL_MAX_NESTING * 4)
+    if (d->depth >= RG_GQL_MAX_NESTING * 2 + 16)
         return fail(d, "graphql: AST object nested too deeply");
     d->depth++;
     char *x = ks_arena_calloc(d->a, 1, sd->size);

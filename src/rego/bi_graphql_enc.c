@@ -12,16 +12,28 @@
 #include "rego/bi_graphql.h"
 
 typedef struct enc {
-    ks_arena *a;
+    ks_arena *a;       /* results */
+    ks_arena *scratch; /* members of objects being built */
     int rc;
 } enc;
 
-#define MAX_MEMBERS 16
+#define MAX_MEMBERS 12
 
+/* An object being built; its members live in the scratch arena so that
+ * deep ASTs recurse on small frames. */
 typedef struct obj {
-    kv_member m[MAX_MEMBERS];
+    kv_member *m;
     size_t n;
 } obj;
+
+static obj obj_start(enc *e)
+{
+    obj o = {0};
+    o.m = ks_arena_alloc(e->scratch, MAX_MEMBERS * sizeof(kv_member));
+    if (!o.m)
+        e->rc = KS_ENOMEM;
+    return o;
+}
 
 static kv_value str_value(enc *e, rg_gql_str s)
 {
@@ -55,6 +67,8 @@ static kv_value str_value(enc *e, rg_gql_str s)
 
 static void put(obj *o, const char *key, kv_value v)
 {
+    if (!o->m)
+        return;
     o->m[o->n].key = kv_str_ref(key, strlen(key));
     o->m[o->n].val = v;
     o->n++;
@@ -76,7 +90,7 @@ static void put_nonempty(obj *o, const char *key, kv_value v)
 static kv_value obj_value(enc *e, obj *o)
 {
     kv_value v = {.kind = KV_OBJECT};
-    if (e->rc)
+    if (e->rc || !o->m)
         return v;
     if (kv_object_new(e->a, o->m, o->n, KV_DUP_LAST_WINS, &v, NULL) < 0) {
         e->rc = KS_ENOMEM;
@@ -119,7 +133,7 @@ static kv_value enc_str(enc *e, const void *item)
 
 static kv_value comments_value(enc *e, const rg_gql_comments *c)
 {
-    obj o = {0};
+    obj o = obj_start(e);
     if (!c || c->n == 0)
         return obj_value(e, &o);
     kv_value *items = ks_arena_alloc(e->a, c->n * sizeof(kv_value));
@@ -128,7 +142,7 @@ static kv_value comments_value(enc *e, const rg_gql_comments *c)
         return obj_value(e, &o);
     }
     for (size_t i = 0; i < c->n; i++) {
-        obj co = {0};
+        obj co = obj_start(e);
         put_str(e, &co, "Value", c->list[i]);
         items[i] = obj_value(e, &co);
     }
@@ -147,7 +161,7 @@ static void put_comments(enc *e, obj *o, const char *key, const rg_gql_comments 
 
 static kv_value type_value(enc *e, const rg_gql_type *t)
 {
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "NamedType", t->named);
     if (t->elem)
         put_nonempty(&o, "Elem", type_value(e, t->elem));
@@ -160,7 +174,7 @@ static kv_value value_value(enc *e, const rg_gql_value *v);
 static kv_value enc_child(enc *e, const void *item)
 {
     const rg_gql_child *c = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Name", c->name);
     if (c->value)
         put_nonempty(&o, "Value", value_value(e, c->value));
@@ -170,7 +184,7 @@ static kv_value enc_child(enc *e, const void *item)
 
 static kv_value value_value(enc *e, const rg_gql_value *v)
 {
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Raw", v->raw);
     put_nonempty(&o, "Children", list_value(e, &v->children, enc_child));
     put(&o, "Kind", kv_int(v->kind));
@@ -182,7 +196,7 @@ static kv_value value_value(enc *e, const rg_gql_value *v)
 static kv_value enc_arg(enc *e, const void *item)
 {
     const rg_gql_arg *a = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Name", a->name);
     if (a->value)
         put_nonempty(&o, "Value", value_value(e, a->value));
@@ -193,7 +207,7 @@ static kv_value enc_arg(enc *e, const void *item)
 static kv_value enc_directive(enc *e, const void *item)
 {
     const rg_gql_directive *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Name", d->name);
     put_nonempty(&o, "Arguments", list_value(e, &d->args, enc_arg));
     put_str(e, &o, "Location", d->location);
@@ -203,7 +217,7 @@ static kv_value enc_directive(enc *e, const void *item)
 static kv_value enc_sel(enc *e, const void *item)
 {
     const rg_gql_sel *s = item;
-    obj o = {0};
+    obj o = obj_start(e);
     switch (s->kind) {
     case RG_GQL_FIELD:
         put_str(e, &o, "Alias", s->alias);
@@ -223,7 +237,7 @@ static kv_value enc_sel(enc *e, const void *item)
 static kv_value enc_vardef(enc *e, const void *item)
 {
     const rg_gql_vardef *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Variable", d->variable);
     if (d->type)
@@ -239,7 +253,7 @@ static kv_value enc_vardef(enc *e, const void *item)
 static kv_value enc_opdef(enc *e, const void *item)
 {
     const rg_gql_opdef *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Operation", d->operation);
     put_str(e, &o, "Name", d->name);
@@ -253,7 +267,7 @@ static kv_value enc_opdef(enc *e, const void *item)
 static kv_value enc_fragdef(enc *e, const void *item)
 {
     const rg_gql_fragdef *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Name", d->name);
     put_nonempty(&o, "VariableDefinition", list_value(e, &d->vardefs, enc_vardef));
@@ -264,10 +278,10 @@ static kv_value enc_fragdef(enc *e, const void *item)
     return obj_value(e, &o);
 }
 
-int rg_gql_query_to_value(ks_arena *a, const rg_gql_querydoc *d, kv_value *out)
+int rg_gql_query_to_value(ks_arena *a, ks_arena *scratch, const rg_gql_querydoc *d, kv_value *out)
 {
-    enc e = {.a = a};
-    obj o = {0};
+    enc e = {.a = a, .scratch = scratch};
+    obj o = obj_start(&e);
     put_nonempty(&o, "Operations", list_value(&e, &d->ops, enc_opdef));
     put_nonempty(&o, "Fragments", list_value(&e, &d->frags, enc_fragdef));
     put_comments(&e, &o, "Comment", d->comment);
@@ -278,7 +292,7 @@ int rg_gql_query_to_value(ks_arena *a, const rg_gql_querydoc *d, kv_value *out)
 static kv_value enc_fielddef(enc *e, const void *item)
 {
     const rg_gql_fielddef *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Name", d->name);
     put_nonempty(&o, "Arguments", list_value(e, &d->args, enc_fielddef));
@@ -295,7 +309,7 @@ static kv_value enc_fielddef(enc *e, const void *item)
 static kv_value enc_enumval(enc *e, const void *item)
 {
     const rg_gql_enumval *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Name", d->name);
     put_nonempty(&o, "Directives", list_value(e, &d->dirs, enc_directive));
@@ -307,7 +321,7 @@ static kv_value enc_enumval(enc *e, const void *item)
 static kv_value enc_def(enc *e, const void *item)
 {
     const rg_gql_def *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Kind", d->kind);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Name", d->name);
@@ -326,7 +340,7 @@ static kv_value enc_def(enc *e, const void *item)
 static kv_value enc_dirdef(enc *e, const void *item)
 {
     const rg_gql_dirdef *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_str(e, &o, "Name", d->name);
     put_nonempty(&o, "Arguments", list_value(e, &d->args, enc_fielddef));
@@ -341,7 +355,7 @@ static kv_value enc_dirdef(enc *e, const void *item)
 static kv_value enc_optype(enc *e, const void *item)
 {
     const rg_gql_optype *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Operation", d->operation);
     put_str(e, &o, "Type", d->type);
     put_comments(e, &o, "Comment", d->comment);
@@ -351,7 +365,7 @@ static kv_value enc_optype(enc *e, const void *item)
 static kv_value enc_schemadef(enc *e, const void *item)
 {
     const rg_gql_schemadef *d = item;
-    obj o = {0};
+    obj o = obj_start(e);
     put_str(e, &o, "Description", d->description);
     put_nonempty(&o, "Directives", list_value(e, &d->dirs, enc_directive));
     put_nonempty(&o, "OperationTypes", list_value(e, &d->optypes, enc_optype));
@@ -361,10 +375,10 @@ static kv_value enc_schemadef(enc *e, const void *item)
     return obj_value(e, &o);
 }
 
-int rg_gql_schema_to_value(ks_arena *a, const rg_gql_schemadoc *d, kv_value *out)
+int rg_gql_schema_to_value(ks_arena *a, ks_arena *scratch, const rg_gql_schemadoc *d, kv_value *out)
 {
-    enc e = {.a = a};
-    obj o = {0};
+    enc e = {.a = a, .scratch = scratch};
+    obj o = obj_start(&e);
     put_nonempty(&o, "Schema", list_value(&e, &d->schema, enc_schemadef));
     put_nonempty(&o, "SchemaExtension", list_value(&e, &d->schema_ext, enc_schemadef));
     put_nonempty(&o, "Directives", list_value(&e, &d->dirs, enc_dirdef));

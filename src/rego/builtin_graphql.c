@@ -185,7 +185,7 @@ static int bi_parse_query(rg_bctx *c, const kv_value *args, kv_value *out)
     rc = rg_gql_parse_query(&g.tmp, s, n, &doc, &g.err);
     if (rc < 0)
         return call_done(&g, report(&g, NULL, true));
-    if (rg_gql_query_to_value(c->arena, doc, out) < 0)
+    if (rg_gql_query_to_value(c->arena, &g.tmp, doc, out) < 0)
         return call_done(&g, rg_bi_error(c, RG_ERR_BUILTIN, "graphql: out of memory"));
     return call_done(&g, RG_OK);
 }
@@ -205,7 +205,7 @@ static int bi_parse_schema(rg_bctx *c, const kv_value *args, kv_value *out)
     rc = rg_gql_parse_schema(&g.tmp, s, n, "", false, &doc, &g.err);
     if (rc < 0)
         return call_done(&g, report(&g, NULL, true));
-    if (rg_gql_schema_to_value(c->arena, doc, out) < 0)
+    if (rg_gql_schema_to_value(c->arena, &g.tmp, doc, out) < 0)
         return call_done(&g, rg_bi_error(c, RG_ERR_BUILTIN, "graphql: out of memory"));
     return call_done(&g, RG_OK);
 }
@@ -247,7 +247,7 @@ static int parse_and_validate(gql_call *g, const kv_value *args, bool first_erro
             return load_hard_error(g, &args[1], rc);
         return RG_UNDEF;
     }
-    if (rg_gql_schema_to_value(g->c->arena, sdoc, &p->schema_ast) < 0)
+    if (rg_gql_schema_to_value(g->c->arena, &g->tmp, sdoc, &p->schema_ast) < 0)
         return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory");
     *stage = 2;
     rc = rg_gql_schema_build(&g->tmp, sdoc, &schema, &g->err);
@@ -256,7 +256,7 @@ static int parse_and_validate(gql_call *g, const kv_value *args, bool first_erro
             return report(g, NULL, false);
         return RG_UNDEF;
     }
-    if (rg_gql_query_to_value(g->c->arena, qdoc, &p->query_ast) < 0)
+    if (rg_gql_query_to_value(g->c->arena, &g->tmp, qdoc, &p->query_ast) < 0)
         return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory");
     *stage = 3;
     rc = rg_gql_validate(&g->tmp, schema, qdoc, first_error_only, &g->err);

@@ -679,12 +679,22 @@ static void test_bounds(void **state)
     /* fragment chains are compared in quadratic time: bounded too */
     ks_buf_reset(&q);
     ks_buf_puts(&q, "{ ...F0 }");
-    for (int i = 0; i < 3000; i++)
+    for (int i = 0; i < 1500; i++)
         ks_buf_printf(&q, " fragment F%d on Query { a ...F%d }", i, i + 1);
-    ks_buf_puts(&q, " fragment F3000 on Query { a }");
+    ks_buf_puts(&q, " fragment F1500 on Query { a }");
     kv_value chain[2] = {str(ks_buf_cstr(&q)), str("type Query { a: Int }")};
     expect_error(a, "graphql.is_valid", chain,
                  "graphql.is_valid: graphql: query too complex to validate (work limit reached)");
+    /* selections nested through fragments are bounded in depth */
+    ks_buf_reset(&q);
+    ks_buf_puts(&q, "{ ...F0 }");
+    for (int i = 0; i < 3000; i++)
+        ks_buf_printf(&q, " fragment F%d on Query { q { ...F%d } }", i, i + 1);
+    ks_buf_puts(&q, " fragment F3000 on Query { a }");
+    kv_value deep[2] = {str(ks_buf_cstr(&q)), str("type Query { a: Int q: Query }")};
+    expect_error(a, "graphql.is_valid", deep,
+                 "graphql.is_valid: graphql: query too complex to validate (nesting limit "
+                 "reached)");
     ks_buf_free(&q);
 }
 
