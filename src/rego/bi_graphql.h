@@ -309,6 +309,10 @@ int rg_gql_error_raw(rg_gql_errs *e, int code, const char *msg);
 /* Go's err.Error() of what was collected. */
 int rg_gql_errs_string(const rg_gql_errs *e, ks_buf *out);
 
+/* Orders items by keys, ascending, exactly as Go's sort.Slice orders them
+ * (it is not stable: equal keys end up in its order). */
+void rg_gql_go_sort(rg_gql_str *items, size_t *keys, size_t n);
+
 /* Appends s quoted as Go's strconv.Quote. */
 void rg_gql_quote(ks_buf *b, rg_gql_str s);
 

@@ -229,3 +229,255 @@ bool rg_gql_type_compatible(const rg_gql_type *t, const rg_gql_type *other)
         return true;
     }
 }
+
+/* ---- Go's sort.Slice (pattern-defeating quicksort), reproduced step for
+ * step: it is not stable, and messages list suggestions in its order ---- */
+
+typedef struct gsort {
+    rg_gql_str *items;
+    size_t *keys;
+} gsort;
+
+static bool gs_less(const gsort *g, size_t i, size_t j)
+{
+    return g->keys[i] < g->keys[j];
+}
+
+static void gs_swap(const gsort *g, size_t i, size_t j)
+{
+    rg_gql_str t = g->items[i];
+    g->items[i] = g->items[j];
+    g->items[j] = t;
+    size_t k = g->keys[i];
+    g->keys[i] = g->keys[j];
+    g->keys[j] = k;
+}
+
+static void gs_insertion(const gsort *g, size_t a, size_t b)
+{
+    for (size_t i = a + 1; i < b; i++)
+        for (size_t j = i; j > a && gs_less(g, j, j - 1); j--)
+            gs_swap(g, j, j - 1);
+}
+
+static void gs_sift_down(const gsort *g, size_t lo, size_t hi, size_t first)
+{
+    size_t root = lo;
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= hi)
+            return;
+        if (child + 1 < hi && gs_less(g, first + child, first + child + 1))
+            child++;
+        if (!gs_less(g, first + root, first + child))
+            return;
+        gs_swap(g, first + root, first + child);
+        root = child;
+    }
+}
+
+static void gs_heap(const gsort *g, size_t a, size_t b)
+{
+    size_t hi = b - a;
+    for (size_t i = (hi - 1) / 2 + 1; i-- > 0;)
+        gs_sift_down(g, i, hi, a);
+    for (size_t i = hi; i-- > 0;) {
+        gs_swap(g, a, a + i);
+        gs_sift_down(g, 0, i, a);
+    }
+}
+
+static size_t bit_len(size_t x)
+{
+    size_t n = 0;
+    while (x) {
+        n++;
+        x >>= 1;
+    }
+    return n;
+}
+
+static void gs_break_patterns(const gsort *g, size_t a, size_t b)
+{
+    size_t len = b - a;
+    if (len < 8)
+        return;
+    uint64_t random = len;
+    size_t modulus = (size_t)1 << bit_len(len);
+    for (size_t idx = a + (len / 4) * 2 - 1; idx <= a + (len / 4) * 2 + 1; idx++) {
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        size_t other = (size_t)random & (modulus - 1);
+        if (other >= len)
+            other -= len;
+        gs_swap(g, idx, a + other);
+    }
+}
+
+static size_t gs_median(const gsort *g, size_t a, size_t b, size_t c, int *swaps)
+{
+    size_t t;
+    if (gs_less(g, b, a)) {
+        ++*swaps;
+        t = a, a = b, b = t;
+    }
+    if (gs_less(g, c, b)) {
+        ++*swaps;
+        t = b, b = c, c = t;
+    }
+    if (gs_less(g, b, a)) {
+        ++*swaps;
+        t = a, a = b, b = t;
+    }
+    (void)c;
+    return b;
+}
+
+enum { HINT_UNKNOWN, HINT_INCREASING, HINT_DECREASING };
+
+static size_t gs_choose_pivot(const gsort *g, size_t a, size_t b, int *hint)
+{
+    size_t l = b - a;
+    int swaps = 0;
+    size_t i = a + l / 4 * 1, j = a + l / 4 * 2, k = a + l / 4 * 3;
+    if (l >= 8) {
+        if (l >= 50) {
+            i = gs_median(g, i - 1, i, i + 1, &swaps);
+            j = gs_median(g, j - 1, j, j + 1, &swaps);
+            k = gs_median(g, k - 1, k, k + 1, &swaps);
+        }
+        j = gs_median(g, i, j, k, &swaps);
+    }
+    *hint = swaps == 0 ? HINT_INCREASING : swaps == 12 ? HINT_DECREASING : HINT_UNKNOWN;
+    return j;
+}
+
+static bool gs_partial_insertion(const gsort *g, size_t a, size_t b)
+{
+    size_t i = a + 1;
+    for (int step = 0; step < 5; step++) {
+        while (i < b && !gs_less(g, i, i - 1))
+            i++;
+        if (i == b)
+            return true;
+        if (b - a < 50)
+            return false;
+        gs_swap(g, i, i - 1);
+        if (i - a >= 2)
+            for (size_t j = i - 1; j >= 1 && gs_less(g, j, j - 1); j--)
+                gs_swap(g, j, j - 1);
+        if (b - i >= 2)
+            for (size_t j = i + 1; j < b && gs_less(g, j, j - 1); j++)
+                gs_swap(g, j, j - 1);
+    }
+    return false;
+}
+
+/* Elements equal to the pivot first, then greater ones. Indices are kept
+ * signed as in Go: j may step below a. */
+static size_t gs_partition_equal(const gsort *g, size_t a, size_t b, size_t pivot)
+{
+    gs_swap(g, a, pivot);
+    ptrdiff_t i = (ptrdiff_t)a + 1, j = (ptrdiff_t)b - 1;
+    for (;;) {
+        while (i <= j && !gs_less(g, a, (size_t)i))
+            i++;
+        while (i <= j && gs_less(g, a, (size_t)j))
+            j--;
+        if (i > j)
+            break;
+        gs_swap(g, (size_t)i, (size_t)j);
+        i++;
+        j--;
+    }
+    return (size_t)i;
+}
+
+static size_t gs_partition(const gsort *g, size_t a, size_t b, size_t pivot, bool *already)
+{
+    gs_swap(g, a, pivot);
+    ptrdiff_t i = (ptrdiff_t)a + 1, j = (ptrdiff_t)b - 1;
+    while (i <= j && gs_less(g, (size_t)i, a))
+        i++;
+    while (i <= j && !gs_less(g, (size_t)j, a))
+        j--;
+    if (i > j) {
+        gs_swap(g, (size_t)j, a);
+        *already = true;
+        return (size_t)j;
+    }
+    gs_swap(g, (size_t)i, (size_t)j);
+    i++;
+    j--;
+    for (;;) {
+        while (i <= j && gs_less(g, (size_t)i, a))
+            i++;
+        while (i <= j && !gs_less(g, (size_t)j, a))
+            j--;
+        if (i > j)
+            break;
+        gs_swap(g, (size_t)i, (size_t)j);
+        i++;
+        j--;
+    }
+    gs_swap(g, (size_t)j, a);
+    *already = false;
+    return (size_t)j;
+}
+
+static void gs_pdq(const gsort *g, size_t a, size_t b, size_t limit)
+{
+    bool was_balanced = true, was_partitioned = true;
+    for (;;) {
+        size_t len = b - a;
+        if (len <= 12) {
+            gs_insertion(g, a, b);
+            return;
+        }
+        if (limit == 0) {
+            gs_heap(g, a, b);
+            return;
+        }
+        if (!was_balanced) {
+            gs_break_patterns(g, a, b);
+            limit--;
+        }
+        int hint;
+        size_t pivot = gs_choose_pivot(g, a, b, &hint);
+        if (hint == HINT_DECREASING) {
+            for (size_t i = a, j = b - 1; i < j; i++, j--)
+                gs_swap(g, i, j);
+            pivot = (b - 1) - (pivot - a);
+            hint = HINT_INCREASING;
+        }
+        if (was_balanced && was_partitioned && hint == HINT_INCREASING &&
+            gs_partial_insertion(g, a, b))
+            return;
+        if (a > 0 && !gs_less(g, a - 1, pivot)) {
+            a = gs_partition_equal(g, a, b, pivot);
+            continue;
+        }
+        bool already;
+        size_t mid = gs_partition(g, a, b, pivot, &already);
+        was_partitioned = already;
+        size_t left = mid - a, right = b - mid;
+        size_t balance = len / 8;
+        if (left < right) {
+            was_balanced = left >= balance;
+            gs_pdq(g, a, mid, limit);
+            a = mid + 1;
+        } else {
+            was_balanced = right >= balance;
+            gs_pdq(g, mid + 1, b, limit);
+            b = mid;
+        }
+    }
+}
+
+void rg_gql_go_sort(rg_gql_str *items, size_t *keys, size_t n)
+{
+    gsort g = {items, keys};
+    if (n > 1)
+        gs_pdq(&g, 0, n, bit_len(n));
+}

@@ -361,17 +361,11 @@ static suggestions suggestion_list(rg_gql_val *v, rg_gql_str input, const rg_gql
         if (d == SIZE_MAX)
             return (suggestions){0};
         if (d <= threshold) {
-            /* insertion keeps equal distances in option order */
-            size_t k = s.n++;
-            while (k > 0 && dist[k - 1] > d) {
-                s.v[k] = s.v[k - 1];
-                dist[k] = dist[k - 1];
-                k--;
-            }
-            s.v[k] = options[i];
-            dist[k] = d;
+            s.v[s.n] = options[i];
+            dist[s.n++] = d;
         }
     }
+    rg_gql_go_sort(s.v, dist, s.n);
     return s;
 }
 

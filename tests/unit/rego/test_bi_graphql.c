@@ -444,6 +444,17 @@ static void test_validation_errors(void **state)
     expect_parse_error(a, "mutation { a }", "type Query { a: Int }",
                        "Schema does not support operation type \"mutation\"\n in GraphQL string "
                        "at location 1:1");
+    /* suggestions come in the order of Go's (unstable) sort.Slice */
+    ks_buf fields = KS_BUF_INIT;
+    ks_buf_puts(&fields, "type Query {");
+    for (int i = 0; i < 30; i++)
+        ks_buf_printf(&fields, " a%d: Int", i);
+    ks_buf_puts(&fields, " }");
+    expect_parse_error(a, "{ a1x }", ks_buf_cstr(&fields),
+                       "Cannot query field \"a1x\" on type \"Query\". Did you mean \"a11\", "
+                       "\"a1\", \"a19\", \"a18\", or \"a17\"?\n in GraphQL string at location "
+                       "1:3");
+    ks_buf_free(&fields);
     /* valid: a verdict and both ASTs */
     kv_value ok[2] = {str("{ a }"), str("type Query { a: Int }")};
     expect_json(a, "graphql.is_valid", ok, "true");
