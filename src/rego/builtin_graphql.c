@@ -88,84 +88,93 @@ static void format_gql_error(ks_buf *out, const char *s, size_t n)
     ks_buf_append(out, s, n);
 }
 
-/* Reports what was collected; formatted as OPA formats gqlparser's errors
- * unless the error is one of ours or raw (decoding, schema conversion). */
+/* Reports the collected error: gqlparser's errors formatted as OPA formats
+ * them (format), or the text as is, after prefix. */
 static int report(gql_call *g, const char *prefix, bool format)
 {
     if (g->err.oom)
         return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory");
     ks_buf text = KS_BUF_INIT, msg = KS_BUF_INIT;
     rg_gql_errs_string(&g->err, &text);
-    if (g->err.raw && strncmp(g->err.raw, "json:", 5) != 0)
-        format = false, prefix = NULL; /* our limits */
     if (prefix)
         ks_buf_puts(&msg, prefix);
-    if (format && !g->err.raw)
+    if (format)
         format_gql_error(&msg, ks_buf_cstr(&text), text.len);
     else
         ks_buf_append(&msg, ks_buf_cstr(&text), text.len);
-    int rc = msg.err ? rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory")
-                     : rg_bi_error(g->c, RG_ERR_BUILTIN, "%s", ks_buf_cstr(&msg));
+    int rc = msg.err || text.err ? rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory")
+                                 : rg_bi_error(g->c, RG_ERR_BUILTIN, "%s", ks_buf_cstr(&msg));
     ks_buf_free(&text);
     ks_buf_free(&msg);
     return rc;
 }
 
-static int too_large(gql_call *g)
+/* Our own refusals (limits, memory, ASTs gqlparser would crash on) are
+ * errors from every builtin, even those that otherwise answer false. */
+static bool refused(const gql_call *g, int rc)
 {
+    return rc == KS_ENOMEM || rc == KS_ELIMIT || g->err.oom ||
+           (g->err.raw && strncmp(g->err.raw, "json:", 5) != 0);
+}
+
+static int report_refusal(gql_call *g)
+{
+    return report(g, NULL, false);
+}
+
+/* What loading an operand gave: a document (LOAD_OK), an operand of the
+ * wrong type, or an invalid document (described in g->err: a parse error,
+ * or a decoding error when raw). Negative: an error reported already. */
+enum { LOAD_OK = 0, LOAD_TYPE = 1, LOAD_INVALID = 2 };
+
+static int load_result(gql_call *g, int rc)
+{
+    if (rc == 0)
+        return LOAD_OK;
+    return refused(g, rc) ? report_refusal(g) : LOAD_INVALID;
+}
+
+static int check_size(gql_call *g, const kv_value *v)
+{
+    if (v->len <= RG_GQL_MAX_INPUT)
+        return 0;
     return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: document larger than %u bytes",
                        RG_GQL_MAX_INPUT);
 }
 
-/* An error that is not about the input (memory, limits): every builtin
- * reports these, even those that otherwise answer false. */
-static bool hard_error(const gql_call *g, int rc)
-{
-    return rc == KS_ENOMEM || rc == KS_ELIMIT || g->err.oom;
-}
-
-enum { GQL_OK = 0, GQL_BAD_TYPE = 1, GQL_BAD_INPUT = 2 };
-
 /* The query operand: a string to parse or an AST object to decode. */
-static int load_query(gql_call *g, const kv_value *v, rg_gql_querydoc **doc, int *why)
+static int load_query(gql_call *g, const kv_value *v, rg_gql_querydoc **doc)
 {
-    *why = GQL_BAD_INPUT;
     if (v->kind == KV_STRING) {
-        if (v->len > RG_GQL_MAX_INPUT) {
-            *why = GQL_OK;
-            return KS_ELIMIT;
-        }
-        return rg_gql_parse_query(&g->tmp, v->u.s, v->len, doc, &g->err);
+        int rc = check_size(g, v);
+        if (rc < 0)
+            return rc;
+        return load_result(g, rg_gql_parse_query(&g->tmp, v->u.s, v->len, doc, &g->err));
     }
     if (v->kind == KV_OBJECT)
-        return rg_gql_query_from_value(&g->tmp, v, doc, &g->err);
-    *why = GQL_BAD_TYPE;
-    return KS_ETYPE;
+        return load_result(g, rg_gql_query_from_value(&g->tmp, v, doc, &g->err));
+    return LOAD_TYPE;
 }
 
-static int load_schema(gql_call *g, const kv_value *v, rg_gql_schemadoc **doc, int *why)
+static int load_schema(gql_call *g, const kv_value *v, rg_gql_schemadoc **doc)
 {
-    *why = GQL_BAD_INPUT;
     if (v->kind == KV_STRING) {
-        if (v->len > RG_GQL_MAX_INPUT) {
-            *why = GQL_OK;
-            return KS_ELIMIT;
-        }
-        return rg_gql_parse_schema(&g->tmp, v->u.s, v->len, "", false, doc, &g->err);
+        int rc = check_size(g, v);
+        if (rc < 0)
+            return rc;
+        return load_result(g,
+                           rg_gql_parse_schema(&g->tmp, v->u.s, v->len, "", false, doc, &g->err));
     }
     if (v->kind == KV_OBJECT)
-        return rg_gql_schema_from_value(&g->tmp, v, doc, &g->err);
-    *why = GQL_BAD_TYPE;
-    return KS_ETYPE;
+        return load_result(g, rg_gql_schema_from_value(&g->tmp, v, doc, &g->err));
+    return LOAD_TYPE;
 }
 
-/* Loading errors that every builtin reports as errors. */
-static int load_hard_error(gql_call *g, const kv_value *v, int rc)
+/* Reports an invalid document the way graphql.parse does: parse errors
+ * formatted, decoding errors as Go's json package words them. */
+static int report_invalid(gql_call *g)
 {
-    if (rc == KS_ELIMIT && !g->err.raw)
-        return too_large(g);
-    (void)v;
-    return report(g, NULL, false);
+    return report(g, NULL, !g->err.raw);
 }
 
 /* ---- graphql.parse_query, graphql.parse_schema ---- */
@@ -179,12 +188,12 @@ static int bi_parse_query(rg_bctx *c, const kv_value *args, kv_value *out)
         return rc;
     gql_call g;
     call_init(&g, c);
-    if (n > RG_GQL_MAX_INPUT)
-        return call_done(&g, too_large(&g));
     rg_gql_querydoc *doc = NULL;
-    rc = rg_gql_parse_query(&g.tmp, s, n, &doc, &g.err);
+    rc = load_query(&g, &args[0], &doc);
     if (rc < 0)
-        return call_done(&g, report(&g, NULL, true));
+        return call_done(&g, rc);
+    if (rc == LOAD_INVALID)
+        return call_done(&g, report_invalid(&g));
     if (rg_gql_query_to_value(c->arena, &g.tmp, doc, out) < 0)
         return call_done(&g, rg_bi_error(c, RG_ERR_BUILTIN, "graphql: out of memory"));
     return call_done(&g, RG_OK);
@@ -199,12 +208,12 @@ static int bi_parse_schema(rg_bctx *c, const kv_value *args, kv_value *out)
         return rc;
     gql_call g;
     call_init(&g, c);
-    if (n > RG_GQL_MAX_INPUT)
-        return call_done(&g, too_large(&g));
     rg_gql_schemadoc *doc = NULL;
-    rc = rg_gql_parse_schema(&g.tmp, s, n, "", false, &doc, &g.err);
+    rc = load_schema(&g, &args[0], &doc);
     if (rc < 0)
-        return call_done(&g, report(&g, NULL, true));
+        return call_done(&g, rc);
+    if (rc == LOAD_INVALID)
+        return call_done(&g, report_invalid(&g));
     if (rg_gql_schema_to_value(c->arena, &g.tmp, doc, out) < 0)
         return call_done(&g, rg_bi_error(c, RG_ERR_BUILTIN, "graphql: out of memory"));
     return call_done(&g, RG_OK);
@@ -216,55 +225,47 @@ typedef struct parsed {
     kv_value query_ast, schema_ast;
 } parsed;
 
+/* How far parse_and_validate got before the input proved invalid. */
+enum { STAGE_QUERY, STAGE_SCHEMA, STAGE_CONVERSION, STAGE_VALIDATION };
+
 /* The common path of parse and parse_and_verify. RG_OK with both ASTs;
- * RG_UNDEF when the input is invalid (described in g->err, or a type error
- * for operand *bad_operand); negative for errors reported already. */
+ * RG_UNDEF when the input is invalid (*stage says where; *bad_operand is
+ * the operand of the wrong type, else -1); negative for errors reported
+ * already. */
 static int parse_and_validate(gql_call *g, const kv_value *args, bool first_error_only, parsed *p,
                               int *stage, int *bad_operand)
 {
     rg_gql_querydoc *qdoc = NULL;
     rg_gql_schemadoc *sdoc = NULL;
     rg_gql_schema *schema = NULL;
-    int why;
     *bad_operand = -1;
-    *stage = 0;
-    int rc = load_query(g, &args[0], &qdoc, &why);
-    if (rc < 0) {
-        if (why == GQL_BAD_TYPE)
+    *stage = STAGE_QUERY;
+    int rc = load_query(g, &args[0], &qdoc);
+    if (rc != LOAD_OK) {
+        if (rc == LOAD_TYPE)
             *bad_operand = 0;
-        else if (why == GQL_OK || hard_error(g, rc) ||
-                 (g->err.raw && strncmp(g->err.raw, "json:", 5) != 0))
-            return load_hard_error(g, &args[0], rc);
-        return RG_UNDEF;
+        return rc < 0 ? rc : RG_UNDEF;
     }
-    *stage = 1;
-    rc = load_schema(g, &args[1], &sdoc, &why);
-    if (rc < 0) {
-        if (why == GQL_BAD_TYPE)
+    *stage = STAGE_SCHEMA;
+    rc = load_schema(g, &args[1], &sdoc);
+    if (rc != LOAD_OK) {
+        if (rc == LOAD_TYPE)
             *bad_operand = 1;
-        else if (why == GQL_OK || hard_error(g, rc) ||
-                 (g->err.raw && strncmp(g->err.raw, "json:", 5) != 0))
-            return load_hard_error(g, &args[1], rc);
-        return RG_UNDEF;
+        return rc < 0 ? rc : RG_UNDEF;
     }
+    /* OPA converts the schema before building it (which modifies it) */
     if (rg_gql_schema_to_value(g->c->arena, &g->tmp, sdoc, &p->schema_ast) < 0)
         return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory");
-    *stage = 2;
+    *stage = STAGE_CONVERSION;
     rc = rg_gql_schema_build(&g->tmp, sdoc, &schema, &g->err);
-    if (rc < 0) {
-        if (hard_error(g, rc))
-            return report(g, NULL, false);
-        return RG_UNDEF;
-    }
+    if (rc < 0)
+        return refused(g, rc) ? report_refusal(g) : RG_UNDEF;
     if (rg_gql_query_to_value(g->c->arena, &g->tmp, qdoc, &p->query_ast) < 0)
         return rg_bi_error(g->c, RG_ERR_BUILTIN, "graphql: out of memory");
-    *stage = 3;
+    *stage = STAGE_VALIDATION;
     rc = rg_gql_validate(&g->tmp, schema, qdoc, first_error_only, &g->err);
-    if (rc < 0) {
-        if (hard_error(g, rc))
-            return report(g, NULL, false);
-        return RG_UNDEF;
-    }
+    if (rc < 0)
+        return refused(g, rc) ? report_refusal(g) : RG_UNDEF;
     return RG_OK;
 }
 
@@ -280,11 +281,11 @@ static int bi_parse(rg_bctx *c, const kv_value *args, kv_value *out)
     if (rc == RG_UNDEF) {
         if (bad >= 0)
             return call_done(&g, rg_bi_type_error(c, bad, "one of {string, object}", &args[bad]));
-        if (stage == 2)
+        if (stage == STAGE_CONVERSION)
             return call_done(
                     &g,
                     report(&g, "Error in gqlparser SchemaDocument to Schema conversion: ", false));
-        return call_done(&g, report(&g, NULL, true));
+        return call_done(&g, report_invalid(&g));
     }
     kv_value items[2] = {p.query_ast, p.schema_ast};
     if (kv_array_new(c->arena, items, 2, out) < 0)
@@ -321,17 +322,12 @@ static int bi_parse_and_verify(rg_bctx *c, const kv_value *args, kv_value *out)
 static int check_schema(gql_call *g, const kv_value *v, rg_gql_schema **schema)
 {
     rg_gql_schemadoc *sdoc = NULL;
-    int why;
-    int rc = load_schema(g, v, &sdoc, &why);
-    if (rc < 0) {
-        if (why != GQL_BAD_TYPE && (why == GQL_OK || hard_error(g, rc) ||
-                                    (g->err.raw && strncmp(g->err.raw, "json:", 5) != 0)))
-            return load_hard_error(g, v, rc);
-        return 0;
-    }
+    int rc = load_schema(g, v, &sdoc);
+    if (rc != LOAD_OK)
+        return rc < 0 ? rc : 0;
     rc = rg_gql_schema_build(&g->tmp, sdoc, schema, &g->err);
     if (rc < 0)
-        return hard_error(g, rc) ? report(g, NULL, false) : 0;
+        return refused(g, rc) ? report_refusal(g) : 0;
     return 1;
 }
 
@@ -341,28 +337,24 @@ static int bi_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
     call_init(&g, c);
     rg_gql_querydoc *qdoc = NULL;
     rg_gql_schema *schema = NULL;
-    int why;
-    int rc = load_query(&g, &args[0], &qdoc, &why);
-    if (rc < 0) {
-        if (why != GQL_BAD_TYPE && (why == GQL_OK || hard_error(&g, rc) ||
-                                    (g.err.raw && strncmp(g.err.raw, "json:", 5) != 0)))
-            return call_done(&g, load_hard_error(&g, &args[0], rc));
-        *out = kv_bool(false);
-        return call_done(&g, RG_OK);
-    }
-    call_reset_errors(&g);
-    rc = check_schema(&g, &args[1], &schema);
-    if (rc <= 0) {
+    int rc = load_query(&g, &args[0], &qdoc);
+    if (rc < 0)
+        return call_done(&g, rc);
+    if (rc == LOAD_OK) {
+        call_reset_errors(&g);
+        rc = check_schema(&g, &args[1], &schema);
         if (rc < 0)
             return call_done(&g, rc);
-        *out = kv_bool(false);
-        return call_done(&g, RG_OK);
+        if (rc == 1) {
+            call_reset_errors(&g);
+            rc = rg_gql_validate(&g.tmp, schema, qdoc, true, &g.err);
+            if (rc < 0 && refused(&g, rc))
+                return call_done(&g, report_refusal(&g));
+            *out = kv_bool(rc == 0);
+            return call_done(&g, RG_OK);
+        }
     }
-    call_reset_errors(&g);
-    rc = rg_gql_validate(&g.tmp, schema, qdoc, true, &g.err);
-    if (rc < 0 && hard_error(&g, rc))
-        return call_done(&g, report(&g, NULL, false));
-    *out = kv_bool(rc == 0);
+    *out = kv_bool(false);
     return call_done(&g, RG_OK);
 }
 
