@@ -59,6 +59,82 @@ rg_gql_fielddef *rg_gql_val_fielddef(rg_gql_val *v, const rg_gql_list *l, rg_gql
 void rg_gql_val_error(rg_gql_val *v, const rg_gql_pos *pos, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+static inline void rg_gql_val_oom(rg_gql_val *v)
+{
+    v->err->oom = true;
+    v->rc = KS_ENOMEM;
+}
+
+static inline rg_gql_def *rg_gql_val_type(const rg_gql_val *v, rg_gql_str name)
+{
+    return rg_gql_schema_type(v->schema, name);
+}
+
+static inline bool rg_gql_set_has(rg_gql_tmap *m, rg_gql_str key)
+{
+    return rg_gql_tmap_get(m, key) != NULL;
+}
+
+static inline void rg_gql_set_add(rg_gql_val *v, rg_gql_tmap *m, rg_gql_str key)
+{
+    if (rg_gql_tmap_put(m, key, (void *)1) < 0)
+        rg_gql_val_oom(v);
+}
+
+static inline bool rg_gql_def_leaf(const rg_gql_def *d)
+{
+    return rg_gql_def_is(d, "ENUM") || rg_gql_def_is(d, "SCALAR");
+}
+
+static inline bool rg_gql_def_composite(const rg_gql_def *d)
+{
+    return rg_gql_def_is(d, "OBJECT") || rg_gql_def_is(d, "INTERFACE") || rg_gql_def_is(d, "UNION");
+}
+
+static inline bool rg_gql_def_input(const rg_gql_def *d)
+{
+    return rg_gql_def_is(d, "SCALAR") || rg_gql_def_is(d, "ENUM") ||
+           rg_gql_def_is(d, "INPUT_OBJECT");
+}
+
+/* Definition.OneOf: whether d is named one of names. */
+static inline bool rg_gql_def_named(const rg_gql_def *d, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rg_gql_streq_c(d->name, names[i]))
+            return true;
+    return false;
+}
+
+/* Type.String() and Value.String(), in the arena. */
+const char *rg_gql_val_type_str(rg_gql_val *v, const rg_gql_type *t);
+const char *rg_gql_val_value_str(rg_gql_val *v, const rg_gql_value *x);
+/* Adds the error in msg (and frees msg). */
+void rg_gql_val_emit(rg_gql_val *v, const rg_gql_pos *pos, ks_buf *msg);
+/* The names of a list of field or argument definitions (arena). */
+rg_gql_str *rg_gql_val_field_names(rg_gql_val *v, const rg_gql_list *fields);
+/* Appends " PREFIX A, B, or C?" to msg when some options are near typed
+ * (SuggestListQuoted or, without quote, SuggestListUnquoted). */
+void rg_gql_val_suggest(rg_gql_val *v, ks_buf *msg, const char *prefix, rg_gql_str typed,
+                        const rg_gql_str *options, size_t n, bool quote);
+/* OrList (QuotedOrList with quote): at most five items. */
+void rg_gql_or_list(ks_buf *b, const rg_gql_str *items, size_t n, bool quote);
+
+/* The root type and directive location of an operation type ("" is a
+ * query); NULL when the schema has none. */
+const rg_gql_def *rg_gql_val_root(const rg_gql_val *v, rg_gql_str op, const char **loc);
+
+/* The walker's events (bi_graphql_rules.c). */
+void rg_gql_on_field(rg_gql_val *v, rg_gql_sel *f);
+void rg_gql_on_inline_fragment(rg_gql_val *v, rg_gql_sel *s);
+void rg_gql_on_fragment_spread(rg_gql_val *v, rg_gql_sel *s);
+void rg_gql_on_fragment(rg_gql_val *v, rg_gql_fragdef *f);
+void rg_gql_on_directive(rg_gql_val *v, rg_gql_directive *d);
+void rg_gql_on_directive_list(rg_gql_val *v, const rg_gql_list *dirs);
+void rg_gql_on_value(rg_gql_val *v, const rg_gql_value *x);
+void rg_gql_on_operation(rg_gql_val *v, rg_gql_opdef *op);
+
+/* OverlappingFieldsCanBeMerged (bi_graphql_overlap.c). */
 int rg_gql_overlap_init(rg_gql_val *v);
 void rg_gql_overlap_selset(rg_gql_val *v, const rg_gql_list *selset);
 
