@@ -196,7 +196,7 @@ void *rg_bi_cache_put(rg_bctx *c, const char *kind, const char *key, size_t n, v
 
 static const rg_builtin_def *const tables[] = {
         rg_bi_core, rg_bi_strings, rg_bi_regex,  rg_bi_numbers, rg_bi_colls, rg_bi_encoding,
-        rg_bi_time, rg_bi_net,     rg_bi_crypto, rg_bi_jwt,     rg_bi_x509,
+        rg_bi_time, rg_bi_net,     rg_bi_crypto, rg_bi_jwt,     rg_bi_x509,  rg_bi_graphql,
 };
 
 static ks_map lookup_map;

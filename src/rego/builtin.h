@@ -165,11 +165,12 @@ extern const rg_builtin_def rg_bi_numbers[]; /* builtin_numbers.c: arithmetic, a
 extern const rg_builtin_def rg_bi_colls[];   /* builtin_colls.c: arrays, sets, objects, types */
 extern const rg_builtin_def
         rg_bi_encoding[]; /* builtin_encoding.c: json, yaml, base64, hex, urlquery */
-extern const rg_builtin_def rg_bi_time[];   /* builtin_time.c: time.* */
-extern const rg_builtin_def rg_bi_net[];    /* builtin_net.c: net.cidr*, uuid, uri */
-extern const rg_builtin_def rg_bi_crypto[]; /* builtin_crypto.c: crypto.* hashes and hmac */
-extern const rg_builtin_def rg_bi_jwt[];    /* builtin_jwt.c: io.jwt.* */
-extern const rg_builtin_def rg_bi_x509[];   /* builtin_x509.c: crypto.x509.*, keys */
+extern const rg_builtin_def rg_bi_time[];    /* builtin_time.c: time.* */
+extern const rg_builtin_def rg_bi_net[];     /* builtin_net.c: net.cidr*, uuid, uri */
+extern const rg_builtin_def rg_bi_crypto[];  /* builtin_crypto.c: crypto.* hashes and hmac */
+extern const rg_builtin_def rg_bi_jwt[];     /* builtin_jwt.c: io.jwt.* */
+extern const rg_builtin_def rg_bi_graphql[]; /* builtin_graphql.c: graphql.* */
+extern const rg_builtin_def rg_bi_x509[];    /* builtin_x509.c: crypto.x509.*, keys */
 
 /* Looks a builtin up by name among all tables; NULL when unknown. */
 const rg_builtin_def *rg_builtin_lookup(const char *name, size_t n);

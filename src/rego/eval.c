@@ -437,7 +437,10 @@ static int eval_ref(ev *E, frame *fr, const rg_term *ref, kont *k)
             return walk_value(E, fr, ref, 1, &E->input, k);
         }
         if (h->vkind == RG_VK_DATA) {
-            kv_value *path = ks_arena_alloc(E->a, (ref->u.list.n + 1) * sizeof *path);
+            kv_value stack_path[16];
+            kv_value *path = ref->u.list.n <= 16
+                                 ? stack_path
+                                 : ks_arena_alloc(E->a, (ref->u.list.n + 1) * sizeof *path);
             if (!path)
                 return oom(E, ref->loc);
             return walk_data(E, fr, ref, 1, E->pol->root, &E->data, path, k);
@@ -1980,10 +1983,24 @@ static int eval_expr_inner(ev *E, frame *fr, const rg_expr *e, kont *k)
         if (!op->callee) /* eq, assign */
             return unify_tt(E, fr, e->terms[1], e->terms[2], k);
         uint32_t nin = e->nargs >= 0 ? (uint32_t)e->nargs : e->n - 1;
+        callk ck = {{call_args_cont}, e, fr, k};
+        bool det = nin <= 8;
+        for (uint32_t i = 0; det && i < nin; i++)
+            det = !is_relation_call(e->terms[1 + i]) && !has_unbound(fr, e->terms[1 + i]);
+        if (det) {
+            /* the common case: arguments on the stack, no allocation */
+            kv_value args[8];
+            for (uint32_t i = 0; i < nin; i++) {
+                int rc = eval_det(E, fr, e->terms[1 + i], &args[i]);
+                if (rc != RG_OK)
+                    return rc < 0 ? rc : 0;
+            }
+            kv_value av = {.kind = KV_ARRAY, .len = nin, .u.items = args};
+            return call_args_cont(E, &ck.k, &av);
+        }
         rg_term at = {.type = RG_ARRAY, .loc = e->loc};
         at.u.list.items = e->terms + 1;
         at.u.list.n = nin;
-        callk ck = {{call_args_cont}, e, fr, k};
         return eval_term(E, fr, &at, &ck.k);
     }
     case RG_E_GROUP:

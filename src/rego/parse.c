@@ -1439,6 +1439,10 @@ static rg_expr *parse_literal_inner(parser *p)
         }
         e = parse_some(p, loc);
     } else if (at_kw(p, "every") && !followed_by_ref(p)) {
+        if (negated) {
+            perr(p, "unexpected every keyword: illegal negation of 'every'");
+            return NULL;
+        }
         e = parse_every(p, loc);
     } else {
         rg_term *lhs = parse_term(p);
