@@ -236,56 +236,143 @@ static void loaded_free(loaded *L)
 
 /* ---- eval ---- */
 
+/* Output is assembled as results arrive, in opa's key order, and spilled to
+ * a temporary file past SPILL bytes, so a large result set costs disk, not
+ * memory; it is printed only when the evaluation succeeded. */
+#define SPILL (32u << 20)
+
 typedef struct evalout {
-    ks_arena *a;
     const rego_query *q;
-    KS_VEC(kv_value) results;
+    bool pretty; /* --format pretty: values only */
+    ks_buf buf;
+    FILE *spill;
+    size_t count;
+    int err;
 } evalout;
+
+static void out_flush(evalout *o, bool force)
+{
+    if (o->buf.len < SPILL && !force)
+        return;
+    if (!o->spill && !force)
+        o->spill = tmpfile();
+    if (o->spill && o->buf.len && fwrite(o->buf.data, 1, o->buf.len, o->spill) != o->buf.len)
+        o->err = KS_EIO;
+    if (o->spill)
+        ks_buf_reset(&o->buf);
+}
+
+static void put_string(ks_buf *b, const char *s, size_t n)
+{
+    ks_arena a;
+    ks_arena_init(&a, &rego_cmd_acct, 0);
+    kv_value v;
+    if (kv_str_copy(&a, s, n, &v) == 0)
+        kv_json_write(b, &v, KV_JSON_ESCAPE_HTML);
+    ks_arena_free(&a);
+}
 
 static int collect_result(void *ctx, const rego_result *r)
 {
     evalout *o = ctx;
-    ks_arena *a = o->a;
-    KS_VEC(kv_value) exprs = {0};
+    ks_buf *b = &o->buf;
+    if (o->pretty) {
+        for (size_t i = 0; i < r->nexprs; i++) {
+            if (o->count || i)
+                ks_buf_putc(b, '\n');
+            if (kv_json_write(b, &r->exprs[i], KV_JSON_INDENT(2)) < 0)
+                o->err = KS_EINVAL;
+        }
+        o->count++;
+        out_flush(o, false);
+        return o->err ? 1 : 0;
+    }
+    ks_buf_puts(b, o->count ? ",\n    {\n" : "    {\n");
+    ks_buf_puts(b, "      \"expressions\": [\n");
     for (size_t i = 0; i < r->nexprs; i++) {
         size_t len;
         int line, col;
         const char *text = rego_query_expr_text(o->q, i, &len, &line, &col);
-        kv_value v, t, loc, e;
-        kv_clone(a, &r->exprs[i], &v);
-        kv_str_copy(a, text, len, &t);
-        kv_member lm[2] = {{kv_str_ref("row", 3), kv_int(line)},
-                           {kv_str_ref("col", 3), kv_int(col)}};
-        kv_object_new(a, lm, 2, KV_DUP_LAST_WINS, &loc, NULL);
-        kv_member em[3] = {{kv_str_ref("value", 5), v},
-                           {kv_str_ref("text", 4), t},
-                           {kv_str_ref("location", 8), loc}};
-        kv_object_new(a, em, 3, KV_DUP_LAST_WINS, &e, NULL);
-        ks_vec_push(&exprs, e);
+        ks_buf_puts(b, i ? ",\n        {\n" : "        {\n");
+        ks_buf_puts(b, "          \"value\": ");
+        if (kv_json_write(b, &r->exprs[i],
+                          KV_JSON_INDENT(2) | KV_JSON_DEPTH(5) | KV_JSON_ESCAPE_HTML) < 0)
+            o->err = KS_EINVAL;
+        ks_buf_puts(b, ",\n          \"text\": ");
+        put_string(b, text, len);
+        ks_buf_printf(b,
+                      ",\n          \"location\": {\n            \"row\": %d,\n"
+                      "            \"col\": %d\n          }\n        }",
+                      line, col);
     }
-    kv_value ev, res;
-    kv_array_new(a, exprs.v, exprs.len, &ev);
-    ks_vec_free(&exprs);
-    kv_member rm[2];
-    rm[0] = (kv_member){kv_str_ref("expressions", 11), ev};
-    size_t nm = 1;
+    ks_buf_puts(b, "\n      ]");
     if (r->nvars) {
-        KS_VEC(kv_member) b = {0};
-        for (size_t i = 0; i < r->nvars; i++) {
-            kv_value k, v;
-            kv_str_copy(a, r->names[i], strlen(r->names[i]), &k);
-            kv_clone(a, &r->values[i], &v);
-            ks_vec_push(&b, ((kv_member){k, v}));
+        /* bindings sorted by name, as opa prints them */
+        size_t *order = ks_xmalloc(r->nvars * sizeof *order);
+        for (size_t i = 0; i < r->nvars; i++)
+            order[i] = i;
+        for (size_t i = 1; i < r->nvars; i++)
+            for (size_t j = i; j > 0 && strcmp(r->names[order[j - 1]], r->names[order[j]]) > 0;
+                 j--) {
+                size_t t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        ks_buf_puts(b, ",\n      \"bindings\": {\n");
+        for (size_t k = 0; k < r->nvars; k++) {
+            size_t i = order[k];
+            ks_buf_puts(b, k ? ",\n        " : "        ");
+            put_string(b, r->names[i], strlen(r->names[i]));
+            ks_buf_puts(b, ": ");
+            if (kv_json_write(b, &r->values[i],
+                              KV_JSON_INDENT(2) | KV_JSON_DEPTH(4) | KV_JSON_ESCAPE_HTML) < 0)
+                o->err = KS_EINVAL;
         }
-        kv_value bv;
-        kv_object_new(a, b.v, b.len, KV_DUP_LAST_WINS, &bv, NULL);
-        ks_vec_free(&b);
-        rm[1] = (kv_member){kv_str_ref("bindings", 8), bv};
-        nm = 2;
+        ks_buf_puts(b, "\n      }");
+        ks_xfree(order);
     }
-    kv_object_new(a, rm, nm, KV_DUP_LAST_WINS, &res, NULL);
-    ks_vec_push(&o->results, res);
-    return 0;
+    ks_buf_puts(b, "\n    }");
+    o->count++;
+    out_flush(o, false);
+    return o->err ? 1 : 0;
+}
+
+/* Writes the collected output to stdout. */
+static int out_finish(evalout *o)
+{
+    ks_buf tail = KS_BUF_INIT;
+    if (o->pretty) {
+        if (!o->count)
+            ks_buf_puts(&o->buf, "undefined");
+        ks_buf_putc(&o->buf, '\n');
+    } else if (o->count) {
+        ks_buf_puts(&o->buf, "\n  ]\n}\n");
+    } else {
+        ks_buf_puts(&o->buf, "{}\n");
+    }
+    if (!o->pretty && o->count)
+        ks_buf_puts(&tail, "{\n  \"result\": [\n");
+    fwrite(tail.data ? tail.data : "", 1, tail.len, stdout);
+    ks_buf_free(&tail);
+    if (o->spill) {
+        out_flush(o, true);
+        rewind(o->spill);
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, o->spill)) > 0)
+            if (fwrite(chunk, 1, n, stdout) != n)
+                return KS_EIO;
+    } else if (o->buf.len && fwrite(o->buf.data, 1, o->buf.len, stdout) != o->buf.len) {
+        return KS_EIO;
+    }
+    return fflush(stdout) ? KS_EIO : 0;
+}
+
+static void out_free(evalout *o)
+{
+    ks_buf_free(&o->buf);
+    if (o->spill)
+        fclose(o->spill);
 }
 
 static const char eval_usage[] =
@@ -377,8 +464,6 @@ static int rego_eval_cmd(int argc, char **argv)
     loaded L;
     int code = KSO_EXIT_OK;
     rego_query *q = NULL;
-    ks_arena out_arena;
-    ks_arena_init(&out_arena, &rego_cmd_acct, 0);
     int rc = load_paths(&L, &paths, version, &err);
     kv_value in;
     if (rc == 0 && input) {
@@ -392,10 +477,13 @@ static int rego_eval_cmd(int argc, char **argv)
     }
     if (rc == 0)
         rc = rego_query_new(L.pol, qtext, strlen(qtext), &q, &err);
-    evalout o = {.a = &out_arena, .q = q};
+    evalout o = {.q = q, .pretty = !strcmp(format, "pretty")};
+    ks_buf_init(&o.buf, 0);
     if (rc == 0) {
         eo.data = &L.data;
         rc = rego_eval(q, &eo, collect_result, &o, &err);
+        if (rc == 0 && o.err)
+            rc = ks_error_set(&err, o.err, "cannot write the result (%s)", ks_strerror(o.err));
     }
     if (rc < 0) {
         if (!strcmp(format, "json"))
@@ -403,38 +491,13 @@ static int rego_eval_cmd(int argc, char **argv)
         else
             kso_report("rego eval", &err, 1);
         code = KSO_EXIT_FAILED;
-    } else {
-        ks_buf b = KS_BUF_INIT;
-        if (!strcmp(format, "json")) {
-            kv_value top = {.kind = KV_OBJECT};
-            if (o.results.len) {
-                kv_value arr;
-                kv_array_new(&out_arena, o.results.v, o.results.len, &arr);
-                kv_member m = {kv_str_ref("result", 6), arr};
-                kv_object_new(&out_arena, &m, 1, KV_DUP_LAST_WINS, &top, NULL);
-            }
-            kv_json_write(&b, &top, KV_JSON_INDENT(2));
-        } else {
-            if (!o.results.len)
-                ks_buf_puts(&b, "undefined");
-            for (size_t i = 0; i < o.results.len; i++) {
-                const kv_value *ex = kv_obj_get(&o.results.v[i], "expressions", 11);
-                for (uint32_t j = 0; ex && j < ex->len; j++) {
-                    const kv_value *v = kv_obj_get(&ex->u.items[j], "value", 5);
-                    if (i || j)
-                        ks_buf_putc(&b, '\n');
-                    kv_json_write(&b, v, KV_JSON_INDENT(2));
-                }
-            }
-        }
-        printf("%s\n", b.data ? b.data : "");
-        ks_buf_free(&b);
+    } else if (out_finish(&o) < 0) {
+        code = KSO_EXIT_FAILED;
     }
-    ks_vec_free(&o.results);
+    out_free(&o);
 out:
     rego_query_free(q);
     loaded_free(&L);
-    ks_arena_free(&out_arena);
     free_strvec(&paths);
     return code;
 }

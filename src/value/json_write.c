@@ -148,7 +148,7 @@ int kv_json_write(ks_buf *out, const kv_value *v, unsigned flags)
         w.indent = 0;
     w.quote_flags = (flags & KV_JSON_ESCAPE_HTML) ? KS_JSON_ESCAPE_HTML : 0;
     size_t start = out->len;
-    int rc = write_value(&w, v, 0);
+    int rc = write_value(&w, v, w.indent ? (flags >> 16) & 0xff : 0);
     if (rc == 0)
         rc = out->err;
     if (rc && out->err == 0)

@@ -248,6 +248,9 @@ enum {
 };
 /* Pretty output with n spaces per level (1..16). */
 #define KV_JSON_INDENT(n) (KV_JSON_PRETTY | ((unsigned)(n) << 8))
+/* Pretty output that starts d levels deep (for a value inside hand-written
+ * surrounding JSON): combine with KV_JSON_PRETTY or KV_JSON_INDENT. */
+#define KV_JSON_DEPTH(d) (((unsigned)(d)&0xff) << 16)
 
 /* Appends v as JSON, with Go encoding/json conventions: strings quoted as Go
  * does, numbers as Go formats them, sets as arrays, non-string object keys
