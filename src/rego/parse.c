@@ -1486,6 +1486,26 @@ static rg_expr *parse_literal_inner(parser *p)
             rg_term *rhs = parse_term(p);
             if (!rhs)
                 return NULL;
+            if (p->L.t.type == T_COMMA) {
+                /* x := k, v in xs */
+                next(p);
+                rg_term *v = parse_infix(p, 1, false);
+                if (!v || !at_kw(p, "in")) {
+                    if (v)
+                        perr_unexpected(p);
+                    return NULL;
+                }
+                next(p);
+                rg_term *dom = parse_infix(p, 1, false);
+                rg_term **items = dom ? ks_arena_alloc(p->a, 4 * sizeof *items) : NULL;
+                if (!items)
+                    return NULL;
+                items[0] = op_var(p, "internal.member_3", loc);
+                items[1] = rhs;
+                items[2] = v;
+                items[3] = dom;
+                rhs = rg_term_list(p->a, RG_CALL, items, 4, loc);
+            }
             e = expr_new(p, RG_E_CALL, loc);
             if (!e)
                 return NULL;
@@ -1855,19 +1875,6 @@ static bool parse_rule(parser *p, rg_module *m, rulevec *out)
             r->ref = as_ref(p, ref->u.list.items[0]);
         } else {
             r->ref = rg_term_list(p->a, RG_REF, ref->u.list.items, ref->u.list.n - 1, ref->loc);
-        }
-    } else if (r->kind != RG_RK_FUNC && r->ref->u.list.n >= 2 && p->version == 0 &&
-               at_kw(p, "if") && !is_default) {
-        /* v0 with future.keywords.if: p[x] if {...} is still a partial set
-         * when the last term is not a string */
-        rg_term *last = r->ref->u.list.items[r->ref->u.list.n - 1];
-        if (!(last->type == RG_VALUE && last->u.v.kind == KV_STRING)) {
-            rg_term *ref = r->ref;
-            r->kind = RG_RK_SET;
-            r->key = last;
-            r->ref = ref->u.list.n == 2 ? as_ref(p, ref->u.list.items[0])
-                                        : rg_term_list(p->a, RG_REF, ref->u.list.items,
-                                                       ref->u.list.n - 1, ref->loc);
         }
     }
     if (is_default) {
