@@ -53,6 +53,8 @@ bench: deps
 	    -DKSO_BENCH=ON >/dev/null
 	@ninja -C $(BUILD)/bench -j $(JOBS)
 	@bench/json/run $(BUILD)/bench
+	@scripts/setup-testenv >/dev/null
+	@bench/rego/run $(BUILD)/bench/src/kso $${KSO_TESTENV:-$$HOME/.cache/kso-testenv}/bin/opa
 
 lint: deps
 	@scripts/lint

@@ -536,6 +536,47 @@ static int rego_check_cmd(int argc, char **argv)
     return code;
 }
 
+/* ---- parse ---- */
+
+static int rego_parse_cmd(int argc, char **argv)
+{
+    int version = 1;
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--v0"))
+            version = 0;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs("Usage: kso rego parse [--v0] FILE\n\nPrints the module's syntax tree as "
+                  "JSON (the shape of `opa parse --format json`).\n",
+                  stdout);
+            return KSO_EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return kso_usage_error("rego parse", "unknown flag %s", argv[i]);
+        } else if (file) {
+            return kso_usage_error("rego parse", "expected one FILE");
+        } else {
+            file = argv[i];
+        }
+    }
+    if (!file)
+        return kso_usage_error("rego parse", "expected one FILE");
+    ks_error err = {0};
+    char *src;
+    size_t n;
+    if (ks_file_read(file, MAX_FILE, &src, &n, &err) < 0)
+        return kso_report("rego parse", &err, KSO_EXIT_INPUT);
+    ks_buf out = KS_BUF_INIT;
+    int rc = rego_parse_json(file, src, n, version, &out, &err);
+    ks_xfree(src);
+    if (rc < 0) {
+        ks_buf_free(&out);
+        return kso_report("rego parse", &err, KSO_EXIT_FAILED);
+    }
+    printf("%s\n", out.data);
+    ks_buf_free(&out);
+    return KSO_EXIT_OK;
+}
+
 /* ---- test-cases ---- */
 
 int rego_test_cases_cmd(int argc, char **argv);
@@ -547,6 +588,7 @@ int cmd_rego(int argc, char **argv)
               "\n"
               "Commands:\n"
               "  eval        evaluate a query against policies, data and input\n"
+              "  parse       print a module's syntax tree as JSON\n"
               "  check       parse and compile policies, reporting errors\n"
               "  test-cases  run conformance cases in OPA's YAML test-case format\n",
               argc < 2 ? stderr : stdout);
@@ -556,6 +598,8 @@ int cmd_rego(int argc, char **argv)
         return rego_eval_cmd(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check"))
         return rego_check_cmd(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "parse"))
+        return rego_parse_cmd(argc - 1, argv + 1);
     if (!strcmp(argv[1], "test-cases"))
         return rego_test_cases_cmd(argc - 1, argv + 1);
     return kso_usage_error("rego", "unknown command '%s'", argv[1]);

@@ -292,7 +292,7 @@ static void type_pattern(tcheck *tc, const rg_term *pat, const rg_term *from)
     if (pat->type == RG_VAR && pat->vkind == RG_VK_LOCAL && pat->u.var.slot >= 0 &&
         (uint32_t)pat->u.var.slot < tc->nslots && !tc->kinds[pat->u.var.slot]) {
         unsigned k = term_kinds(tc, from);
-        tc->kinds[pat->u.var.slot] = (uint8_t)(k == RG_T_ANY ? 0 : k);
+        tc->kinds[pat->u.var.slot] = (uint8_t)k;
         return;
     }
     if (pat->type == RG_ARRAY && from->type == RG_ARRAY && pat->u.list.n == from->u.list.n)
@@ -318,6 +318,40 @@ static int check_unify(tcheck *tc, const rg_term *a, const rg_term *b, rg_loc lo
     return 0;
 }
 
+/* Variables of t not typed yet become "any": they were bound in a way the
+ * checker does not follow (iteration, some-in, function results). */
+static void mark_any(tcheck *tc, const rg_term *t)
+{
+    switch (t->type) {
+    case RG_VAR:
+        if (t->vkind == RG_VK_LOCAL && t->u.var.slot >= 0 && (uint32_t)t->u.var.slot < tc->nslots &&
+            !tc->kinds[t->u.var.slot])
+            tc->kinds[t->u.var.slot] = RG_T_ANY;
+        return;
+    case RG_REF:
+    case RG_ARRAY:
+    case RG_SET:
+    case RG_CALL:
+        for (uint32_t i = t->type == RG_CALL ? 1 : 0; i < t->u.list.n; i++)
+            mark_any(tc, t->u.list.items[i]);
+        return;
+    case RG_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++) {
+            mark_any(tc, t->u.obj.keys[i]);
+            mark_any(tc, t->u.obj.vals[i]);
+        }
+        return;
+    default: return;
+    }
+}
+
+static void mark_expr_any(tcheck *tc, const rg_expr *e)
+{
+    for (uint32_t j = 0; j < e->n; j++)
+        if (e->terms[j] && !(e->type == RG_E_CALL && j == 0))
+            mark_any(tc, e->terms[j]);
+}
+
 static int check_body(tcheck *tc, const rg_body *b)
 {
     for (uint32_t i = 0; i < b->n; i++) {
@@ -332,14 +366,17 @@ static int check_body(tcheck *tc, const rg_body *b)
             rc = check_body(tc, e->body2);
         if (rc < 0)
             return rc;
-        if (e->type != RG_E_CALL || e->negated || e->nwith)
+        if (e->type != RG_E_CALL || e->negated || e->nwith) {
+            mark_expr_any(tc, e);
             continue;
+        }
         const rg_term *op = e->terms[0];
         if (!op->callee) { /* eq, assign */
             if ((rc = check_unify(tc, e->terms[1], e->terms[2], e->loc)) < 0)
                 return rc;
             type_pattern(tc, e->terms[1], e->terms[2]);
             type_pattern(tc, e->terms[2], e->terms[1]);
+            mark_expr_any(tc, e);
         } else if (e->builtin) {
             uint32_t nin = e->nargs >= 0 ? (uint32_t)e->nargs : e->n - 1;
             if ((rc = check_args(tc, e->builtin, e->terms + 1, nin, e->loc)) < 0)
@@ -351,9 +388,10 @@ static int check_body(tcheck *tc, const rg_body *b)
                     return type_fail(tc, e->loc, "match error", NULL);
                 if (out->type == RG_VAR && out->vkind == RG_VK_LOCAL && out->u.var.slot >= 0 &&
                     (uint32_t)out->u.var.slot < tc->nslots && !tc->kinds[out->u.var.slot])
-                    tc->kinds[out->u.var.slot] = (uint8_t)(rk == RG_T_ANY ? 0 : rk);
+                    tc->kinds[out->u.var.slot] = (uint8_t)rk;
             }
         }
+        mark_expr_any(tc, e);
     }
     return 0;
 }

@@ -439,8 +439,8 @@ static int eval_ref(ev *E, frame *fr, const rg_term *ref, kont *k)
         if (h->vkind == RG_VK_DATA) {
             kv_value stack_path[16];
             kv_value *path = ref->u.list.n <= 16
-                                 ? stack_path
-                                 : ks_arena_alloc(E->a, (ref->u.list.n + 1) * sizeof *path);
+                                     ? stack_path
+                                     : ks_arena_alloc(E->a, (ref->u.list.n + 1) * sizeof *path);
             if (!path)
                 return oom(E, ref->loc);
             return walk_data(E, fr, ref, 1, E->pol->root, &E->data, path, k);

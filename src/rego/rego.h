@@ -99,6 +99,11 @@ typedef int (*rego_result_fn)(void *ctx, const rego_result *r);
 int rego_eval(const rego_query *q, const rego_eval_opts *opts, rego_result_fn fn, void *ctx,
               ks_error *err);
 
+/* Parses a module and writes its syntax tree as JSON (the shape of
+ * `opa parse --format json`) to out. Parse errors as rego_policy_add_module. */
+int rego_parse_json(const char *file, const char *src, size_t n, int version, struct ks_buf *out,
+                    ks_error *err);
+
 /* Writes v in Rego syntax (sets as {1, 2}, set()). */
 int rego_value_write(struct ks_buf *out, const kv_value *v);
 

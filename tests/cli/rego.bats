@@ -147,3 +147,15 @@ YAML
     run "$KSO" rego eval -i "$TMP/none.json" 'input'
     [ "$status" -eq 3 ]
 }
+
+@test "parse prints the syntax tree as JSON" {
+    printf 'package t\nimport rego.v1\np := x if { some x in input.xs }\n' > "$TMP/p.rego"
+    run "$KSO" rego parse "$TMP/p.rego"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"type": "var"'* ]]
+    [[ "$output" == *'"type": "somein"'* ]]
+    printf 'package t\np := [\n' > "$TMP/bad.rego"
+    run "$KSO" rego parse "$TMP/bad.rego"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"bad.rego:"* ]]
+}

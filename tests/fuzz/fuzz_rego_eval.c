@@ -17,8 +17,10 @@ static const char policy[] =
         "  some obj in input\n"
         "  some i, c in object.get(obj, [\"spec\", \"containers\"], [])\n"
         "  c.securityContext.privileged == true\n"
-        "  path := sprintf(\"spec.containers[%d].securityContext.privileged\", [i])\n"
-        "  msga := {\"alertMessage\": sprintf(\"%v is privileged: %v\", [c.name, c]),\n"
+        "  path := sprintf(\"spec.containers[%d].securityContext.privileged\", [i])\n" /* lint:allow
+                                                                                        */
+        "  msga := {\"alertMessage\": sprintf(\"%v is privileged: %v\", [c.name, c]),\n" /* lint:allow
+                                                                                          */
         "           \"failedPaths\": [path], \"alertObject\": {\"k8sApiObjects\": [obj]}}\n"
         "}\n"
         "deny contains msga if {\n"
