@@ -686,60 +686,65 @@ static int eval_term(ev *E, frame *fr, const rg_term *t, kont *k)
 
 /* ---- unification ---- */
 
+/* Unifies the terms ts[i] with the values vs[i] one after the other. */
 typedef struct unik {
     kont k;
-    const rg_term *t;
     frame *fr;
-    const kv_value *v;
+    rg_term *const *ts;
+    const kv_value *const *vs;
+    uint32_t n;
     uint32_t i;
     kont *next;
 } unik;
 
-static int unify_arr_step(ev *E, unik *u);
+static int unify_seq_step(ev *E, unik *u);
 
-static int unify_arr_cont(ev *E, kont *kk, const kv_value *unused)
+static int unify_seq_cont(ev *E, kont *kk, const kv_value *unused)
 {
     (void)unused;
     unik *u = (unik *)kk;
     uint32_t i = u->i;
     u->i++;
-    int rc = unify_arr_step(E, u);
+    int rc = unify_seq_step(E, u);
     u->i = i;
     return rc;
 }
 
-static int unify_arr_step(ev *E, unik *u)
+static int unify_seq_step(ev *E, unik *u)
 {
-    if (u->i == u->t->u.list.n)
+    if (u->i == u->n)
         return u->next->fn(E, u->next, NULL);
-    return unify_tv(E, u->fr, u->t->u.list.items[u->i], &u->v->u.items[u->i], &u->k);
+    return unify_tv(E, u->fr, u->ts[u->i], u->vs[u->i], &u->k);
 }
 
-static int unify_obj_step(ev *E, unik *u);
-
-static int unify_obj_cont(ev *E, kont *kk, const kv_value *unused)
+/* An array or object pattern against a value of the same kind and size:
+ * elements pair by index, members by key (keys are evaluated). */
+static int unify_composite(ev *E, frame *fr, const rg_term *t, const kv_value *v, kont *k)
 {
-    (void)unused;
-    unik *u = (unik *)kk;
-    uint32_t i = u->i;
-    u->i++;
-    int rc = unify_obj_step(E, u);
-    u->i = i;
-    return rc;
-}
-
-static int unify_obj_step(ev *E, unik *u)
-{
-    if (u->i == u->t->u.obj.n)
-        return u->next->fn(E, u->next, NULL);
-    kv_value key;
-    int rc = eval_det(E, u->fr, u->t->u.obj.keys[u->i], &key);
-    if (rc != RG_OK)
-        return rc < 0 ? rc : 0;
-    const kv_value *val = kv_obj_get_value(u->v, &key);
-    if (!val)
-        return 0;
-    return unify_tv(E, u->fr, u->t->u.obj.vals[u->i], val, &u->k);
+    uint32_t n = t->type == RG_ARRAY ? t->u.list.n : t->u.obj.n;
+    const kv_value **vs = ks_arena_alloc(E->a, (n + 1) * sizeof *vs);
+    if (!vs)
+        return oom(E, t->loc);
+    for (uint32_t i = 0; i < n; i++) {
+        if (t->type == RG_ARRAY) {
+            vs[i] = &v->u.items[i];
+            continue;
+        }
+        kv_value key;
+        int rc = eval_det(E, fr, t->u.obj.keys[i], &key);
+        if (rc != RG_OK)
+            return rc < 0 ? rc : 0;
+        if (!(vs[i] = kv_obj_get_value(v, &key)))
+            return 0;
+    }
+    unik u = {{unify_seq_cont},
+              fr,
+              t->type == RG_ARRAY ? t->u.list.items : t->u.obj.vals,
+              vs,
+              n,
+              0,
+              k};
+    return unify_seq_step(E, &u);
 }
 
 typedef struct eqk {
@@ -777,16 +782,14 @@ static int unify_tv(ev *E, frame *fr, const rg_term *t, const kv_value *v, kont 
         if (has_unbound(fr, t)) {
             if (v->kind != KV_ARRAY || v->len != t->u.list.n)
                 return 0;
-            unik u = {{unify_arr_cont}, t, fr, v, 0, k};
-            return unify_arr_step(E, &u);
+            return unify_composite(E, fr, t, v, k);
         }
         break;
     case RG_OBJECT:
         if (has_unbound(fr, t)) {
             if (v->kind != KV_OBJECT || v->len != t->u.obj.n)
                 return 0;
-            unik u = {{unify_obj_cont}, t, fr, v, 0, k};
-            return unify_obj_step(E, &u);
+            return unify_composite(E, fr, t, v, k);
         }
         break;
     default: break;

@@ -17,10 +17,8 @@ static const char policy[] =
         "  some obj in input\n"
         "  some i, c in object.get(obj, [\"spec\", \"containers\"], [])\n"
         "  c.securityContext.privileged == true\n"
-        "  path := sprintf(\"spec.containers[%d].securityContext.privileged\", [i])\n" /* lint:allow
-                                                                                        */
-        "  msga := {\"alertMessage\": sprintf(\"%v is privileged: %v\", [c.name, c]),\n" /* lint:allow
-                                                                                          */
+        "  path := sprintf(\"spec.containers[%d].securityContext.privileged\", [i])\n"
+        "  msga := {\"alertMessage\": sprintf(\"%v is privileged: %v\", [c.name, c]),\n"
         "           \"failedPaths\": [path], \"alertObject\": {\"k8sApiObjects\": [obj]}}\n"
         "}\n"
         "deny contains msga if {\n"

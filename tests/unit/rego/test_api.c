@@ -34,14 +34,13 @@ static int on_result(void *ctx, const rego_result *r)
     return 0;
 }
 
-static const char policy[] =
-        "package k\n"
-        "import rego.v1\n"
-        "deny contains msg if {\n"
-        "  some c in input.spec.containers\n"
-        "  c.securityContext.privileged == true\n"
-        "  msg := sprintf(\"container %s is privileged\", [c.name])\n" /* lint:allow */
-        "}\n";
+static const char policy[] = "package k\n"
+                             "import rego.v1\n"
+                             "deny contains msg if {\n"
+                             "  some c in input.spec.containers\n"
+                             "  c.securityContext.privileged == true\n"
+                             "  msg := sprintf(\"container %s is privileged\", [c.name])\n"
+                             "}\n";
 
 static void test_eval_basic(void **state)
 {
