@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rego/builtin.h"
 #include "rego/rego.h"
 #include "testutil.h"
 
@@ -196,13 +197,50 @@ static void test_eval_errors_and_limits(void **state)
     expect_eval_error("package k\n", "x := to_number(\"nope\")", &o, "to_number");
 }
 
+/* A host builtin, as Kubescape registers image.parse_normalized_name. */
+static int normalize(struct rg_bctx *c, const kv_value *args, kv_value *out)
+{
+    if (args[0].kind != KV_STRING)
+        return RG_UNDEF;
+    static const char prefix[] = "docker.io/library/";
+    ks_buf b = KS_BUF_INIT;
+    if (!memchr(args[0].u.s, '/', args[0].len))
+        ks_buf_puts(&b, prefix);
+    ks_buf_append(&b, args[0].u.s, args[0].len);
+    kv_value v;
+    int rc = kv_str_copy(c->arena, b.data, b.len, &v);
+    ks_buf_free(&b);
+    *out = v;
+    return rc < 0 ? RG_EHALT : RG_OK;
+}
+
+static void test_host_builtin(void **state)
+{
+    (void)state;
+    ks_error err = {0};
+    rego_policy *pol = rego_policy_new();
+    assert_int_equal(rego_policy_add_builtin(pol, "image.parse_normalized_name", 1, normalize), 0);
+    const char *src = "package k\nimport rego.v1\n"
+                      "p := [image.parse_normalized_name(\"nginx\"), "
+                      "image.parse_normalized_name(\"ghcr.io/a/b\")]\n"
+                      "q := image.parse_normalized_name(1)\n";
+    assert_int_equal(rego_policy_add_module(pol, "p.rego", src, strlen(src), 1, &err), 0);
+    assert_int_equal(rego_policy_compile(pol, &err), 0);
+    rego_query *q;
+    assert_int_equal(rego_query_new(pol, "data.k", 6, &q, &err), 0);
+    collect c = {0};
+    assert_int_equal(rego_eval(q, NULL, on_result, &c, &err), 0);
+    assert_string_equal(c.json, "{\"p\":[\"docker.io/library/nginx\",\"ghcr.io/a/b\"]}");
+    rego_query_free(q);
+    rego_policy_free(pol);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_eval_basic),
-            cmocka_unit_test(test_threads),
-            cmocka_unit_test(test_compile_errors),
-            cmocka_unit_test(test_eval_errors_and_limits),
+            cmocka_unit_test(test_eval_basic),     cmocka_unit_test(test_threads),
+            cmocka_unit_test(test_compile_errors), cmocka_unit_test(test_eval_errors_and_limits),
+            cmocka_unit_test(test_host_builtin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
