@@ -35,13 +35,20 @@ static int on_result(void *ctx, const rego_result *r)
     return 0;
 }
 
-static const char policy[] = "package k\n"
-                             "import rego.v1\n"
-                             "deny contains msg if {\n"
-                             "  some c in input.spec.containers\n"
-                             "  c.securityContext.privileged == true\n"
-                             "  msg := sprintf(\"container %s is privileged\", [c.name])\n"
-                             "}\n";
+static const char policy[] =
+        "package k\n"
+        "import rego.v1\n"
+        "deny contains msg if {\n"
+        "  some c in input.spec.containers\n"
+        "  c.securityContext.privileged == true\n"
+        "  msg := sprintf(\"container %s is privileged\", [c.name])\n"
+        "}\n"
+        "extra := [regex.match(`^c[0-9]+$`, \"c12\"),\n"
+        "  time.format([0, \"Europe/Paris\"]), json.marshal({\"a\": [1]}),\n"
+        "  yaml.unmarshal(\"a: [1, 2]\"), net.cidr_contains(\"10.0.0.0/8\", "
+        "\"10.1.2.3\"),\n"
+        "  base64.decode(\"aGk=\"), glob.match(\"*.x\", [], \"a.x\"),\n"
+        "  semver.compare(\"1.2.3\", \"1.10.0\"), units.parse_bytes(\"1Ki\")]\n";
 
 static void test_eval_basic(void **state)
 {
@@ -68,9 +75,13 @@ static void test_eval_basic(void **state)
 /* Compiled policies are shared read-only by concurrent evaluations. */
 typedef struct job {
     const rego_query *q;
+    const rego_query *extra;
     int index;
     int ok;
 } job;
+
+static const char extra_want[] = "[true,\"1970-01-01T01:00:00+01:00\",\"{\\\"a\\\":[1]}\","
+                                 "{\"a\":[1,2]},true,\"hi\",true,-1,1024]";
 
 static void *worker(void *arg)
 {
@@ -102,6 +113,12 @@ static void *worker(void *arg)
         snprintf(buf, sizeof buf, "%d", count);
         if (count != n)
             return NULL;
+        collect x = {0};
+        if (rego_eval(j->extra, &o, on_result, &x, &err) < 0 || x.n != 1 ||
+            strcmp(x.json, extra_want) != 0) {
+            fprintf(stderr, "extra: %s\n", x.json);
+            return NULL;
+        }
         ks_arena_reset(&a);
     }
     ks_arena_free(&a);
@@ -115,18 +132,20 @@ static void test_threads(void **state)
     ks_error err = {0};
     rego_policy *pol = compile_src(policy, &err);
     assert_non_null(pol);
-    rego_query *q;
+    rego_query *q, *extra;
     assert_int_equal(rego_query_new(pol, "data.k.deny", 11, &q, &err), 0);
+    assert_int_equal(rego_query_new(pol, "data.k.extra", 12, &extra, &err), 0);
     pthread_t t[4];
     job jobs[4];
     for (int i = 0; i < 4; i++) {
-        jobs[i] = (job){q, i, 0};
+        jobs[i] = (job){q, extra, i, 0};
         pthread_create(&t[i], NULL, worker, &jobs[i]);
     }
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
         assert_true(jobs[i].ok);
     }
+    rego_query_free(extra);
     rego_query_free(q);
     rego_policy_free(pol);
 }
