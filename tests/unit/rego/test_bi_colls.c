@@ -4,169 +4,87 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rego/builtin.h"
-#include "testutil.h"
-
-/* JSON with {"$set": [...]} standing for a set. */
-static kv_value rego_value(ks_arena *a, kv_value v)
-{
-    if (v.kind == KV_ARRAY) {
-        kv_value *items = ks_arena_alloc(a, (v.len + 1) * sizeof(kv_value));
-        for (size_t i = 0; i < v.len; i++)
-            items[i] = rego_value(a, v.u.items[i]);
-        kv_value out;
-        assert_int_equal(kv_array_new(a, items, v.len, &out), 0);
-        return out;
-    }
-    if (v.kind == KV_OBJECT) {
-        const kv_value *s = kv_obj_get(&v, "$set", 4);
-        kv_value out;
-        if (s && v.len == 1) {
-            kv_value arr = rego_value(a, *s);
-            assert_int_equal(kv_set_new(a, arr.u.items, arr.len, &out), 0);
-            return out;
-        }
-        kv_member *m = ks_arena_alloc(a, (v.len + 1) * sizeof(kv_member));
-        for (size_t i = 0; i < v.len; i++)
-            m[i] = (kv_member){rego_value(a, v.u.members[i].key),
-                               rego_value(a, v.u.members[i].val)};
-        assert_int_equal(kv_object_new(a, m, v.len, KV_DUP_LAST_WINS, &out, NULL), 0);
-        return out;
-    }
-    return v;
-}
-
-static int call_values(ks_arena *a, const char *name, const kv_value *args, size_t nargs,
-                       char **out)
-{
-    const rg_builtin_def *def = rg_builtin_lookup(name, strlen(name));
-    if (!def)
-        fail_msg("no builtin %s", name);
-    assert_int_equal(nargs, def->nargs);
-    ks_buf err = KS_BUF_INIT;
-    rg_bctx c = {.arena = a, .name = def->name, .err_msg = &err};
-    kv_value res;
-    int rc = def->fn(&c, args, &res);
-    *out = NULL;
-    if (rc == RG_OK)
-        *out = tu_to_json(&res, 0);
-    else if (rc != RG_UNDEF)
-        *out = ks_buf_detach(&err, NULL);
-    ks_buf_free(&err);
-    return rc;
-}
-
-/* Calls builtin name with the arguments of a JSON array; returns the code
- * and sets *out to the result's JSON (sets as sorted arrays) or the error
- * message (heap). */
-static int call(ks_arena *a, const char *name, const char *args_json, char **out)
-{
-    kv_value args = rego_value(a, tu_json(a, args_json));
-    assert_int_equal(args.kind, KV_ARRAY);
-    return call_values(a, name, args.u.items, args.len, out);
-}
-
-#define expect(a, name, args, want)     expect_at(a, name, args, want, __LINE__)
-#define expect_err(a, name, args, want) expect_err_at(a, name, args, want, __LINE__)
-
-static void expect_at(ks_arena *a, const char *name, const char *args, const char *want, int line)
-{
-    char *got = NULL;
-    int rc = call(a, name, args, &got);
-    if (rc != RG_OK || strcmp(got, want) != 0)
-        fail_msg("line %d: %s(%s): rc %d, want %s, got %s", line, name, args, rc, want,
-                 got ? got : "(null)");
-    ks_xfree(got);
-}
-
-static void expect_err_at(ks_arena *a, const char *name, const char *args, const char *want,
-                          int line)
-{
-    char *got = NULL;
-    int rc = call(a, name, args, &got);
-    if (rc != RG_EBUILTIN || strcmp(got ? got : "", want) != 0)
-        fail_msg("line %d: %s(%s): rc %d, want error %s, got %s", line, name, args, rc, want,
-                 got ? got : "(null)");
-    ks_xfree(got);
-}
+#include "bitest.h"
 
 static void test_sets(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "and", "[{\"$set\": [1, 2, 3]}, {\"$set\": [2, 3, 4]}]", "[2,3]");
-    expect(a, "and", "[{\"$set\": []}, {\"$set\": [2]}]", "[]");
-    expect(a, "or", "[{\"$set\": [1, 2]}, {\"$set\": [2, 3, \"a\"]}]", "[1,2,3,\"a\"]");
-    expect(a, "or", "[{\"$set\": [1, 1.0]}, {\"$set\": [1e0]}]", "[1]");
-    expect(a, "set_diff", "[{\"$set\": [1, 2]}, {\"$set\": [2]}]", "[1]");
-    expect_err(a, "and", "[1, {\"$set\": [1]}]", "and: operand 1 must be set but got number");
-    expect_err(a, "or", "[{\"$set\": [1]}, 1]", "or: operand 2 must be set but got number");
-    expect_err(a, "set_diff", "[[1], {\"$set\": [2]}]",
-               "set_diff: operand 1 must be set but got array");
-    expect(a, "intersection",
-           "[{\"$set\": [{\"$set\": [1, 2, 3]}, {\"$set\": [2, 3]}, {\"$set\": [3, 2, 9]}]}]",
-           "[2,3]");
-    expect(a, "intersection", "[{\"$set\": []}]", "[]");
-    expect(a, "union", "[{\"$set\": [{\"$set\": [1, 2]}, {\"$set\": [3]}, {\"$set\": [\"a\"]}]}]",
-           "[1,2,3,\"a\"]");
-    expect(a, "union", "[{\"$set\": []}]", "[]");
-    expect_err(a, "intersection", "[1]", "intersection: operand 1 must be set but got number");
-    expect_err(a, "union", "[{\"$set\": [[1]]}]", "union: operand 1 must be set but got array");
-    expect_err(a, "intersection", "[{\"$set\": [{\"$set\": [1]}, 2]}]",
-               "intersection: operand 1 must be set but got number");
+    bt_expect(a, "and", "[{\"$set\": [1, 2, 3]}, {\"$set\": [2, 3, 4]}]", "[2,3]");
+    bt_expect(a, "and", "[{\"$set\": []}, {\"$set\": [2]}]", "[]");
+    bt_expect(a, "or", "[{\"$set\": [1, 2]}, {\"$set\": [2, 3, \"a\"]}]", "[1,2,3,\"a\"]");
+    bt_expect(a, "or", "[{\"$set\": [1, 1.0]}, {\"$set\": [1e0]}]", "[1]");
+    bt_expect(a, "set_diff", "[{\"$set\": [1, 2]}, {\"$set\": [2]}]", "[1]");
+    bt_expect_err(a, "and", "[1, {\"$set\": [1]}]", "and: operand 1 must be set but got number");
+    bt_expect_err(a, "or", "[{\"$set\": [1]}, 1]", "or: operand 2 must be set but got number");
+    bt_expect_err(a, "set_diff", "[[1], {\"$set\": [2]}]",
+                  "set_diff: operand 1 must be set but got array");
+    bt_expect(a, "intersection",
+              "[{\"$set\": [{\"$set\": [1, 2, 3]}, {\"$set\": [2, 3]}, {\"$set\": [3, 2, 9]}]}]",
+              "[2,3]");
+    bt_expect(a, "intersection", "[{\"$set\": []}]", "[]");
+    bt_expect(a, "union",
+              "[{\"$set\": [{\"$set\": [1, 2]}, {\"$set\": [3]}, {\"$set\": [\"a\"]}]}]",
+              "[1,2,3,\"a\"]");
+    bt_expect(a, "union", "[{\"$set\": []}]", "[]");
+    bt_expect_err(a, "intersection", "[1]", "intersection: operand 1 must be set but got number");
+    bt_expect_err(a, "union", "[{\"$set\": [[1]]}]", "union: operand 1 must be set but got array");
+    bt_expect_err(a, "intersection", "[{\"$set\": [{\"$set\": [1]}, 2]}]",
+                  "intersection: operand 1 must be set but got number");
 }
 
 static void test_arrays(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "array.concat", "[[1, 2], [3]]", "[1,2,3]");
-    expect(a, "array.concat", "[[], []]", "[]");
-    expect_err(a, "array.concat", "[[], 1]",
-               "array.concat: operand 2 must be array but got number");
-    expect_err(a, "array.concat", "[1, []]",
-               "array.concat: operand 1 must be array but got number");
-    expect(a, "array.flatten", "[[1, [2, [3]], [], 4]]", "[1,2,[3],4]");
-    expect(a, "array.flatten", "[[]]", "[]");
-    expect_err(a, "array.flatten", "[1]", "array.flatten: operand 1 must be array but got number");
-    expect(a, "array.slice", "[[1, 2, 3, 4], 1, 3]", "[2,3]");
-    expect(a, "array.slice", "[[1, 2, 3, 4], -5, 10]", "[1,2,3,4]");
-    expect(a, "array.slice", "[[1, 2, 3, 4], 3, 1]", "[]");
-    expect(a, "array.slice", "[[1, 2, 3, 4], 4, 4]", "[]");
-    expect_err(a, "array.slice", "[[1, 2, 3, 4], 2, 1e30]",
-               "array.slice: operand 3 must be integer number but got floating-point number");
-    expect_err(a, "array.slice", "[[1, 2], 1.5, 3]",
-               "array.slice: operand 2 must be integer number but got floating-point number");
-    expect_err(a, "array.slice", "[[1, 2], \"a\", 3]",
-               "array.slice: operand 2 must be number but got string");
-    expect_err(a, "array.slice", "[1, 1, 3]",
-               "array.slice: operand 1 must be array but got number");
-    expect(a, "array.reverse", "[[1, 2, 3]]", "[3,2,1]");
-    expect(a, "array.reverse", "[[]]", "[]");
-    expect_err(a, "array.reverse", "[\"abc\"]",
-               "array.reverse: operand 1 must be array but got string");
+    bt_expect(a, "array.concat", "[[1, 2], [3]]", "[1,2,3]");
+    bt_expect(a, "array.concat", "[[], []]", "[]");
+    bt_expect_err(a, "array.concat", "[[], 1]",
+                  "array.concat: operand 2 must be array but got number");
+    bt_expect_err(a, "array.concat", "[1, []]",
+                  "array.concat: operand 1 must be array but got number");
+    bt_expect(a, "array.flatten", "[[1, [2, [3]], [], 4]]", "[1,2,[3],4]");
+    bt_expect(a, "array.flatten", "[[]]", "[]");
+    bt_expect_err(a, "array.flatten", "[1]",
+                  "array.flatten: operand 1 must be array but got number");
+    bt_expect(a, "array.slice", "[[1, 2, 3, 4], 1, 3]", "[2,3]");
+    bt_expect(a, "array.slice", "[[1, 2, 3, 4], -5, 10]", "[1,2,3,4]");
+    bt_expect(a, "array.slice", "[[1, 2, 3, 4], 3, 1]", "[]");
+    bt_expect(a, "array.slice", "[[1, 2, 3, 4], 4, 4]", "[]");
+    bt_expect_err(a, "array.slice", "[[1, 2, 3, 4], 2, 1e30]",
+                  "array.slice: operand 3 must be integer number but got floating-point number");
+    bt_expect_err(a, "array.slice", "[[1, 2], 1.5, 3]",
+                  "array.slice: operand 2 must be integer number but got floating-point number");
+    bt_expect_err(a, "array.slice", "[[1, 2], \"a\", 3]",
+                  "array.slice: operand 2 must be number but got string");
+    bt_expect_err(a, "array.slice", "[1, 1, 3]",
+                  "array.slice: operand 1 must be array but got number");
+    bt_expect(a, "array.reverse", "[[1, 2, 3]]", "[3,2,1]");
+    bt_expect(a, "array.reverse", "[[]]", "[]");
+    bt_expect_err(a, "array.reverse", "[\"abc\"]",
+                  "array.reverse: operand 1 must be array but got string");
 }
 
 static void test_object_get_keys(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "object.get", "[{\"a\": {\"b\": 1}}, \"a\", 0]", "{\"b\":1}");
-    expect(a, "object.get", "[{\"a\": {\"b\": 1}}, \"z\", 0]", "0");
-    expect(a, "object.get", "[{\"a\": {\"b\": 1}}, [\"a\", \"b\"], 0]", "1");
-    expect(a, "object.get", "[{\"a\": [1, {\"b\": 2}]}, [\"a\", 1, \"b\"], 0]", "2");
+    bt_expect(a, "object.get", "[{\"a\": {\"b\": 1}}, \"a\", 0]", "{\"b\":1}");
+    bt_expect(a, "object.get", "[{\"a\": {\"b\": 1}}, \"z\", 0]", "0");
+    bt_expect(a, "object.get", "[{\"a\": {\"b\": 1}}, [\"a\", \"b\"], 0]", "1");
+    bt_expect(a, "object.get", "[{\"a\": [1, {\"b\": 2}]}, [\"a\", 1, \"b\"], 0]", "2");
     /* array steps want numbers: "1" is no index */
-    expect(a, "object.get", "[{\"a\": [1, {\"b\": 2}]}, [\"a\", \"1\", \"b\"], 0]", "0");
-    expect(a, "object.get", "[{\"a\": [1, 2]}, [\"a\", -1], \"d\"]", "\"d\"");
+    bt_expect(a, "object.get", "[{\"a\": [1, {\"b\": 2}]}, [\"a\", \"1\", \"b\"], 0]", "0");
+    bt_expect(a, "object.get", "[{\"a\": [1, 2]}, [\"a\", -1], \"d\"]", "\"d\"");
     /* the empty path is the object itself */
-    expect(a, "object.get", "[{\"a\": 1}, [], 0]", "{\"a\":1}");
-    expect(a, "object.get", "[{\"a\": \"xyz\"}, [\"a\", 0], 0]", "0");
+    bt_expect(a, "object.get", "[{\"a\": 1}, [], 0]", "{\"a\":1}");
+    bt_expect(a, "object.get", "[{\"a\": \"xyz\"}, [\"a\", 0], 0]", "0");
     /* a set step finds the element itself */
-    expect(a, "object.get", "[{\"a\": {\"$set\": [1, 2]}}, [\"a\", 2], 0]", "2");
+    bt_expect(a, "object.get", "[{\"a\": {\"$set\": [1, 2]}}, [\"a\", 2], 0]", "2");
     /* a null value is a value, not a miss */
-    expect(a, "object.get", "[{\"a\": {\"b\": null}}, [\"a\", \"b\"], 0]", "null");
-    expect_err(a, "object.get", "[[1], \"a\", 0]",
-               "object.get: operand 1 must be object but got array");
-    expect(a, "object.keys", "[{\"b\": 1, \"a\": 2}]", "[\"a\",\"b\"]");
-    expect(a, "object.keys", "[{}]", "[]");
-    expect_err(a, "object.keys", "[1]", "object.keys: operand 1 must be object but got number");
+    bt_expect(a, "object.get", "[{\"a\": {\"b\": null}}, [\"a\", \"b\"], 0]", "null");
+    bt_expect_err(a, "object.get", "[[1], \"a\", 0]",
+                  "object.get: operand 1 must be object but got array");
+    bt_expect(a, "object.keys", "[{\"b\": 1, \"a\": 2}]", "[\"a\",\"b\"]");
+    bt_expect(a, "object.keys", "[{}]", "[]");
+    bt_expect_err(a, "object.keys", "[1]", "object.keys: operand 1 must be object but got number");
 }
 
 static void test_object_remove_filter(void **state)
@@ -175,21 +93,21 @@ static void test_object_remove_filter(void **state)
     const char *obj = "{\"a\": 1, \"b\": 2, \"c\": 3}";
     char args[128];
     snprintf(args, sizeof args, "[%s, [\"a\", \"x\"]]", obj);
-    expect(a, "object.remove", args, "{\"b\":2,\"c\":3}");
-    expect(a, "object.filter", args, "{\"a\":1}");
+    bt_expect(a, "object.remove", args, "{\"b\":2,\"c\":3}");
+    bt_expect(a, "object.filter", args, "{\"a\":1}");
     snprintf(args, sizeof args, "[%s, {\"$set\": [\"b\"]}]", obj);
-    expect(a, "object.remove", args, "{\"a\":1,\"c\":3}");
-    expect(a, "object.filter", args, "{\"b\":2}");
+    bt_expect(a, "object.remove", args, "{\"a\":1,\"c\":3}");
+    bt_expect(a, "object.filter", args, "{\"b\":2}");
     snprintf(args, sizeof args, "[%s, {\"c\": 0, \"a\": 1}]", obj);
-    expect(a, "object.remove", args, "{\"b\":2}");
-    expect(a, "object.filter", args, "{\"a\":1,\"c\":3}");
-    expect(a, "object.filter", "[{\"a\": 1}, []]", "{}");
-    expect_err(a, "object.remove", "[{\"a\": 1}, \"a\"]",
-               "object.remove: operand 2 must be one of {object, set, array} but got string");
-    expect_err(a, "object.remove", "[1, [\"a\"]]",
-               "object.remove: operand 1 must be object but got number");
-    expect_err(a, "object.filter", "[\"a\", 5]",
-               "object.filter: operand 1 must be object but got string");
+    bt_expect(a, "object.remove", args, "{\"b\":2}");
+    bt_expect(a, "object.filter", args, "{\"a\":1,\"c\":3}");
+    bt_expect(a, "object.filter", "[{\"a\": 1}, []]", "{}");
+    bt_expect_err(a, "object.remove", "[{\"a\": 1}, \"a\"]",
+                  "object.remove: operand 2 must be one of {object, set, array} but got string");
+    bt_expect_err(a, "object.remove", "[1, [\"a\"]]",
+                  "object.remove: operand 1 must be object but got number");
+    bt_expect_err(a, "object.filter", "[\"a\", 5]",
+                  "object.filter: operand 1 must be object but got string");
     /* non-string keys */
     ks_arena *t = a;
     kv_member m[] = {{kv_int(1), kv_str_ref("one", 3)}, {kv_str_ref("1", 1), kv_str_ref("s", 1)}};
@@ -197,10 +115,10 @@ static void test_object_remove_filter(void **state)
     assert_int_equal(kv_object_new(t, m, 2, KV_DUP_ERROR, &args2[0], NULL), 0);
     assert_int_equal(kv_array_new(t, &keys, 1, &args2[1]), 0);
     char *got = NULL;
-    assert_int_equal(call_values(t, "object.remove", args2, 2, &got), RG_OK);
+    assert_int_equal(bt_call_values(t, "object.remove", args2, 2, &got), RG_OK);
     assert_string_equal(got, "{\"1\":\"s\"}");
     ks_xfree(got);
-    assert_int_equal(call_values(t, "object.filter", args2, 2, &got), RG_OK);
+    assert_int_equal(bt_call_values(t, "object.filter", args2, 2, &got), RG_OK);
     assert_string_equal(got, "{\"1\":\"one\"}");
     ks_xfree(got);
 }
@@ -208,84 +126,87 @@ static void test_object_remove_filter(void **state)
 static void test_object_union(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "object.union",
-           "[{\"a\": 1, \"b\": 2, \"c\": {\"d\": 3}}, {\"a\": 7, \"c\": {\"d\": 4, \"e\": 5}}]",
-           "{\"a\":7,\"b\":2,\"c\":{\"d\":4,\"e\":5}}");
-    expect(a, "object.union", "[{\"a\": {\"b\": 1}}, {\"a\": 2}]", "{\"a\":2}");
-    expect(a, "object.union", "[{\"a\": 2}, {\"a\": {\"b\": 1}}]", "{\"a\":{\"b\":1}}");
-    expect(a, "object.union", "[{}, {}]", "{}");
-    expect_err(a, "object.union", "[1, {}]",
-               "object.union: operand 1 must be object but got number");
-    expect_err(a, "object.union", "[{}, []]",
-               "object.union: operand 2 must be object but got array");
-    expect(a, "object.union_n", "[[{\"a\": 1}, {\"b\": 2}, {\"a\": 3}]]", "{\"a\":3,\"b\":2}");
+    bt_expect(a, "object.union",
+              "[{\"a\": 1, \"b\": 2, \"c\": {\"d\": 3}}, {\"a\": 7, \"c\": {\"d\": 4, \"e\": 5}}]",
+              "{\"a\":7,\"b\":2,\"c\":{\"d\":4,\"e\":5}}");
+    bt_expect(a, "object.union", "[{\"a\": {\"b\": 1}}, {\"a\": 2}]", "{\"a\":2}");
+    bt_expect(a, "object.union", "[{\"a\": 2}, {\"a\": {\"b\": 1}}]", "{\"a\":{\"b\":1}}");
+    bt_expect(a, "object.union", "[{}, {}]", "{}");
+    bt_expect_err(a, "object.union", "[1, {}]",
+                  "object.union: operand 1 must be object but got number");
+    bt_expect_err(a, "object.union", "[{}, []]",
+                  "object.union: operand 2 must be object but got array");
+    bt_expect(a, "object.union_n", "[[{\"a\": 1}, {\"b\": 2}, {\"a\": 3}]]", "{\"a\":3,\"b\":2}");
     /* a non-object value cuts the merge of what came before it */
-    expect(a, "object.union_n", "[[{\"a\": {\"b\": 2}}, {\"a\": 4}, {\"a\": {\"c\": 3}}]]",
-           "{\"a\":{\"c\":3}}");
-    expect(a, "object.union_n",
-           "[[{\"a\": {\"x\": {\"p\": 1}}}, {\"a\": {\"x\": 5}}, {\"a\": {\"x\": {\"q\": 2}}}]]",
-           "{\"a\":{\"x\":{\"q\":2}}}");
-    expect(a, "object.union_n",
-           "[[{\"a\": {\"x\": 1, \"y\": {\"z\": 1}}}, {\"a\": {\"y\": {\"w\": 2}}}, {\"b\": 1}, "
-           "{\"a\": {\"y\": {\"z\": 3}}}]]",
-           "{\"a\":{\"x\":1,\"y\":{\"w\":2,\"z\":3}},\"b\":1}");
-    expect(a, "object.union_n", "[[]]", "{}");
-    expect(a, "object.union_n", "[[{\"a\": 1}]]", "{\"a\":1}");
-    expect_err(
+    bt_expect(a, "object.union_n", "[[{\"a\": {\"b\": 2}}, {\"a\": 4}, {\"a\": {\"c\": 3}}]]",
+              "{\"a\":{\"c\":3}}");
+    bt_expect(a, "object.union_n",
+              "[[{\"a\": {\"x\": {\"p\": 1}}}, {\"a\": {\"x\": 5}}, {\"a\": {\"x\": {\"q\": 2}}}]]",
+              "{\"a\":{\"x\":{\"q\":2}}}");
+    bt_expect(a, "object.union_n",
+              "[[{\"a\": {\"x\": 1, \"y\": {\"z\": 1}}}, {\"a\": {\"y\": {\"w\": 2}}}, {\"b\": 1}, "
+              "{\"a\": {\"y\": {\"z\": 3}}}]]",
+              "{\"a\":{\"x\":1,\"y\":{\"w\":2,\"z\":3}},\"b\":1}");
+    bt_expect(a, "object.union_n", "[[]]", "{}");
+    bt_expect(a, "object.union_n", "[[{\"a\": 1}]]", "{\"a\":1}");
+    bt_expect_err(
             a, "object.union_n", "[[{}, 1]]",
             "object.union_n: operand 1 must be array of objects but got array containing number");
-    expect_err(a, "object.union_n", "[{}]",
-               "object.union_n: operand 1 must be array but got object");
+    bt_expect_err(a, "object.union_n", "[{}]",
+                  "object.union_n: operand 1 must be array but got object");
 }
 
 static void test_object_subset(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "object.subset",
-           "[{\"a\": 1, \"b\": {\"c\": {\"x\": [1, 2, 3]}}}, {\"b\": {\"c\": {\"x\": [2, 3]}}}]",
-           "true");
-    expect(a, "object.subset", "[{\"a\": 1}, {\"a\": 2}]", "false");
-    expect(a, "object.subset", "[{\"a\": 1}, {\"b\": 1}]", "false");
-    expect(a, "object.subset", "[{\"a\": [1, 2, 3]}, {\"a\": [1, 3]}]", "false");
-    expect(a, "object.subset", "[{\"a\": {\"$set\": [1, 2]}}, {\"a\": {\"$set\": [1]}}]", "true");
-    expect(a, "object.subset", "[{}, {}]", "true");
+    bt_expect(a, "object.subset",
+              "[{\"a\": 1, \"b\": {\"c\": {\"x\": [1, 2, 3]}}}, {\"b\": {\"c\": {\"x\": [2, 3]}}}]",
+              "true");
+    bt_expect(a, "object.subset", "[{\"a\": 1}, {\"a\": 2}]", "false");
+    bt_expect(a, "object.subset", "[{\"a\": 1}, {\"b\": 1}]", "false");
+    bt_expect(a, "object.subset", "[{\"a\": [1, 2, 3]}, {\"a\": [1, 3]}]", "false");
+    bt_expect(a, "object.subset", "[{\"a\": {\"$set\": [1, 2]}}, {\"a\": {\"$set\": [1]}}]",
+              "true");
+    bt_expect(a, "object.subset", "[{}, {}]", "true");
     /* arrays: contiguous, in order */
-    expect(a, "object.subset", "[[1, 2, 3, 1, 2, 4], [1, 2, 4]]", "true");
-    expect(a, "object.subset", "[[1, 1, 1, 2], [1, 1, 2]]", "true");
-    expect(a, "object.subset", "[[1, 2, 3], [1, 3]]", "false");
-    expect(a, "object.subset", "[[], []]", "true");
-    expect(a, "object.subset", "[[1], []]", "true");
-    expect(a, "object.subset", "[[1], [1, 1]]", "false");
-    expect(a, "object.subset", "[{\"$set\": [1, 2]}, {\"$set\": [1]}]", "true");
-    expect(a, "object.subset", "[{\"$set\": [1, 2]}, {\"$set\": [3]}]", "false");
+    bt_expect(a, "object.subset", "[[1, 2, 3, 1, 2, 4], [1, 2, 4]]", "true");
+    bt_expect(a, "object.subset", "[[1, 1, 1, 2], [1, 1, 2]]", "true");
+    bt_expect(a, "object.subset", "[[1, 2, 3], [1, 3]]", "false");
+    bt_expect(a, "object.subset", "[[], []]", "true");
+    bt_expect(a, "object.subset", "[[1], []]", "true");
+    bt_expect(a, "object.subset", "[[1], [1, 1]]", "false");
+    bt_expect(a, "object.subset", "[{\"$set\": [1, 2]}, {\"$set\": [1]}]", "true");
+    bt_expect(a, "object.subset", "[{\"$set\": [1, 2]}, {\"$set\": [3]}]", "false");
     /* array and set: OPA counts matches, duplicates included */
-    expect(a, "object.subset", "[[1, 2], {\"$set\": [2, 1]}]", "true");
-    expect(a, "object.subset", "[[1, 1], {\"$set\": [1, 2]}]", "true");
-    expect(a, "object.subset", "[[1], {\"$set\": []}]", "true");
-    expect(a, "object.subset", "[[], {\"$set\": []}]", "false");
-    expect_err(a, "object.subset", "[{}, []]",
-               "object.subset: both arguments object.subset must be of the same type or array and "
-               "set");
-    expect_err(a, "object.subset", "[{\"$set\": []}, []]",
-               "object.subset: both arguments object.subset must be of the same type or array and "
-               "set");
+    bt_expect(a, "object.subset", "[[1, 2], {\"$set\": [2, 1]}]", "true");
+    bt_expect(a, "object.subset", "[[1, 1], {\"$set\": [1, 2]}]", "true");
+    bt_expect(a, "object.subset", "[[1], {\"$set\": []}]", "true");
+    bt_expect(a, "object.subset", "[[], {\"$set\": []}]", "false");
+    bt_expect_err(
+            a, "object.subset", "[{}, []]",
+            "object.subset: both arguments object.subset must be of the same type or array and "
+            "set");
+    bt_expect_err(
+            a, "object.subset", "[{\"$set\": []}, []]",
+            "object.subset: both arguments object.subset must be of the same type or array and "
+            "set");
 }
 
 static void test_types(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "is_number", "[1.5]", "true");
-    expect(a, "is_number", "[\"1\"]", "false");
-    expect(a, "is_string", "[1]", "false");
-    expect(a, "is_string", "[\"\"]", "true");
-    expect(a, "is_boolean", "[false]", "true");
-    expect(a, "is_boolean", "[null]", "false");
-    expect(a, "is_array", "[[1]]", "true");
-    expect(a, "is_array", "[{\"$set\": []}]", "false");
-    expect(a, "is_set", "[{\"$set\": []}]", "true");
-    expect(a, "is_object", "[{}]", "true");
-    expect(a, "is_null", "[null]", "true");
-    expect(a, "is_null", "[0]", "false");
+    bt_expect(a, "is_number", "[1.5]", "true");
+    bt_expect(a, "is_number", "[\"1\"]", "false");
+    bt_expect(a, "is_string", "[1]", "false");
+    bt_expect(a, "is_string", "[\"\"]", "true");
+    bt_expect(a, "is_boolean", "[false]", "true");
+    bt_expect(a, "is_boolean", "[null]", "false");
+    bt_expect(a, "is_array", "[[1]]", "true");
+    bt_expect(a, "is_array", "[{\"$set\": []}]", "false");
+    bt_expect(a, "is_set", "[{\"$set\": []}]", "true");
+    bt_expect(a, "is_object", "[{}]", "true");
+    bt_expect(a, "is_null", "[null]", "true");
+    bt_expect(a, "is_null", "[0]", "false");
     const char *kinds[][2] = {{"null", "\"null\""},         {"true", "\"boolean\""},
                               {"1e400", "\"number\""},      {"\"x\"", "\"string\""},
                               {"[]", "\"array\""},          {"{}", "\"object\""},
@@ -293,84 +214,86 @@ static void test_types(void **state)
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         char args[64];
         snprintf(args, sizeof args, "[%s]", kinds[i][0]);
-        expect(a, "type_name", args, kinds[i][1]);
+        bt_expect(a, "type_name", args, kinds[i][1]);
     }
 }
 
 static void test_casts(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "cast_array", "[{\"$set\": [2, 1]}]", "[1,2]");
-    expect(a, "cast_array", "[[2, 1]]", "[2,1]");
-    expect(a, "cast_set", "[[2, 1, 2]]", "[1,2]");
-    expect(a, "cast_string", "[\"x\"]", "\"x\"");
-    expect(a, "cast_boolean", "[true]", "true");
-    expect(a, "cast_null", "[null]", "null");
-    expect(a, "cast_object", "[{\"a\": 1}]", "{\"a\":1}");
-    expect_err(a, "cast_array", "[1]",
-               "cast_array: operand 1 must be one of {array, set} but got number");
-    expect_err(a, "cast_set", "[\"a\"]",
-               "cast_set: operand 1 must be one of {array, set} but got string");
-    expect_err(a, "cast_string", "[1]", "cast_string: operand 1 must be string but got number");
-    expect_err(a, "cast_boolean", "[1]", "cast_boolean: operand 1 must be boolean but got number");
-    expect_err(a, "cast_null", "[1]", "cast_null: operand 1 must be null but got number");
-    expect_err(a, "cast_object", "[[]]", "cast_object: operand 1 must be object but got array");
+    bt_expect(a, "cast_array", "[{\"$set\": [2, 1]}]", "[1,2]");
+    bt_expect(a, "cast_array", "[[2, 1]]", "[2,1]");
+    bt_expect(a, "cast_set", "[[2, 1, 2]]", "[1,2]");
+    bt_expect(a, "cast_string", "[\"x\"]", "\"x\"");
+    bt_expect(a, "cast_boolean", "[true]", "true");
+    bt_expect(a, "cast_null", "[null]", "null");
+    bt_expect(a, "cast_object", "[{\"a\": 1}]", "{\"a\":1}");
+    bt_expect_err(a, "cast_array", "[1]",
+                  "cast_array: operand 1 must be one of {array, set} but got number");
+    bt_expect_err(a, "cast_set", "[\"a\"]",
+                  "cast_set: operand 1 must be one of {array, set} but got string");
+    bt_expect_err(a, "cast_string", "[1]", "cast_string: operand 1 must be string but got number");
+    bt_expect_err(a, "cast_boolean", "[1]",
+                  "cast_boolean: operand 1 must be boolean but got number");
+    bt_expect_err(a, "cast_null", "[1]", "cast_null: operand 1 must be null but got number");
+    bt_expect_err(a, "cast_object", "[[]]", "cast_object: operand 1 must be object but got array");
 }
 
 static void test_to_number(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "to_number", "[\"-42.0\"]", "-42");
-    expect(a, "to_number", "[false]", "0");
-    expect(a, "to_number", "[true]", "1");
-    expect(a, "to_number", "[null]", "0");
-    expect(a, "to_number", "[100.1]", "100.1");
-    expect(a, "to_number", "[\"1e3\"]", "1000");
+    bt_expect(a, "to_number", "[\"-42.0\"]", "-42");
+    bt_expect(a, "to_number", "[false]", "0");
+    bt_expect(a, "to_number", "[true]", "1");
+    bt_expect(a, "to_number", "[null]", "0");
+    bt_expect(a, "to_number", "[100.1]", "100.1");
+    bt_expect(a, "to_number", "[\"1e3\"]", "1000");
     /* the text's exact value, not the nearest float64 */
-    expect(a, "to_number", "[\"0.1\"]", "0.1");
-    expect(a, "to_number", "[\"12345678901234567890123\"]", "12345678901234567890123");
-    expect(a, "to_number", "[\"0.10000000000000000001\"]", "0.10000000000000000001");
-    expect(a, "to_number", "[\"1e-400\"]", "1e-400");
+    bt_expect(a, "to_number", "[\"0.1\"]", "0.1");
+    bt_expect(a, "to_number", "[\"12345678901234567890123\"]", "12345678901234567890123");
+    bt_expect(a, "to_number", "[\"0.10000000000000000001\"]", "0.10000000000000000001");
+    bt_expect(a, "to_number", "[\"1e-400\"]", "1e-400");
     /* Go's ParseFloat syntax beyond JSON's */
-    expect(a, "to_number", "[\"+5\"]", "5");
-    expect(a, "to_number", "[\".5\"]", "0.5");
-    expect(a, "to_number", "[\"5.\"]", "5");
-    expect(a, "to_number", "[\"007\"]", "7");
-    expect(a, "to_number", "[\"1_000\"]", "1000");
-    expect(a, "to_number", "[\"1e1_0\"]", "10000000000");
-    expect(a, "to_number", "[\"0x1.8p1\"]", "3");
-    expect(a, "to_number", "[\"-0\"]", "0");
-    expect_err(a, "to_number", "[\"broken\"]",
-               "to_number: strconv.ParseFloat: parsing \"broken\": invalid syntax");
-    expect_err(a, "to_number", "[\"0x10\"]",
-               "to_number: strconv.ParseFloat: parsing \"0x10\": invalid syntax");
-    expect_err(a, "to_number", "[\" 1\"]",
-               "to_number: strconv.ParseFloat: parsing \" 1\": invalid syntax");
-    expect_err(a, "to_number", "[\"1__0\"]",
-               "to_number: strconv.ParseFloat: parsing \"1__0\": invalid syntax");
-    expect_err(a, "to_number", "[\"_1\"]",
-               "to_number: strconv.ParseFloat: parsing \"_1\": invalid syntax");
-    expect_err(a, "to_number", "[\"1e\"]",
-               "to_number: strconv.ParseFloat: parsing \"1e\": invalid syntax");
-    expect_err(a, "to_number", "[\"\"]",
-               "to_number: strconv.ParseFloat: parsing \"\": invalid syntax");
+    bt_expect(a, "to_number", "[\"+5\"]", "5");
+    bt_expect(a, "to_number", "[\".5\"]", "0.5");
+    bt_expect(a, "to_number", "[\"5.\"]", "5");
+    bt_expect(a, "to_number", "[\"007\"]", "7");
+    bt_expect(a, "to_number", "[\"1_000\"]", "1000");
+    bt_expect(a, "to_number", "[\"1e1_0\"]", "10000000000");
+    bt_expect(a, "to_number", "[\"0x1.8p1\"]", "3");
+    bt_expect(a, "to_number", "[\"-0\"]", "0");
+    bt_expect_err(a, "to_number", "[\"broken\"]",
+                  "to_number: strconv.ParseFloat: parsing \"broken\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\"0x10\"]",
+                  "to_number: strconv.ParseFloat: parsing \"0x10\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\" 1\"]",
+                  "to_number: strconv.ParseFloat: parsing \" 1\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\"1__0\"]",
+                  "to_number: strconv.ParseFloat: parsing \"1__0\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\"_1\"]",
+                  "to_number: strconv.ParseFloat: parsing \"_1\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\"1e\"]",
+                  "to_number: strconv.ParseFloat: parsing \"1e\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\"\"]",
+                  "to_number: strconv.ParseFloat: parsing \"\": invalid syntax");
     /* the text is quoted as Go's strconv.Quote does */
-    expect_err(a, "to_number", "[\"a\\u0000\\n\\u00e9\"]",
-               "to_number: strconv.ParseFloat: parsing \"a\\x00\\n\xc3\xa9\": invalid syntax");
-    expect_err(a, "to_number", "[\"1e400\"]",
-               "to_number: strconv.ParseFloat: parsing \"1e400\": value out of range");
-    expect_err(a, "to_number", "[\"1e-99999\"]", "to_number: invalid number: number too big");
-    expect(a, "to_number", "[\"1e-30000\"]", "1e-30000");
+    bt_expect_err(a, "to_number", "[\"a\\u0000\\n\\u00e9\"]",
+                  "to_number: strconv.ParseFloat: parsing \"a\\x00\\n\xc3\xa9\": invalid syntax");
+    bt_expect_err(a, "to_number", "[\"1e400\"]",
+                  "to_number: strconv.ParseFloat: parsing \"1e400\": value out of range");
+    bt_expect_err(a, "to_number", "[\"1e-99999\"]", "to_number: invalid number: number too big");
+    bt_expect(a, "to_number", "[\"1e-30000\"]", "1e-30000");
     const char *specials[] = {"nan", "-NaN",     "inf",       "-inf",
                               "iNf", "Infinity", "-Infinity", "+-inf"};
     for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++) {
         char args[32];
         snprintf(args, sizeof args, "[\"%s\"]", specials[i]);
-        expect_err(a, "to_number", args,
-                   "to_number: operand 1 must be valid number string but got string");
+        bt_expect_err(a, "to_number", args,
+                      "to_number: operand 1 must be valid number string but got string");
     }
-    expect_err(a, "to_number", "[[]]",
-               "to_number: operand 1 must be one of {null, boolean, number, string} but got array");
+    bt_expect_err(
+            a, "to_number", "[[]]",
+            "to_number: operand 1 must be one of {null, boolean, number, string} but got array");
 }
 
 static void test_graph_reachable(void **state)
@@ -379,32 +302,33 @@ static void test_graph_reachable(void **state)
     const char *g = "{\"a\": [\"b\"], \"b\": [\"c\"], \"c\": [\"a\"], \"d\": [\"e\"]}";
     char args[160];
     snprintf(args, sizeof args, "[%s, [\"a\"]]", g);
-    expect(a, "graph.reachable", args, "[\"a\",\"b\",\"c\"]");
-    expect(a, "graph.reachable_paths", args, "[[\"a\",\"b\",\"c\"]]");
+    bt_expect(a, "graph.reachable", args, "[\"a\",\"b\",\"c\"]");
+    bt_expect(a, "graph.reachable_paths", args, "[[\"a\",\"b\",\"c\"]]");
     snprintf(args, sizeof args, "[%s, {\"$set\": [\"d\", \"q\"]}]", g);
-    expect(a, "graph.reachable", args, "[\"d\"]");
-    expect(a, "graph.reachable_paths", args, "[[\"d\"]]");
+    bt_expect(a, "graph.reachable", args, "[\"d\"]");
+    bt_expect(a, "graph.reachable_paths", args, "[[\"d\"]]");
     /* edges as sets; a node without an entry is not reached */
-    expect(a, "graph.reachable", "[{\"a\": {\"$set\": [\"b\", \"x\"]}, \"b\": null}, [\"a\"]]",
-           "[\"a\",\"b\"]");
-    expect(a, "graph.reachable", "[{}, []]", "[]");
-    expect_err(a, "graph.reachable", "[{}, 1]",
-               "graph.reachable: operand 2 must be {array, set} but got number");
-    expect_err(a, "graph.reachable", "[1, []]",
-               "graph.reachable: operand 1 must be object but got number");
+    bt_expect(a, "graph.reachable", "[{\"a\": {\"$set\": [\"b\", \"x\"]}, \"b\": null}, [\"a\"]]",
+              "[\"a\",\"b\"]");
+    bt_expect(a, "graph.reachable", "[{}, []]", "[]");
+    bt_expect_err(a, "graph.reachable", "[{}, 1]",
+                  "graph.reachable: operand 2 must be {array, set} but got number");
+    bt_expect_err(a, "graph.reachable", "[1, []]",
+                  "graph.reachable: operand 1 must be object but got number");
     /* paths: a self-loop of the start node is followed once */
-    expect(a, "graph.reachable_paths", "[{\"a\": [\"a\", \"b\"], \"b\": []}, [\"a\"]]",
-           "[[\"a\",\"a\"],[\"a\",\"a\",\"b\"],[\"a\",\"b\"]]");
-    expect(a, "graph.reachable_paths",
-           "[{\"a\": [\"b\", \"c\"], \"b\": [\"d\"], \"c\": [\"d\"], \"d\": []}, [\"a\", \"d\"]]",
-           "[[\"a\",\"b\",\"d\"],[\"a\",\"c\",\"d\"],[\"d\"]]");
-    expect(a, "graph.reachable_paths", "[{\"a\": [\"x\"]}, [\"a\", \"q\"]]", "[[\"a\"]]");
-    expect(a, "graph.reachable_paths", "[{\"a\": [\"b\"], \"b\": [\"a\"]}, [\"a\", \"b\"]]",
-           "[[\"a\",\"b\"],[\"b\",\"a\"]]");
-    expect(a, "graph.reachable_paths", "[{\"a\": \"str\", \"b\": [\"a\"]}, [\"b\"]]",
-           "[[\"b\",\"a\"]]");
-    expect_err(a, "graph.reachable_paths", "[{}, \"a\"]",
-               "graph.reachable_paths: operand 2 must be {array, set} but got string");
+    bt_expect(a, "graph.reachable_paths", "[{\"a\": [\"a\", \"b\"], \"b\": []}, [\"a\"]]",
+              "[[\"a\",\"a\"],[\"a\",\"a\",\"b\"],[\"a\",\"b\"]]");
+    bt_expect(
+            a, "graph.reachable_paths",
+            "[{\"a\": [\"b\", \"c\"], \"b\": [\"d\"], \"c\": [\"d\"], \"d\": []}, [\"a\", \"d\"]]",
+            "[[\"a\",\"b\",\"d\"],[\"a\",\"c\",\"d\"],[\"d\"]]");
+    bt_expect(a, "graph.reachable_paths", "[{\"a\": [\"x\"]}, [\"a\", \"q\"]]", "[[\"a\"]]");
+    bt_expect(a, "graph.reachable_paths", "[{\"a\": [\"b\"], \"b\": [\"a\"]}, [\"a\", \"b\"]]",
+              "[[\"a\",\"b\"],[\"b\",\"a\"]]");
+    bt_expect(a, "graph.reachable_paths", "[{\"a\": \"str\", \"b\": [\"a\"]}, [\"b\"]]",
+              "[[\"b\",\"a\"]]");
+    bt_expect_err(a, "graph.reachable_paths", "[{}, \"a\"]",
+                  "graph.reachable_paths: operand 2 must be {array, set} but got string");
 }
 
 /* A complete graph has factorially many simple paths: the search is
@@ -425,11 +349,11 @@ static void test_graph_paths_bounded(void **state)
     assert_int_equal(kv_object_new(a, m, N, KV_DUP_ERROR, &args[0], NULL), 0);
     assert_int_equal(kv_array_new(a, names, 1, &args[1]), 0);
     char *got = NULL;
-    assert_int_equal(call_values(a, "graph.reachable_paths", args, 2, &got), RG_EBUILTIN);
+    assert_int_equal(bt_call_values(a, "graph.reachable_paths", args, 2, &got), RG_EBUILTIN);
     assert_string_equal(got, "graph.reachable_paths: too many paths");
     ks_xfree(got);
     /* reachability of the same graph is linear */
-    assert_int_equal(call_values(a, "graph.reachable", args, 2, &got), RG_OK);
+    assert_int_equal(bt_call_values(a, "graph.reachable", args, 2, &got), RG_OK);
     assert_string_equal(got, "[0,1,2,3,4,5,6,7,8,9,10,11,12,13]");
     ks_xfree(got);
 }

@@ -5,77 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rego/builtin.h"
-#include "testutil.h"
-
-/* Calls builtin name with args[0..def->nargs). Returns the return code;
- * *out gets the result as compact JSON (heap) or the error message. */
-static int call_v(ks_arena *a, const char *name, const kv_value *args, char **out, int *code)
-{
-    const rg_builtin_def *def = rg_builtin_lookup(name, strlen(name));
-    if (!def)
-        fail_msg("no builtin %s", name);
-    ks_buf err = KS_BUF_INIT;
-    rg_bctx c = {.arena = a, .name = def->name, .err_msg = &err, .err_code = -1};
-    kv_value res;
-    int rc = def->fn(&c, args, &res);
-    *out = NULL;
-    if (rc == RG_OK)
-        *out = tu_to_json(&res, 0);
-    else if (rc != RG_UNDEF)
-        *out = ks_buf_detach(&err, NULL);
-    if (code)
-        *code = c.err_code;
-    ks_buf_free(&err);
-    return rc;
-}
-
-static int call(ks_arena *a, const char *name, const char *args_json, char **out, int *code)
-{
-    const rg_builtin_def *def = rg_builtin_lookup(name, strlen(name));
-    if (!def)
-        fail_msg("no builtin %s", name);
-    kv_value args = tu_json(a, args_json);
-    assert_int_equal(args.kind, KV_ARRAY);
-    assert_int_equal(args.len, def->nargs);
-    return call_v(a, name, args.u.items, out, code);
-}
-
-static void expect(ks_arena *a, const char *name, const char *args, const char *want)
-{
-    char *got = NULL;
-    int rc = call(a, name, args, &got, NULL);
-    if (rc != RG_OK || strcmp(got, want) != 0)
-        fail_msg("%s(%s): rc %d\nwant %s\ngot  %s", name, args, rc, want, got ? got : "(null)");
-    ks_xfree(got);
-}
-
-/* want is the whole message, name prefix included; code the rg_errcode. */
-static void expect_err(ks_arena *a, const char *name, const char *args, int code, const char *want)
-{
-    char *got = NULL;
-    int gc;
-    int rc = call(a, name, args, &got, &gc);
-    if (rc != RG_EBUILTIN || strcmp(got ? got : "", want) != 0 || gc != code)
-        fail_msg("%s(%s): rc %d code %d\nwant error %s\ngot        %s", name, args, rc, gc, want,
-                 got ? got : "(null)");
-    ks_xfree(got);
-}
-
-static void expect_undef(ks_arena *a, const char *name, const char *args)
-{
-    char *got = NULL;
-    int rc = call(a, name, args, &got, NULL);
-    if (rc != RG_UNDEF)
-        fail_msg("%s(%s): rc %d, want undefined, got %s", name, args, rc, got ? got : "(null)");
-}
+#include "bitest.h"
 
 /* A string argument given as raw bytes (invalid UTF-8, NULs). */
 static int call_bytes(ks_arena *a, const char *name, const char *s, size_t n, char **out)
 {
     kv_value arg;
     assert_int_equal(kv_str_copy(a, s, n, &arg), 0);
-    return call_v(a, name, &arg, out, NULL);
+    return bt_call_values(a, name, &arg, 1, out);
 }
 
 /* ---- JSON ---- */
@@ -83,14 +20,14 @@ static int call_bytes(ks_arena *a, const char *name, const char *s, size_t n, ch
 static void test_json_marshal(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "json.marshal", "[{\"b\":null,\"a\":[1,2.5,\"<>&\"]}]",
-           "\"{\\\"a\\\":[1,2.5,\\\"\\\\u003c\\\\u003e\\\\u0026\\\"],\\\"b\\\":null}\"");
+    bt_expect(a, "json.marshal", "[{\"b\":null,\"a\":[1,2.5,\"<>&\"]}]",
+              "\"{\\\"a\\\":[1,2.5,\\\"\\\\u003c\\\\u003e\\\\u0026\\\"],\\\"b\\\":null}\"");
     /* U+2028 and controls escaped, other non-ASCII as is */
-    expect(a, "json.marshal", "[\"\\u2028\\u0000\\u001f\\u00e9\"]",
-           "\"\\\"\\\\u2028\\\\u0000\\\\u001f\xc3\xa9\\\"\"");
-    expect(a, "json.marshal", "[[]]", "\"[]\"");
-    expect(a, "json.marshal", "[{}]", "\"{}\"");
-    expect(a, "json.marshal", "[12345678901234567890123]", "\"12345678901234567890123\"");
+    bt_expect(a, "json.marshal", "[\"\\u2028\\u0000\\u001f\\u00e9\"]",
+              "\"\\\"\\\\u2028\\\\u0000\\\\u001f\xc3\xa9\\\"\"");
+    bt_expect(a, "json.marshal", "[[]]", "\"[]\"");
+    bt_expect(a, "json.marshal", "[{}]", "\"{}\"");
+    bt_expect(a, "json.marshal", "[12345678901234567890123]", "\"12345678901234567890123\"");
     /* bad UTF-8 becomes U+FFFD, as Go writes it */
     char *got;
     assert_int_equal(call_bytes(a, "json.marshal", "\xff", 1, &got), RG_OK);
@@ -111,13 +48,13 @@ static void test_json_marshal_sets_and_keys(void **state)
                       {set, kv_int(7)}};
     assert_int_equal(kv_object_new(a, m, 3, KV_DUP_ERROR, &arr[0], NULL), 0);
     char *got;
-    assert_int_equal(call_v(a, "json.marshal", arr, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "json.marshal", arr, 1, &got), RG_OK);
     assert_string_equal(got, "\"{\\\"0\\\":\\\"b\\\",\\\"1\\\":\\\"a\\\",\\\"[1,2,3]\\\":7}\"");
     ks_xfree(got);
     /* 1 and "1" collide: the later one (in Rego order, the string) wins */
     kv_member m2[2] = {{kv_int(1), kv_str_ref("a", 1)}, {kv_str_ref("1", 1), kv_str_ref("b", 1)}};
     assert_int_equal(kv_object_new(a, m2, 2, KV_DUP_ERROR, &arr[0], NULL), 0);
-    assert_int_equal(call_v(a, "json.marshal", arr, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "json.marshal", arr, 1, &got), RG_OK);
     assert_string_equal(got, "\"{\\\"1\\\":\\\"b\\\"}\"");
     ks_xfree(got);
     /* a set of strings as a key: its JSON text, HTML-escaped inside */
@@ -125,7 +62,7 @@ static void test_json_marshal_sets_and_keys(void **state)
     assert_int_equal(kv_set_new(a, &lt, 1, &set2), 0);
     kv_member m3[1] = {{set2, kv_int(1)}};
     assert_int_equal(kv_object_new(a, m3, 1, KV_DUP_ERROR, &arr[0], NULL), 0);
-    assert_int_equal(call_v(a, "json.marshal", arr, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "json.marshal", arr, 1, &got), RG_OK);
     assert_string_equal(got, "\"{\\\"[\\\\\\\"\\\\\\\\u003c\\\\\\\"]\\\":1}\"");
     ks_xfree(got);
 }
@@ -134,52 +71,52 @@ static void test_json_marshal_with_options(void **state)
 {
     ks_arena *a = *state;
     const char *name = "json.marshal_with_options";
-    expect(a, name, "[{\"a\":[1,{}],\"b\":{\"c\":\"<\"}},{\"indent\":\"  \",\"prefix\":\"> \"}]",
-           "\"> {\\n>   \\\"a\\\": [\\n>     1,\\n>     {}\\n>   ],\\n>   \\\"b\\\": {\\n>     "
-           "\\\"c\\\": \\\"\\\\u003c\\\"\\n>   }\\n> }\"");
-    expect(a, name, "[[1,2],{\"pretty\":true}]", "\"[\\n\\t1,\\n\\t2\\n]\"");
-    expect(a, name, "[[],{\"indent\":\"    \",\"prefix\":\"---\"}]", "\"---[]\"");
-    expect(a, name, "[{\"a\":[]},{\"pretty\":true}]", "\"{\\n\\t\\\"a\\\": []\\n}\"");
-    expect(a, name, "[[[[]]],{\"indent\":\" \"}]", "\"[\\n [\\n  []\\n ]\\n]\"");
+    bt_expect(a, name, "[{\"a\":[1,{}],\"b\":{\"c\":\"<\"}},{\"indent\":\"  \",\"prefix\":\"> \"}]",
+              "\"> {\\n>   \\\"a\\\": [\\n>     1,\\n>     {}\\n>   ],\\n>   \\\"b\\\": {\\n>     "
+              "\\\"c\\\": \\\"\\\\u003c\\\"\\n>   }\\n> }\"");
+    bt_expect(a, name, "[[1,2],{\"pretty\":true}]", "\"[\\n\\t1,\\n\\t2\\n]\"");
+    bt_expect(a, name, "[[],{\"indent\":\"    \",\"prefix\":\"---\"}]", "\"---[]\"");
+    bt_expect(a, name, "[{\"a\":[]},{\"pretty\":true}]", "\"{\\n\\t\\\"a\\\": []\\n}\"");
+    bt_expect(a, name, "[[[[]]],{\"indent\":\" \"}]", "\"[\\n [\\n  []\\n ]\\n]\"");
     /* pretty: false wins over indent and prefix; {} is compact */
-    expect(a, name, "[{\"a\":\"x\"},{\"pretty\":false,\"indent\":\"x\",\"prefix\":\"y\"}]",
-           "\"{\\\"a\\\":\\\"x\\\"}\"");
-    expect(a, name, "[[1],{}]", "\"[1]\"");
+    bt_expect(a, name, "[{\"a\":\"x\"},{\"pretty\":false,\"indent\":\"x\",\"prefix\":\"y\"}]",
+              "\"{\\\"a\\\":\\\"x\\\"}\"");
+    bt_expect(a, name, "[[1],{}]", "\"[1]\"");
     /* strings containing brackets and commas are not re-indented */
-    expect(a, name, "[[\"[a,{b}]:\\\"\"],{\"pretty\":true}]",
-           "\"[\\n\\t\\\"[a,{b}]:\\\\\\\"\\\"\\n]\"");
-    expect_err(a, name, "[1,{\"zzz\":1}]", RG_ERR_TYPE,
-               "json.marshal_with_options: operand 2 object contained unknown key \"zzz\"");
-    expect_err(a, name, "[1,{\"pretty\":\"yes\"}]", RG_ERR_TYPE,
-               "json.marshal_with_options: operand 2 key \"pretty\" failed cast to bool");
-    expect_err(a, name, "[1,{\"indent\":1}]", RG_ERR_TYPE,
-               "json.marshal_with_options: operand 2 key \"indent\" failed cast to string: "
-               "operand 0 must be string but got number");
-    expect_err(a, name, "[1,{\"a\":1,\"prefix\":[]}]", RG_ERR_TYPE,
-               "json.marshal_with_options: operand 2 object contained unknown key \"a\"");
-    expect_err(a, name, "[1,{\"indent\":\"\",\"prefix\":null}]", RG_ERR_TYPE,
-               "json.marshal_with_options: operand 2 key \"prefix\" failed cast to string: "
-               "operand 1 must be string but got null");
-    expect_err(a, name, "[1,[]]", RG_ERR_TYPE,
-               "json.marshal_with_options: operand 2 must be object but got array");
+    bt_expect(a, name, "[[\"[a,{b}]:\\\"\"],{\"pretty\":true}]",
+              "\"[\\n\\t\\\"[a,{b}]:\\\\\\\"\\\"\\n]\"");
+    bt_expect_err_code(a, name, "[1,{\"zzz\":1}]", RG_ERR_TYPE,
+                       "json.marshal_with_options: operand 2 object contained unknown key \"zzz\"");
+    bt_expect_err_code(a, name, "[1,{\"pretty\":\"yes\"}]", RG_ERR_TYPE,
+                       "json.marshal_with_options: operand 2 key \"pretty\" failed cast to bool");
+    bt_expect_err_code(a, name, "[1,{\"indent\":1}]", RG_ERR_TYPE,
+                       "json.marshal_with_options: operand 2 key \"indent\" failed cast to string: "
+                       "operand 0 must be string but got number");
+    bt_expect_err_code(a, name, "[1,{\"a\":1,\"prefix\":[]}]", RG_ERR_TYPE,
+                       "json.marshal_with_options: operand 2 object contained unknown key \"a\"");
+    bt_expect_err_code(a, name, "[1,{\"indent\":\"\",\"prefix\":null}]", RG_ERR_TYPE,
+                       "json.marshal_with_options: operand 2 key \"prefix\" failed cast to string: "
+                       "operand 1 must be string but got null");
+    bt_expect_err_code(a, name, "[1,[]]", RG_ERR_TYPE,
+                       "json.marshal_with_options: operand 2 must be object but got array");
 }
 
 static void test_json_unmarshal(void **state)
 {
     ks_arena *a = *state;
     const char *n = "json.unmarshal";
-    expect(a, n, "[\"[{\\\"foo\\\":[1,2,3]}]\"]", "[{\"foo\":[1,2,3]}]");
-    expect(a, n, "[\" {\\\"a\\\":1,\\\"a\\\":2} \"]", "{\"a\":2}");
+    bt_expect(a, n, "[\"[{\\\"foo\\\":[1,2,3]}]\"]", "[{\"foo\":[1,2,3]}]");
+    bt_expect(a, n, "[\" {\\\"a\\\":1,\\\"a\\\":2} \"]", "{\"a\":2}");
     /* numbers stay exact */
-    expect(a, n, "[\"[12345678901234567890123, 0.1000000000000000000001, 1E2]\"]",
-           "[12345678901234567890123,0.1000000000000000000001,100]");
-    expect(a, n, "[\"1e400\"]", "1e400");
+    bt_expect(a, n, "[\"[12345678901234567890123, 0.1000000000000000000001, 1E2]\"]",
+              "[12345678901234567890123,0.1000000000000000000001,100]");
+    bt_expect(a, n, "[\"1e400\"]", "1e400");
     /* lone surrogates become U+FFFD, as in Go */
-    expect(a, n, "[\"\\\"\\\\ud800x\\\"\"]", "\"\xef\xbf\xbdx\"");
+    bt_expect(a, n, "[\"\\\"\\\\ud800x\\\"\"]", "\"\xef\xbf\xbdx\"");
     /* after the value, OPA asks for one more token: null is no token */
-    expect(a, n, "[\"1 null\"]", "1");
-    expect(a, n, "[\"1 null garbage\"]", "1");
-    expect(a, n, "[\"\\\"\\\\u00e9\\\"\"]", "\"\xc3\xa9\"");
+    bt_expect(a, n, "[\"1 null\"]", "1");
+    bt_expect(a, n, "[\"1 null garbage\"]", "1");
+    bt_expect(a, n, "[\"\\\"\\\\u00e9\\\"\"]", "\"\xc3\xa9\"");
     /* invalid UTF-8 inside strings is replaced, not refused */
     char *got;
     assert_int_equal(call_bytes(a, n, "[\"\xff\xfe\"]", 6, &got), RG_OK);
@@ -251,7 +188,8 @@ static void test_json_unmarshal_errors(void **state)
                      got ? got : "(null)");
         ks_xfree(got);
     }
-    expect_err(a, n, "[1]", RG_ERR_TYPE, "json.unmarshal: operand 1 must be string but got number");
+    bt_expect_err_code(a, n, "[1]", RG_ERR_TYPE,
+                       "json.unmarshal: operand 1 must be string but got number");
 }
 
 /* "[[[...1...]]]" nested depth times. */
@@ -310,15 +248,15 @@ static void test_json_depth(void **state)
 static void test_json_is_valid(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "json.is_valid", "[\"plainstring\"]", "false");
-    expect(a, "json.is_valid", "[\"{\"]", "false");
-    expect(a, "json.is_valid", "[\"{\\\"json\\\": \\\"ok\\\"}\"]", "true");
-    expect(a, "json.is_valid", "[\" [1, {\\\"a\\\": [true, null, -0.5e3]}] \\n\"]", "true");
-    expect(a, "json.is_valid", "[\"1 2\"]", "false");
-    expect(a, "json.is_valid", "[\"1 null\"]", "false");
-    expect(a, "json.is_valid", "[\"\"]", "false");
-    expect(a, "json.is_valid", "[1]", "false");
-    expect(a, "json.is_valid", "[null]", "false");
+    bt_expect(a, "json.is_valid", "[\"plainstring\"]", "false");
+    bt_expect(a, "json.is_valid", "[\"{\"]", "false");
+    bt_expect(a, "json.is_valid", "[\"{\\\"json\\\": \\\"ok\\\"}\"]", "true");
+    bt_expect(a, "json.is_valid", "[\" [1, {\\\"a\\\": [true, null, -0.5e3]}] \\n\"]", "true");
+    bt_expect(a, "json.is_valid", "[\"1 2\"]", "false");
+    bt_expect(a, "json.is_valid", "[\"1 null\"]", "false");
+    bt_expect(a, "json.is_valid", "[\"\"]", "false");
+    bt_expect(a, "json.is_valid", "[1]", "false");
+    bt_expect(a, "json.is_valid", "[null]", "false");
     /* Go's scanner does not look at UTF-8 inside strings */
     char *got;
     assert_int_equal(call_bytes(a, "json.is_valid", "\"\xff\"", 3, &got), RG_OK);
@@ -329,41 +267,42 @@ static void test_json_is_valid(void **state)
 static void test_json_filter_remove(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "json.filter", "[{\"a\":{\"b\":\"x\",\"c\":\"y\"}},[\"a/b\"]]",
-           "{\"a\":{\"b\":\"x\"}}");
+    bt_expect(a, "json.filter", "[{\"a\":{\"b\":\"x\",\"c\":\"y\"}},[\"a/b\"]]",
+              "{\"a\":{\"b\":\"x\"}}");
     /* array indexes are strings in paths; a number segment selects nothing */
-    expect(a, "json.filter", "[{\"a\":[1,2,3]},[[\"a\",0],\"a/2\"]]", "{\"a\":[3]}");
-    expect(a, "json.remove", "[{\"a\":[1,2,3]},[[\"a\",0],\"a/2\"]]", "{\"a\":[1,2]}");
+    bt_expect(a, "json.filter", "[{\"a\":[1,2,3]},[[\"a\",0],\"a/2\"]]", "{\"a\":[3]}");
+    bt_expect(a, "json.remove", "[{\"a\":[1,2,3]},[[\"a\",0],\"a/2\"]]", "{\"a\":[1,2]}");
     /* a shorter path takes everything below, in any order */
-    expect(a, "json.filter", "[{\"a\":{\"b\":1,\"c\":2}},[\"a/b\",\"a\"]]",
-           "{\"a\":{\"b\":1,\"c\":2}}");
-    expect(a, "json.filter", "[{\"a\":{\"b\":1,\"c\":2}},[\"a\",\"/a/b\"]]",
-           "{\"a\":{\"b\":1,\"c\":2}}");
+    bt_expect(a, "json.filter", "[{\"a\":{\"b\":1,\"c\":2}},[\"a/b\",\"a\"]]",
+              "{\"a\":{\"b\":1,\"c\":2}}");
+    bt_expect(a, "json.filter", "[{\"a\":{\"b\":1,\"c\":2}},[\"a\",\"/a/b\"]]",
+              "{\"a\":{\"b\":1,\"c\":2}}");
     /* "" is no path; "/" is the key "" */
-    expect(a, "json.filter", "[{\"a\":{\"b\":1}},[\"\",\"/\"]]", "{}");
-    expect(a, "json.remove", "[{\"a\":{\"b\":1},\"\":2},[\"/\"]]", "{\"a\":{\"b\":1}}");
-    expect(a, "json.remove", "[{\"a\":1},[\"///a\"]]", "{}");
-    expect(a, "json.filter", "[{\"a/b\":1,\"a~b\":2,\"c\":3},[\"a~1b\",\"a~0b\"]]",
-           "{\"a/b\":1,\"a~b\":2}");
+    bt_expect(a, "json.filter", "[{\"a\":{\"b\":1}},[\"\",\"/\"]]", "{}");
+    bt_expect(a, "json.remove", "[{\"a\":{\"b\":1},\"\":2},[\"/\"]]", "{\"a\":{\"b\":1}}");
+    bt_expect(a, "json.remove", "[{\"a\":1},[\"///a\"]]", "{}");
+    bt_expect(a, "json.filter", "[{\"a/b\":1,\"a~b\":2,\"c\":3},[\"a~1b\",\"a~0b\"]]",
+              "{\"a/b\":1,\"a~b\":2}");
     /* a path into a scalar keeps the scalar */
-    expect(a, "json.filter", "[{\"a\":1},[[\"a\",\"b\"]]]", "{\"a\":1}");
-    expect(a, "json.remove", "[{\"a\":1},[[\"a\",\"b\"]]]", "{\"a\":1}");
-    expect(a, "json.filter", "[{\"a\":[[1,2]]},[\"a/0/1\"]]", "{\"a\":[[2]]}");
-    expect(a, "json.remove",
-           "[{\"a\":[[1,2]],\"b\":{\"c\":1,\"d\":2}},[\"a/0\",\"/b/c\",\"b/x/y\"]]",
-           "{\"a\":[],\"b\":{\"d\":2}}");
-    expect(a, "json.filter", "[{\"a\":1},[[]]]", "{}");
-    expect(a, "json.remove", "[{\"a\":1},[]]", "{\"a\":1}");
+    bt_expect(a, "json.filter", "[{\"a\":1},[[\"a\",\"b\"]]]", "{\"a\":1}");
+    bt_expect(a, "json.remove", "[{\"a\":1},[[\"a\",\"b\"]]]", "{\"a\":1}");
+    bt_expect(a, "json.filter", "[{\"a\":[[1,2]]},[\"a/0/1\"]]", "{\"a\":[[2]]}");
+    bt_expect(a, "json.remove",
+              "[{\"a\":[[1,2]],\"b\":{\"c\":1,\"d\":2}},[\"a/0\",\"/b/c\",\"b/x/y\"]]",
+              "{\"a\":[],\"b\":{\"d\":2}}");
+    bt_expect(a, "json.filter", "[{\"a\":1},[[]]]", "{}");
+    bt_expect(a, "json.remove", "[{\"a\":1},[]]", "{\"a\":1}");
     /* errors */
-    expect_err(a, "json.filter", "[{\"a\":1},\"a\"]", RG_ERR_TYPE,
-               "json.filter: operand 2 must be one of {set, array} but got string");
-    expect_err(a, "json.remove", "[{\"a\":1},[\"a\",1]]", RG_ERR_TYPE,
-               "json.remove: operand 2 must be one of {set, array} containing string paths or "
-               "array of path segments but got number");
-    expect_err(a, "json.filter", "[[1],[\"a\"]]", RG_ERR_TYPE,
-               "json.filter: operand 1 must be object but got array");
-    expect_err(a, "json.remove", "[\"x\",[\"a\"]]", RG_ERR_TYPE,
-               "json.remove: operand 1 must be object but got string");
+    bt_expect_err_code(a, "json.filter", "[{\"a\":1},\"a\"]", RG_ERR_TYPE,
+                       "json.filter: operand 2 must be one of {set, array} but got string");
+    bt_expect_err_code(
+            a, "json.remove", "[{\"a\":1},[\"a\",1]]", RG_ERR_TYPE,
+            "json.remove: operand 2 must be one of {set, array} containing string paths or "
+            "array of path segments but got number");
+    bt_expect_err_code(a, "json.filter", "[[1],[\"a\"]]", RG_ERR_TYPE,
+                       "json.filter: operand 1 must be object but got array");
+    bt_expect_err_code(a, "json.remove", "[\"x\",[\"a\"]]", RG_ERR_TYPE,
+                       "json.remove: operand 1 must be object but got string");
 }
 
 static void test_json_filter_remove_sets(void **state)
@@ -378,73 +317,72 @@ static void test_json_filter_remove_sets(void **state)
     assert_int_equal(kv_set_new(a, &p1, 1, &paths), 0);
     kv_value args[2] = {obj, paths};
     char *got;
-    assert_int_equal(call_v(a, "json.filter", args, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "json.filter", args, 2, &got), RG_OK);
     assert_string_equal(got, "{\"a\":[\"x\"]}");
     ks_xfree(got);
-    assert_int_equal(call_v(a, "json.remove", args, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "json.remove", args, 2, &got), RG_OK);
     assert_string_equal(got, "{\"a\":[\"y\"]}");
     ks_xfree(got);
     /* a set path with a bad element */
     kv_value bad[2] = {kv_int(1), kv_str_ref("a", 1)};
     assert_int_equal(kv_set_new(a, bad, 2, &paths), 0);
     args[1] = paths;
-    int code;
-    assert_int_equal(call_v(a, "json.filter", args, &got, &code), RG_EBUILTIN);
-    assert_int_equal(code, RG_ERR_TYPE);
-    assert_string_equal(got, "json.filter: operand 2 must be one of {set, array} containing "
-                             "string paths or array of path segments but got number");
-    ks_xfree(got);
+    bt_expect_err_values(a, "json.filter", args, 2, RG_ERR_TYPE,
+                         "json.filter: operand 2 must be one of {set, array} containing "
+                         "string paths or array of path segments but got number");
 }
 
 static void test_json_patch(void **state)
 {
     ks_arena *a = *state;
     const char *n = "json.patch";
-    expect(a, n, "[{\"a\":{\"foo\":1}},[{\"op\":\"add\",\"path\":\"/a/bar\",\"value\":2}]]",
-           "{\"a\":{\"bar\":2,\"foo\":1}}");
-    expect(a, n, "[{\"a\":[1,2]},[{\"op\":\"add\",\"path\":\"/a/-\",\"value\":3}]]",
-           "{\"a\":[1,2,3]}");
-    expect(a, n,
-           "[{\"a\":[1,2]},[{\"op\":\"add\",\"path\":\"/a/0\",\"value\":0},{\"op\":\"remove\","
-           "\"path\":\"/a/2\"},{\"op\":\"add\",\"path\":\"/a/-\",\"value\":9}]]",
-           "{\"a\":[0,1,9]}");
-    expect(a, n, "[{\"a\":1},[{\"op\":\"test\",\"path\":\"/a\",\"value\":1}]]", "{\"a\":1}");
-    expect(a, n, "[{\"a\":1},[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b\"}]]", "{\"b\":1}");
-    expect(a, n, "[{\"a\":[1,2,3]},[{\"op\":\"move\",\"from\":\"/a/0\",\"path\":\"/a/-\"}]]",
-           "{\"a\":[2,3,1]}");
-    expect(a, n,
-           "[{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}},[{"
-           "\"op\":\"move\",\"from\":\"/foo/waldo\",\"path\":\"/qux/thud\"}]]",
-           "{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fred\"}}");
-    expect(a, n,
-           "[{\"a/b\":1,\"c~d\":2},[{\"op\":\"remove\",\"path\":\"/a~1b\"},{\"op\":\"replace\","
-           "\"path\":\"c~0d\",\"value\":3}]]",
-           "{\"c~d\":3}");
-    expect(a, n, "[{\"\":1},[{\"op\":\"remove\",\"path\":\"/\"}]]", "{}");
-    expect(a, n, "[1,[{\"op\":\"add\",\"path\":\"\",\"value\":2}]]", "2");
-    expect(a, n, "[{\"a\":null},[{\"op\":\"test\",\"path\":\"/a\",\"value\":null}]]",
-           "{\"a\":null}");
-    expect(a, n,
-           "[{\"a\":{\"b\":{}}},[{\"op\":\"remove\",\"path\":\"/a/b\"},{\"op\":\"add\",\"path\":"
-           "\"/a/b\",\"value\":{\"x\":1}},{\"op\":\"add\",\"path\":\"/a/b/y\",\"value\":2}]]",
-           "{\"a\":{\"b\":{\"x\":1,\"y\":2}}}");
-    expect(a, n,
-           "[{\"a\":1},[{\"op\":\"add\",\"path\":\"/b\",\"value\":{\"c\":[1,{\"d\":2}]}},{\"op\":"
-           "\"add\",\"path\":\"/b/c/1/e\",\"value\":3},{\"op\":\"remove\",\"path\":\"/b/c/0\"}]]",
-           "{\"a\":1,\"b\":{\"c\":[{\"d\":2,\"e\":3}]}}");
-    expect(a, n, "[{\"a\":[1]},[{\"op\":\"add\",\"path\":\"/a/+0\",\"value\":0}]]",
-           "{\"a\":[0,1]}");
-    expect(a, n, "[{\"a\":[1]},[{\"op\":\"add\",\"path\":[\"a\",1],\"value\":2}]]",
-           "{\"a\":[1,2]}");
+    bt_expect(a, n, "[{\"a\":{\"foo\":1}},[{\"op\":\"add\",\"path\":\"/a/bar\",\"value\":2}]]",
+              "{\"a\":{\"bar\":2,\"foo\":1}}");
+    bt_expect(a, n, "[{\"a\":[1,2]},[{\"op\":\"add\",\"path\":\"/a/-\",\"value\":3}]]",
+              "{\"a\":[1,2,3]}");
+    bt_expect(a, n,
+              "[{\"a\":[1,2]},[{\"op\":\"add\",\"path\":\"/a/0\",\"value\":0},{\"op\":\"remove\","
+              "\"path\":\"/a/2\"},{\"op\":\"add\",\"path\":\"/a/-\",\"value\":9}]]",
+              "{\"a\":[0,1,9]}");
+    bt_expect(a, n, "[{\"a\":1},[{\"op\":\"test\",\"path\":\"/a\",\"value\":1}]]", "{\"a\":1}");
+    bt_expect(a, n, "[{\"a\":1},[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b\"}]]", "{\"b\":1}");
+    bt_expect(a, n, "[{\"a\":[1,2,3]},[{\"op\":\"move\",\"from\":\"/a/0\",\"path\":\"/a/-\"}]]",
+              "{\"a\":[2,3,1]}");
+    bt_expect(a, n,
+              "[{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}},[{"
+              "\"op\":\"move\",\"from\":\"/foo/waldo\",\"path\":\"/qux/thud\"}]]",
+              "{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fred\"}}");
+    bt_expect(a, n,
+              "[{\"a/b\":1,\"c~d\":2},[{\"op\":\"remove\",\"path\":\"/a~1b\"},{\"op\":\"replace\","
+              "\"path\":\"c~0d\",\"value\":3}]]",
+              "{\"c~d\":3}");
+    bt_expect(a, n, "[{\"\":1},[{\"op\":\"remove\",\"path\":\"/\"}]]", "{}");
+    bt_expect(a, n, "[1,[{\"op\":\"add\",\"path\":\"\",\"value\":2}]]", "2");
+    bt_expect(a, n, "[{\"a\":null},[{\"op\":\"test\",\"path\":\"/a\",\"value\":null}]]",
+              "{\"a\":null}");
+    bt_expect(a, n,
+              "[{\"a\":{\"b\":{}}},[{\"op\":\"remove\",\"path\":\"/a/b\"},{\"op\":\"add\",\"path\":"
+              "\"/a/b\",\"value\":{\"x\":1}},{\"op\":\"add\",\"path\":\"/a/b/y\",\"value\":2}]]",
+              "{\"a\":{\"b\":{\"x\":1,\"y\":2}}}");
+    bt_expect(
+            a, n,
+            "[{\"a\":1},[{\"op\":\"add\",\"path\":\"/b\",\"value\":{\"c\":[1,{\"d\":2}]}},{\"op\":"
+            "\"add\",\"path\":\"/b/c/1/e\",\"value\":3},{\"op\":\"remove\",\"path\":\"/b/c/0\"}]]",
+            "{\"a\":1,\"b\":{\"c\":[{\"d\":2,\"e\":3}]}}");
+    bt_expect(a, n, "[{\"a\":[1]},[{\"op\":\"add\",\"path\":\"/a/+0\",\"value\":0}]]",
+              "{\"a\":[0,1]}");
+    bt_expect(a, n, "[{\"a\":[1]},[{\"op\":\"add\",\"path\":[\"a\",1],\"value\":2}]]",
+              "{\"a\":[1,2]}");
     /* OPA's edit tree reads an untouched array element by its index in the
      * original array, even after earlier edits moved things */
-    expect(a, n,
-           "[[{\"a\":1},{\"b\":2}],[{\"op\":\"remove\",\"path\":\"/0\"},{\"op\":\"add\",\"path\":"
-           "\"/0/c\",\"value\":3}]]",
-           "[{\"a\":1,\"c\":3}]");
-    expect(a, n,
-           "[[1,2],[{\"op\":\"remove\",\"path\":\"/0\"},{\"op\":\"remove\",\"path\":\"/0\"}]]",
-           "[]");
+    bt_expect(
+            a, n,
+            "[[{\"a\":1},{\"b\":2}],[{\"op\":\"remove\",\"path\":\"/0\"},{\"op\":\"add\",\"path\":"
+            "\"/0/c\",\"value\":3}]]",
+            "[{\"a\":1,\"c\":3}]");
+    bt_expect(a, n,
+              "[[1,2],[{\"op\":\"remove\",\"path\":\"/0\"},{\"op\":\"remove\",\"path\":\"/0\"}]]",
+              "[]");
 }
 
 static void test_json_patch_errors(void **state)
@@ -512,15 +450,16 @@ static void test_json_patch_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char want[512];
         snprintf(want, sizeof want, "json.patch: %s", cases[i].msg);
-        expect_err(a, n, cases[i].args, RG_ERR_BUILTIN, want);
+        bt_expect_err_code(a, n, cases[i].args, RG_ERR_BUILTIN, want);
     }
-    expect_err(a, n, "[{\"a\":1},[{\"op\":\"add\",\"path\":1}]]", RG_ERR_TYPE,
-               "json.patch: operand 2 must be one of {set, array} containing string paths or "
-               "array of path segments but got number");
-    expect_err(a, n, "[{\"a\":1},{\"op\":\"x\"}]", RG_ERR_TYPE,
-               "json.patch: operand 2 must be array but got object");
+    bt_expect_err_code(
+            a, n, "[{\"a\":1},[{\"op\":\"add\",\"path\":1}]]", RG_ERR_TYPE,
+            "json.patch: operand 2 must be one of {set, array} containing string paths or "
+            "array of path segments but got number");
+    bt_expect_err_code(a, n, "[{\"a\":1},{\"op\":\"x\"}]", RG_ERR_TYPE,
+                       "json.patch: operand 2 must be array but got object");
     /* removing the whole document crashes OPA; here it is undefined */
-    expect_undef(a, n, "[{\"a\":1},[{\"op\":\"remove\",\"path\":\"\"}]]");
+    bt_expect_undef(a, n, "[{\"a\":1},[{\"op\":\"remove\",\"path\":\"\"}]]");
 }
 
 /* json.patch on sets: a member is its own path. */
@@ -558,7 +497,7 @@ static void test_json_patch_sets(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ops = tu_json(a, cases[i].ops);
         args[1] = ops;
-        int rc = call_v(a, "json.patch", args, &got, NULL);
+        int rc = bt_call_values(a, "json.patch", args, 2, &got);
         if (rc != cases[i].rc || strcmp(got ? got : "", cases[i].want) != 0)
             fail_msg("json.patch(set, %s): rc %d\nwant %s\ngot  %s", cases[i].ops, rc,
                      cases[i].want, got ? got : "(null)");
@@ -570,7 +509,7 @@ static void test_json_patch_sets(void **state)
     assert_int_equal(kv_set_new(a, &arr, 1, &set2), 0);
     args[0] = set2;
     args[1] = tu_json(a, "[{\"op\":\"add\",\"path\":[[1],1],\"value\":2}]");
-    assert_int_equal(call_v(a, "json.patch", args, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "json.patch", args, 2, &got), RG_OK);
     assert_string_equal(got, "[[1,2]]");
     ks_xfree(got);
 }
@@ -580,16 +519,16 @@ static void test_json_patch_sets(void **state)
 static void test_base64(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "base64.encode", "[\"hello\"]", "\"aGVsbG8=\"");
-    expect(a, "base64.encode", "[\"subjects?_d\"]", "\"c3ViamVjdHM/X2Q=\"");
-    expect(a, "base64.encode", "[\"\"]", "\"\"");
-    expect(a, "base64.encode", "[\"\\u00e9\\u0000\"]", "\"w6kA\"");
-    expect(a, "base64.decode", "[\"c3ViamVjdHM/X2Q=\"]", "\"subjects?_d\"");
-    expect(a, "base64.decode", "[\"\"]", "\"\"");
+    bt_expect(a, "base64.encode", "[\"hello\"]", "\"aGVsbG8=\"");
+    bt_expect(a, "base64.encode", "[\"subjects?_d\"]", "\"c3ViamVjdHM/X2Q=\"");
+    bt_expect(a, "base64.encode", "[\"\"]", "\"\"");
+    bt_expect(a, "base64.encode", "[\"\\u00e9\\u0000\"]", "\"w6kA\"");
+    bt_expect(a, "base64.decode", "[\"c3ViamVjdHM/X2Q=\"]", "\"subjects?_d\"");
+    bt_expect(a, "base64.decode", "[\"\"]", "\"\"");
     /* newlines are skipped; unused trailing bits are ignored, as in Go */
-    expect(a, "base64.decode", "[\"aGVs\\nbG8=\"]", "\"hello\"");
-    expect(a, "base64.decode", "[\"aGVs\\r\\nbA=\\n=\"]", "\"hell\"");
-    expect(a, "base64.decode", "[\"aGVsbB==\"]", "\"hell\"");
+    bt_expect(a, "base64.decode", "[\"aGVs\\nbG8=\"]", "\"hello\"");
+    bt_expect(a, "base64.decode", "[\"aGVs\\r\\nbA=\\n=\"]", "\"hell\"");
+    bt_expect(a, "base64.decode", "[\"aGVsbB==\"]", "\"hell\"");
     struct {
         const char *in;
         int at;
@@ -610,16 +549,16 @@ static void test_base64(void **state)
             fail_msg("base64.decode(%s): want %s, got %s", bad[i].in, want, got);
         ks_xfree(got);
     }
-    expect(a, "base64.is_valid", "[\"aGVsbG8=\"]", "true");
-    expect(a, "base64.is_valid", "[\"aGVsbB==\"]", "true");
-    expect(a, "base64.is_valid", "[\"{'not':'base64'}\"]", "false");
-    expect(a, "base64.is_valid", "[\"aGVsbA\"]", "false");
-    expect(a, "base64.is_valid", "[1]", "false");
-    expect_err(a, "base64.decode", "[1]", RG_ERR_TYPE,
-               "base64.decode: operand 1 must be string but got number");
+    bt_expect(a, "base64.is_valid", "[\"aGVsbG8=\"]", "true");
+    bt_expect(a, "base64.is_valid", "[\"aGVsbB==\"]", "true");
+    bt_expect(a, "base64.is_valid", "[\"{'not':'base64'}\"]", "false");
+    bt_expect(a, "base64.is_valid", "[\"aGVsbA\"]", "false");
+    bt_expect(a, "base64.is_valid", "[1]", "false");
+    bt_expect_err_code(a, "base64.decode", "[1]", RG_ERR_TYPE,
+                       "base64.decode: operand 1 must be string but got number");
     /* decoded bytes need not be UTF-8 */
     char *got;
-    assert_int_equal(call(a, "base64.decode", "[\"/w==\"]", &got, NULL), RG_OK);
+    assert_int_equal(bt_call(a, "base64.decode", "[\"/w==\"]", &got), RG_OK);
     assert_string_equal(got, "\"\\ufffd\"");
     ks_xfree(got);
 }
@@ -627,34 +566,34 @@ static void test_base64(void **state)
 static void test_base64url(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "base64url.encode", "[\"hello\"]", "\"aGVsbG8=\"");
-    expect(a, "base64url.encode", "[\"\\u00ff\\u00fe?>\"]", "\"w7_Dvj8-\"");
-    expect(a, "base64url.encode_no_pad", "[\"hello\"]", "\"aGVsbG8\"");
-    expect(a, "base64url.encode_no_pad", "[\"there\"]", "\"dGhlcmU\"");
-    expect(a, "base64url.encode_no_pad", "[\"\"]", "\"\"");
-    expect(a, "base64url.decode", "[\"aGVsbG8=\"]", "\"hello\"");
-    expect(a, "base64url.decode", "[\"aGVsbG8\"]", "\"hello\"");
-    expect(a, "base64url.decode", "[\"aGVsbB\"]", "\"hell\"");
-    expect(a, "base64url.decode", "[\"w7_Dvj8-\"]", "\"\xc3\xbf\xc3\xbe?>\"");
-    expect_err(a, "base64url.decode", "[\"a\"]", RG_ERR_BUILTIN,
-               "base64url.decode: illegal base64url string: a");
-    expect_err(a, "base64url.decode", "[\"aGVsbG8=x\"]", RG_ERR_BUILTIN,
-               "base64url.decode: illegal base64url string: aGVsbG8=x");
-    expect_err(a, "base64url.decode", "[\"aGVsbG8+\"]", RG_ERR_BUILTIN,
-               "base64url.decode: illegal base64 data at input byte 7");
-    expect_err(a, "base64url.decode", "[\"+/+/\"]", RG_ERR_BUILTIN,
-               "base64url.decode: illegal base64 data at input byte 0");
+    bt_expect(a, "base64url.encode", "[\"hello\"]", "\"aGVsbG8=\"");
+    bt_expect(a, "base64url.encode", "[\"\\u00ff\\u00fe?>\"]", "\"w7_Dvj8-\"");
+    bt_expect(a, "base64url.encode_no_pad", "[\"hello\"]", "\"aGVsbG8\"");
+    bt_expect(a, "base64url.encode_no_pad", "[\"there\"]", "\"dGhlcmU\"");
+    bt_expect(a, "base64url.encode_no_pad", "[\"\"]", "\"\"");
+    bt_expect(a, "base64url.decode", "[\"aGVsbG8=\"]", "\"hello\"");
+    bt_expect(a, "base64url.decode", "[\"aGVsbG8\"]", "\"hello\"");
+    bt_expect(a, "base64url.decode", "[\"aGVsbB\"]", "\"hell\"");
+    bt_expect(a, "base64url.decode", "[\"w7_Dvj8-\"]", "\"\xc3\xbf\xc3\xbe?>\"");
+    bt_expect_err_code(a, "base64url.decode", "[\"a\"]", RG_ERR_BUILTIN,
+                       "base64url.decode: illegal base64url string: a");
+    bt_expect_err_code(a, "base64url.decode", "[\"aGVsbG8=x\"]", RG_ERR_BUILTIN,
+                       "base64url.decode: illegal base64url string: aGVsbG8=x");
+    bt_expect_err_code(a, "base64url.decode", "[\"aGVsbG8+\"]", RG_ERR_BUILTIN,
+                       "base64url.decode: illegal base64 data at input byte 7");
+    bt_expect_err_code(a, "base64url.decode", "[\"+/+/\"]", RG_ERR_BUILTIN,
+                       "base64url.decode: illegal base64 data at input byte 0");
 }
 
 static void test_hex(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "hex.encode", "[\"lorem ipsum\"]", "\"6c6f72656d20697073756d\"");
-    expect(a, "hex.encode", "[\"\\u00e9\\u0000A\"]", "\"c3a90041\"");
-    expect(a, "hex.encode", "[\"\"]", "\"\"");
-    expect(a, "hex.decode", "[\"6c6f72656d20697073756d\"]", "\"lorem ipsum\"");
-    expect(a, "hex.decode", "[\"4A4b\"]", "\"JK\"");
-    expect(a, "hex.decode", "[\"\"]", "\"\"");
+    bt_expect(a, "hex.encode", "[\"lorem ipsum\"]", "\"6c6f72656d20697073756d\"");
+    bt_expect(a, "hex.encode", "[\"\\u00e9\\u0000A\"]", "\"c3a90041\"");
+    bt_expect(a, "hex.encode", "[\"\"]", "\"\"");
+    bt_expect(a, "hex.decode", "[\"6c6f72656d20697073756d\"]", "\"lorem ipsum\"");
+    bt_expect(a, "hex.decode", "[\"4A4b\"]", "\"JK\"");
+    bt_expect(a, "hex.decode", "[\"\"]", "\"\"");
     struct {
         const char *in, *msg;
     } bad[] = {
@@ -678,8 +617,8 @@ static void test_hex(void **state)
             fail_msg("hex.decode(%s): want %s, got %s", bad[i].in, want, got);
         ks_xfree(got);
     }
-    expect_err(a, "hex.decode", "[5]", RG_ERR_TYPE,
-               "hex.decode: operand 1 must be string but got number");
+    bt_expect_err_code(a, "hex.decode", "[5]", RG_ERR_TYPE,
+                       "hex.decode: operand 1 must be string but got number");
 }
 
 /* ---- URL query ---- */
@@ -687,58 +626,59 @@ static void test_hex(void **state)
 static void test_urlquery(void **state)
 {
     ks_arena *a = *state;
-    expect(a, "urlquery.encode", "[\"a=b+1\"]", "\"a%3Db%2B1\"");
-    expect(a, "urlquery.encode", "[\"\"]", "\"\"");
-    expect(a, "urlquery.encode", "[\"a b~!*()\\u00e9/?&=+-_.\"]",
-           "\"a+b~%21%2A%28%29%C3%A9%2F%3F%26%3D%2B-_.\"");
-    expect(a, "urlquery.decode", "[\"a%3Db%2B1\"]", "\"a=b+1\"");
-    expect(a, "urlquery.decode", "[\"a+b%20c\"]", "\"a b c\"");
+    bt_expect(a, "urlquery.encode", "[\"a=b+1\"]", "\"a%3Db%2B1\"");
+    bt_expect(a, "urlquery.encode", "[\"\"]", "\"\"");
+    bt_expect(a, "urlquery.encode", "[\"a b~!*()\\u00e9/?&=+-_.\"]",
+              "\"a+b~%21%2A%28%29%C3%A9%2F%3F%26%3D%2B-_.\"");
+    bt_expect(a, "urlquery.decode", "[\"a%3Db%2B1\"]", "\"a=b+1\"");
+    bt_expect(a, "urlquery.decode", "[\"a+b%20c\"]", "\"a b c\"");
     /* a lone byte is kept; the JSON writer shows it as U+FFFD */
-    expect(a, "urlquery.decode", "[\"%e9%C3%A9\"]", "\"\\ufffd\xc3\xa9\"");
-    expect_err(a, "urlquery.decode", "[\"a%zz\"]", RG_ERR_BUILTIN,
-               "urlquery.decode: invalid URL escape \"%zz\"");
-    expect_err(a, "urlquery.decode", "[\"%4\"]", RG_ERR_BUILTIN,
-               "urlquery.decode: invalid URL escape \"%4\"");
-    expect_err(a, "urlquery.decode", "[\"%\"]", RG_ERR_BUILTIN,
-               "urlquery.decode: invalid URL escape \"%\"");
+    bt_expect(a, "urlquery.decode", "[\"%e9%C3%A9\"]", "\"\\ufffd\xc3\xa9\"");
+    bt_expect_err_code(a, "urlquery.decode", "[\"a%zz\"]", RG_ERR_BUILTIN,
+                       "urlquery.decode: invalid URL escape \"%zz\"");
+    bt_expect_err_code(a, "urlquery.decode", "[\"%4\"]", RG_ERR_BUILTIN,
+                       "urlquery.decode: invalid URL escape \"%4\"");
+    bt_expect_err_code(a, "urlquery.decode", "[\"%\"]", RG_ERR_BUILTIN,
+                       "urlquery.decode: invalid URL escape \"%\"");
 
-    expect(a, "urlquery.encode_object", "[{}]", "\"\"");
-    expect(a, "urlquery.encode_object", "[{\"a\":\"b\",\"c\":\"d\"}]", "\"a=b&c=d\"");
-    expect(a, "urlquery.encode_object", "[{\"a\":[\"b+1\",\"c+2\"]}]", "\"a=b%2B1&a=c%2B2\"");
-    expect(a, "urlquery.encode_object", "[{\"b\":[\"y\",\"x\"],\"a b\":\"c d\",\"\":\"\"}]",
-           "\"=&a+b=c+d&b=y&b=x\"");
-    expect(a, "urlquery.encode_object", "[{\"a\":[]}]", "\"\"");
+    bt_expect(a, "urlquery.encode_object", "[{}]", "\"\"");
+    bt_expect(a, "urlquery.encode_object", "[{\"a\":\"b\",\"c\":\"d\"}]", "\"a=b&c=d\"");
+    bt_expect(a, "urlquery.encode_object", "[{\"a\":[\"b+1\",\"c+2\"]}]", "\"a=b%2B1&a=c%2B2\"");
+    bt_expect(a, "urlquery.encode_object", "[{\"b\":[\"y\",\"x\"],\"a b\":\"c d\",\"\":\"\"}]",
+              "\"=&a+b=c+d&b=y&b=x\"");
+    bt_expect(a, "urlquery.encode_object", "[{\"a\":[]}]", "\"\"");
     const char *want_err = "urlquery.encode_object: operand 1 values must be string, "
                            "array[string], or set[string]";
-    expect_err(a, "urlquery.encode_object", "[{\"a\":1}]", RG_ERR_TYPE, want_err);
-    expect_err(a, "urlquery.encode_object", "[{\"a\":[\"x\",1]}]", RG_ERR_TYPE, want_err);
-    expect_err(a, "urlquery.encode_object", "[{\"a\":null}]", RG_ERR_TYPE, want_err);
-    expect_err(a, "urlquery.encode_object", "[{\"a\":{\"x\":\"y\"}}]", RG_ERR_TYPE, want_err);
-    expect_err(a, "urlquery.encode_object", "[[1]]", RG_ERR_TYPE,
-               "urlquery.encode_object: operand 1 must be object but got array");
+    bt_expect_err_code(a, "urlquery.encode_object", "[{\"a\":1}]", RG_ERR_TYPE, want_err);
+    bt_expect_err_code(a, "urlquery.encode_object", "[{\"a\":[\"x\",1]}]", RG_ERR_TYPE, want_err);
+    bt_expect_err_code(a, "urlquery.encode_object", "[{\"a\":null}]", RG_ERR_TYPE, want_err);
+    bt_expect_err_code(a, "urlquery.encode_object", "[{\"a\":{\"x\":\"y\"}}]", RG_ERR_TYPE,
+                       want_err);
+    bt_expect_err_code(a, "urlquery.encode_object", "[[1]]", RG_ERR_TYPE,
+                       "urlquery.encode_object: operand 1 must be object but got array");
     /* sets of values, and a non-string key written as its JSON text */
     kv_value xy[2] = {kv_str_ref("y", 1), kv_str_ref("x", 1)}, set, obj;
     assert_int_equal(kv_set_new(a, xy, 2, &set), 0);
     kv_member m[2] = {{kv_str_ref("b", 1), set}, {kv_int(1), kv_str_ref("a", 1)}};
     assert_int_equal(kv_object_new(a, m, 2, KV_DUP_ERROR, &obj, NULL), 0);
     char *got;
-    assert_int_equal(call_v(a, "urlquery.encode_object", &obj, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, "urlquery.encode_object", &obj, 1, &got), RG_OK);
     assert_string_equal(got, "\"1=a&b=x&b=y\"");
     ks_xfree(got);
 
-    expect(a, "urlquery.decode_object", "[\"a=value_a1&b=value_b&a=value_a2\"]",
-           "{\"a\":[\"value_a1\",\"value_a2\"],\"b\":[\"value_b\"]}");
-    expect(a, "urlquery.decode_object", "[\"a=1&&b&=2&c=&a=3\"]",
-           "{\"\":[\"2\"],\"a\":[\"1\",\"3\"],\"b\":[\"\"],\"c\":[\"\"]}");
-    expect(a, "urlquery.decode_object", "[\"x+y=%20&x y=2\"]", "{\"x y\":[\" \",\"2\"]}");
-    expect(a, "urlquery.decode_object", "[\"\"]", "{}");
-    expect(a, "urlquery.decode_object", "[\"&\"]", "{}");
-    expect_err(a, "urlquery.decode_object", "[\"a=%zz&b=%yy\"]", RG_ERR_BUILTIN,
-               "urlquery.decode_object: invalid URL escape \"%zz\"");
-    expect_err(a, "urlquery.decode_object", "[\"a=%zz&b;=1\"]", RG_ERR_BUILTIN,
-               "urlquery.decode_object: invalid semicolon separator in query");
-    expect_err(a, "urlquery.decode_object", "[\"a;b=1&c=%zz\"]", RG_ERR_BUILTIN,
-               "urlquery.decode_object: invalid semicolon separator in query");
+    bt_expect(a, "urlquery.decode_object", "[\"a=value_a1&b=value_b&a=value_a2\"]",
+              "{\"a\":[\"value_a1\",\"value_a2\"],\"b\":[\"value_b\"]}");
+    bt_expect(a, "urlquery.decode_object", "[\"a=1&&b&=2&c=&a=3\"]",
+              "{\"\":[\"2\"],\"a\":[\"1\",\"3\"],\"b\":[\"\"],\"c\":[\"\"]}");
+    bt_expect(a, "urlquery.decode_object", "[\"x+y=%20&x y=2\"]", "{\"x y\":[\" \",\"2\"]}");
+    bt_expect(a, "urlquery.decode_object", "[\"\"]", "{}");
+    bt_expect(a, "urlquery.decode_object", "[\"&\"]", "{}");
+    bt_expect_err_code(a, "urlquery.decode_object", "[\"a=%zz&b=%yy\"]", RG_ERR_BUILTIN,
+                       "urlquery.decode_object: invalid URL escape \"%zz\"");
+    bt_expect_err_code(a, "urlquery.decode_object", "[\"a=%zz&b;=1\"]", RG_ERR_BUILTIN,
+                       "urlquery.decode_object: invalid semicolon separator in query");
+    bt_expect_err_code(a, "urlquery.decode_object", "[\"a;b=1&c=%zz\"]", RG_ERR_BUILTIN,
+                       "urlquery.decode_object: invalid semicolon separator in query");
     /* Go's limit on the number of parameters */
     size_t n = 10001 * 2;
     char *many = malloc(n + 1);
@@ -761,39 +701,41 @@ static void test_yaml_marshal(void **state)
     ks_arena *a = *state;
     const char *n = "yaml.marshal";
     /* go-yaml v3 layout: sequences under a key are indented */
-    expect(a, n, "[{\"a\":[1,\"yes\",\"1.0\",null,true,{\"b\":\"x: y\"}],\"y\":\"n\",\"on\":1}]",
-           "\"a:\\n  - 1\\n  - \\\"yes\\\"\\n  - \\\"1.0\\\"\\n  - null\\n  - true\\n  - b: 'x: "
-           "y'\\n\\\"on\\\": 1\\n\\\"y\\\": \\\"n\\\"\\n\"");
-    expect(a, n, "[[1,[2,3],{\"a\":[{\"b\":\"x\\ny\"}]}]]",
-           "\"- 1\\n- - 2\\n  - 3\\n- a:\\n    - b: |-\\n        x\\n        y\\n\"");
-    expect(a, n, "[{\"a\":[[1,[2]],{\"c\":{}}]}]", "\"a:\\n  - - 1\\n    - - 2\\n  - c: {}\\n\"");
-    expect(a, n, "[[{\"a\":{\"b\":1},\"c\":2}]]", "\"- a:\\n    b: 1\\n  c: 2\\n\"");
-    expect(a, n, "[\"a\\nb\"]", "\"|-\\n  a\\n  b\\n\"");
-    expect(a, n, "[{\"long\":\"a\\nb\\n\",\"lt\":\"x\\n\\n\",\"t\":\"a\\tb\"}]",
-           "\"long: |\\n  a\\n  b\\nlt: |+\\n  x\\n\\nt: \\\"a\\\\tb\\\"\\n\"");
-    expect(a, n, "[1]", "\"1\\n\"");
-    expect(a, n, "[{}]", "\"{}\\n\"");
-    expect(a, n, "[[]]", "\"[]\\n\"");
-    expect(a, n, "[null]", "\"null\\n\"");
-    expect(a, n, "[\"\"]", "\"\\\"\\\"\\n\"");
+    bt_expect(a, n, "[{\"a\":[1,\"yes\",\"1.0\",null,true,{\"b\":\"x: y\"}],\"y\":\"n\",\"on\":1}]",
+              "\"a:\\n  - 1\\n  - \\\"yes\\\"\\n  - \\\"1.0\\\"\\n  - null\\n  - true\\n  - b: 'x: "
+              "y'\\n\\\"on\\\": 1\\n\\\"y\\\": \\\"n\\\"\\n\"");
+    bt_expect(a, n, "[[1,[2,3],{\"a\":[{\"b\":\"x\\ny\"}]}]]",
+              "\"- 1\\n- - 2\\n  - 3\\n- a:\\n    - b: |-\\n        x\\n        y\\n\"");
+    bt_expect(a, n, "[{\"a\":[[1,[2]],{\"c\":{}}]}]",
+              "\"a:\\n  - - 1\\n    - - 2\\n  - c: {}\\n\"");
+    bt_expect(a, n, "[[{\"a\":{\"b\":1},\"c\":2}]]", "\"- a:\\n    b: 1\\n  c: 2\\n\"");
+    bt_expect(a, n, "[\"a\\nb\"]", "\"|-\\n  a\\n  b\\n\"");
+    bt_expect(a, n, "[{\"long\":\"a\\nb\\n\",\"lt\":\"x\\n\\n\",\"t\":\"a\\tb\"}]",
+              "\"long: |\\n  a\\n  b\\nlt: |+\\n  x\\n\\nt: \\\"a\\\\tb\\\"\\n\"");
+    bt_expect(a, n, "[1]", "\"1\\n\"");
+    bt_expect(a, n, "[{}]", "\"{}\\n\"");
+    bt_expect(a, n, "[[]]", "\"[]\\n\"");
+    bt_expect(a, n, "[null]", "\"null\\n\"");
+    bt_expect(a, n, "[\"\"]", "\"\\\"\\\"\\n\"");
     /* numbers as go-yaml writes the float64s of JSON: 64-bit integers
      * exactly, others with %g */
-    expect(a, n,
-           "[{\"k\":1e20,\"j\":18446744073709551615,\"i\":18446744073709551616,\"h\":-"
-           "9223372036854775809,\"g\":0.000123,\"f\":123456.7,\"d\":1.5e-7,\"e\":1e21,\"z\":0.1}]",
-           "\"d: 1.5e-07\\ne: 1e+21\\nf: 123456.7\\ng: 0.000123\\nh: -9.223372036854776e+18\\ni: "
-           "1.8446744073709552e+19\\nj: 18446744073709551615\\nk: 1e+20\\nz: 0.1\\n\"");
-    expect(a, n, "[12345678901234567890123]", "\"1.2345678901234568e+22\\n\"");
+    bt_expect(
+            a, n,
+            "[{\"k\":1e20,\"j\":18446744073709551615,\"i\":18446744073709551616,\"h\":-"
+            "9223372036854775809,\"g\":0.000123,\"f\":123456.7,\"d\":1.5e-7,\"e\":1e21,\"z\":0.1}]",
+            "\"d: 1.5e-07\\ne: 1e+21\\nf: 123456.7\\ng: 0.000123\\nh: -9.223372036854776e+18\\ni: "
+            "1.8446744073709552e+19\\nj: 18446744073709551615\\nk: 1e+20\\nz: 0.1\\n\"");
+    bt_expect(a, n, "[12345678901234567890123]", "\"1.2345678901234568e+22\\n\"");
     /* go-yaml's "natural" key order: digit runs by value, letters after
      * other characters */
-    expect(a, n, "[{\"a10\":1,\"a2\":2,\"b\":3,\"A\":4,\"10\":5,\"2\":6,\"_x\":7,\"a0\":8}]",
-           "\"_x: 7\\n\\\"2\\\": 6\\n\\\"10\\\": 5\\nA: 4\\na0: 8\\na2: 2\\na10: 1\\nb: 3\\n\"");
+    bt_expect(a, n, "[{\"a10\":1,\"a2\":2,\"b\":3,\"A\":4,\"10\":5,\"2\":6,\"_x\":7,\"a0\":8}]",
+              "\"_x: 7\\n\\\"2\\\": 6\\n\\\"10\\\": 5\\nA: 4\\na0: 8\\na2: 2\\na10: 1\\nb: 3\\n\"");
     /* characters go-yaml cannot print plainly are escaped in double quotes */
-    expect(a, n, "[{\"e\":\"\\u001b\",\"n\":\"a\\u0000b\",\"y\":\"\\ud83d\\ude00 \\\"q\\\"\"}]",
-           "\"e: \\\"\\\\e\\\"\\n\\\"n\\\": \\\"a\\\\0b\\\"\\n\\\"y\\\": \\\"\\\\U0001F600 "
-           "\\\\\\\"q\\\\\\\"\\\"\\n\"");
-    expect_err(a, n, "[[\"\\u007f\"]]", RG_ERR_BUILTIN,
-               "yaml.marshal: yaml: control characters are not allowed");
+    bt_expect(a, n, "[{\"e\":\"\\u001b\",\"n\":\"a\\u0000b\",\"y\":\"\\ud83d\\ude00 \\\"q\\\"\"}]",
+              "\"e: \\\"\\\\e\\\"\\n\\\"n\\\": \\\"a\\\\0b\\\"\\n\\\"y\\\": \\\"\\\\U0001F600 "
+              "\\\\\\\"q\\\\\\\"\\\"\\n\"");
+    bt_expect_err_code(a, n, "[[\"\\u007f\"]]", RG_ERR_BUILTIN,
+                       "yaml.marshal: yaml: control characters are not allowed");
     /* yaml.marshal then yaml.unmarshal gives the value back */
     kv_value items[3] = {kv_int(1), kv_int(2), kv_int(3)}, set, obj, arr;
     assert_int_equal(kv_set_new(a, items, 3, &set), 0);
@@ -801,7 +743,7 @@ static void test_yaml_marshal(void **state)
     assert_int_equal(kv_object_new(a, &m, 1, KV_DUP_ERROR, &obj, NULL), 0);
     assert_int_equal(kv_array_new(a, &obj, 1, &arr), 0);
     char *got;
-    assert_int_equal(call_v(a, n, &arr, &got, NULL), RG_OK);
+    assert_int_equal(bt_call_values(a, n, &arr, 1, &got), RG_OK);
     assert_string_equal(got, "\"- foo:\\n    - 1\\n    - 2\\n    - 3\\n\"");
     ks_xfree(got);
 }
@@ -896,8 +838,8 @@ static void test_yaml_unmarshal_errors(void **state)
                      got ? got : "(null)");
         ks_xfree(got);
     }
-    expect_err(a, "yaml.unmarshal", "[1]", RG_ERR_TYPE,
-               "yaml.unmarshal: operand 1 must be string but got number");
+    bt_expect_err_code(a, "yaml.unmarshal", "[1]", RG_ERR_TYPE,
+                       "yaml.unmarshal: operand 1 must be string but got number");
     /* a syntax error in a later document fails the whole input */
     char *got;
     assert_int_equal(call_bytes(a, "yaml.unmarshal", "a: 1\n---\nb: [", 13, &got), RG_EBUILTIN);
@@ -935,7 +877,7 @@ static void test_yaml_is_valid(void **state)
             fail_msg("yaml.is_valid(%s): want %s, got %s", cases[i].in, cases[i].want, got);
         ks_xfree(got);
     }
-    expect(a, "yaml.is_valid", "[1]", "false");
+    bt_expect(a, "yaml.is_valid", "[1]", "false");
     char *s = nested(5000, "[", "1", "]");
     char *got;
     assert_int_equal(call_bytes(a, "yaml.is_valid", s, strlen(s), &got), RG_OK);
@@ -1053,11 +995,11 @@ static void test_uri_errors(void **state)
         assert_string_equal(got, "false");
         ks_xfree(got);
     }
-    expect(a, "uri.is_valid", "[\"https://example.com/path?q=1\"]", "true");
-    expect(a, "uri.is_valid", "[\"\"]", "false");
-    expect(a, "uri.is_valid", "[1]", "false");
-    expect_err(a, "uri.parse", "[1]", RG_ERR_TYPE,
-               "uri.parse: operand 1 must be string but got number");
+    bt_expect(a, "uri.is_valid", "[\"https://example.com/path?q=1\"]", "true");
+    bt_expect(a, "uri.is_valid", "[\"\"]", "false");
+    bt_expect(a, "uri.is_valid", "[1]", "false");
+    bt_expect_err_code(a, "uri.parse", "[1]", RG_ERR_TYPE,
+                       "uri.parse: operand 1 must be string but got number");
 }
 
 static void test_uuid_parse(void **state)
@@ -1068,32 +1010,33 @@ static void test_uuid_parse(void **state)
                      "\"local:unicast\",\"nodeid\":\"32-50-96-b3-9f-47\",\"time\":"
                      "1693566990121469600,\"variant\":\"RFC4122\",\"version\":2}";
     const char *v4 = "{\"variant\":\"RFC4122\",\"version\":4}";
-    expect(a, n, "[\"00000000-0000-4000-8000-000000000000\"]", v4);
-    expect(a, n, "[\"000003e8-48b9-21ee-b200-325096b39f47\"]", v2);
-    expect(a, n, "[\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"]", v2);
-    expect(a, n, "[\"URN:UUID:000003e8-48b9-21ee-b200-325096b39f47\"]", v2);
-    expect(a, n, "[\"{00000000-0000-4000-8000-000000000000}\"]", v4);
-    expect(a, n, "[\"(00000000-0000-4000-8000-000000000000)\"]", v4);
-    expect(a, n, "[\"38074da4-0b00-388d-9c3c-362de965547a\"]",
-           "{\"variant\":\"RFC4122\",\"version\":3}");
-    expect(a, n, "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]",
-           "{\"variant\":\"RFC4122\",\"version\":3}");
-    expect(a, n, "[\"00000000-0000-f000-c000-000000000000\"]",
-           "{\"variant\":\"Microsoft\",\"version\":15}");
+    bt_expect(a, n, "[\"00000000-0000-4000-8000-000000000000\"]", v4);
+    bt_expect(a, n, "[\"000003e8-48b9-21ee-b200-325096b39f47\"]", v2);
+    bt_expect(a, n, "[\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"]", v2);
+    bt_expect(a, n, "[\"URN:UUID:000003e8-48b9-21ee-b200-325096b39f47\"]", v2);
+    bt_expect(a, n, "[\"{00000000-0000-4000-8000-000000000000}\"]", v4);
+    bt_expect(a, n, "[\"(00000000-0000-4000-8000-000000000000)\"]", v4);
+    bt_expect(a, n, "[\"38074da4-0b00-388d-9c3c-362de965547a\"]",
+              "{\"variant\":\"RFC4122\",\"version\":3}");
+    bt_expect(a, n, "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]",
+              "{\"variant\":\"RFC4122\",\"version\":3}");
+    bt_expect(a, n, "[\"00000000-0000-f000-c000-000000000000\"]",
+              "{\"variant\":\"Microsoft\",\"version\":15}");
     /* version 1 with Go's int64 wrap-around in the time */
-    expect(a, n, "[\"ffffffff-ffff-1fff-ffff-ffffffffffff\"]",
-           "{\"clocksequence\":16383,\"macvariables\":\"local:multicast\",\"nodeid\":\"ff-ff-ff-"
-           "ff-ff-ff\",\"time\":-7607606781572612196,\"variant\":\"Future\",\"version\":1}");
-    expect(a, n, "[\"ffffffff-ffff-2fff-e005-020000000000\"]",
-           "{\"clocksequence\":8197,\"domain\":\"Domain5\",\"id\":4294967295,\"macvariables\":"
-           "\"local:unicast\",\"nodeid\":\"02-00-00-00-00-00\",\"time\":-7607606781572612196,"
-           "\"variant\":\"Future\",\"version\":2}");
-    expect_undef(a, n, "[\"123\"]");
-    expect_undef(a, n, "[\"\"]");
-    expect_undef(a, n, "[\"6bea8ef2d3d33cd184e09bab06a52ecz\"]");
-    expect_undef(a, n, "[\"00000000_0000-4000-8000-000000000000\"]");
-    expect_undef(a, n, "[\"urx:uuid:000003e8-48b9-21ee-b200-325096b39f47\"]");
-    expect_err(a, n, "[123]", RG_ERR_TYPE, "uuid.parse: operand 1 must be string but got number");
+    bt_expect(a, n, "[\"ffffffff-ffff-1fff-ffff-ffffffffffff\"]",
+              "{\"clocksequence\":16383,\"macvariables\":\"local:multicast\",\"nodeid\":\"ff-ff-ff-"
+              "ff-ff-ff\",\"time\":-7607606781572612196,\"variant\":\"Future\",\"version\":1}");
+    bt_expect(a, n, "[\"ffffffff-ffff-2fff-e005-020000000000\"]",
+              "{\"clocksequence\":8197,\"domain\":\"Domain5\",\"id\":4294967295,\"macvariables\":"
+              "\"local:unicast\",\"nodeid\":\"02-00-00-00-00-00\",\"time\":-7607606781572612196,"
+              "\"variant\":\"Future\",\"version\":2}");
+    bt_expect_undef(a, n, "[\"123\"]");
+    bt_expect_undef(a, n, "[\"\"]");
+    bt_expect_undef(a, n, "[\"6bea8ef2d3d33cd184e09bab06a52ecz\"]");
+    bt_expect_undef(a, n, "[\"00000000_0000-4000-8000-000000000000\"]");
+    bt_expect_undef(a, n, "[\"urx:uuid:000003e8-48b9-21ee-b200-325096b39f47\"]");
+    bt_expect_err_code(a, n, "[123]", RG_ERR_TYPE,
+                       "uuid.parse: operand 1 must be string but got number");
 }
 
 /* Malformed input of every kind gives an error or a value, never a crash
@@ -1139,7 +1082,7 @@ static void test_hostile(void **state)
                           paths[tu_rng() % 12], (int)(tu_rng() % 3));
         ks_buf_puts(&p, "]]");
         char *got = NULL;
-        int rc = call(a, "json.patch", ks_buf_cstr(&p), &got, NULL);
+        int rc = bt_call(a, "json.patch", ks_buf_cstr(&p), &got);
         assert_true(rc == RG_OK || rc == RG_UNDEF || rc == RG_EBUILTIN);
         ks_xfree(got);
         ks_buf_free(&p);
@@ -1160,11 +1103,11 @@ static void test_scale(void **state)
         ks_buf_printf(&b, "%s\"/k%d\"", i ? "," : "", i);
     ks_buf_puts(&b, "]]");
     char *got;
-    assert_int_equal(call(a, "json.remove", ks_buf_cstr(&b), &got, NULL), RG_OK);
+    assert_int_equal(bt_call(a, "json.remove", ks_buf_cstr(&b), &got), RG_OK);
     assert_non_null(strstr(got, "\"k1\":1,"));
     assert_null(strstr(got, "\"k0\""));
     ks_xfree(got);
-    assert_int_equal(call(a, "json.filter", ks_buf_cstr(&b), &got, NULL), RG_OK);
+    assert_int_equal(bt_call(a, "json.filter", ks_buf_cstr(&b), &got), RG_OK);
     assert_non_null(strstr(got, "\"k0\":0,"));
     assert_null(strstr(got, "\"k1\""));
     ks_xfree(got);
@@ -1173,7 +1116,7 @@ static void test_scale(void **state)
     for (int i = 0; i < N; i++)
         ks_buf_printf(&b, "%s{\"op\":\"add\",\"path\":\"/k%d\",\"value\":%d}", i ? "," : "", i, i);
     ks_buf_puts(&b, ",{\"op\":\"remove\",\"path\":\"/k7\"}]]");
-    assert_int_equal(call(a, "json.patch", ks_buf_cstr(&b), &got, NULL), RG_OK);
+    assert_int_equal(bt_call(a, "json.patch", ks_buf_cstr(&b), &got), RG_OK);
     assert_non_null(strstr(got, "\"k39999\":39999"));
     assert_null(strstr(got, "\"k7\""));
     ks_xfree(got);

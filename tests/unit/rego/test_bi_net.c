@@ -3,58 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rego/builtin.h"
-#include "testutil.h"
+#include "bitest.h"
 
-/* Calls builtin name with arguments given as a JSON array. Returns the
- * return code; *out gets the result as compact JSON (heap) or the error
- * message. */
-static int call_seed(ks_arena *a, const char *name, const char *args_json, uint64_t seed,
-                     char **out)
-{
-    const rg_builtin_def *def = rg_builtin_lookup(name, strlen(name));
-    if (!def)
-        fail_msg("no builtin %s", name);
-    kv_value args = tu_json(a, args_json);
-    assert_int_equal(args.kind, KV_ARRAY);
-    assert_int_equal(args.len, def->nargs);
-    ks_buf err = KS_BUF_INIT;
-    rg_bctx c = {.arena = a, .name = def->name, .err_msg = &err, .seed = seed};
-    kv_value res;
-    int rc = def->fn(&c, args.u.items, &res);
-    if (rc == RG_OK)
-        *out = tu_to_json(&res, 0);
-    else
-        *out = ks_buf_detach(&err, NULL);
-    ks_buf_free(&err);
-    return rc;
-}
-
-static int call(ks_arena *a, const char *name, const char *args_json, char **out)
-{
-    return call_seed(a, name, args_json, 0, out);
-}
-
-static void expect(ks_arena *a, const char *name, const char *args, const char *want)
-{
-    char *got = NULL;
-    int rc = call(a, name, args, &got);
-    if (rc != RG_OK || strcmp(got, want) != 0)
-        fail_msg("%s(%s): rc %d, want %s, got %s", name, args, rc, want, got ? got : "(null)");
-    ks_xfree(got);
-}
-
-static void expect_err(ks_arena *a, const char *name, const char *args, const char *want)
-{
-    char *got = NULL;
-    int rc = call(a, name, args, &got);
-    if (rc != RG_EBUILTIN || strcmp(got ? got : "", want) != 0)
-        fail_msg("%s(%s): rc %d, want error %s, got %s", name, args, rc, want,
-                 got ? got : "(null)");
-    ks_xfree(got);
-}
-
-#define CONTAINS(a, b, want) expect(st, "net.cidr_contains", "[\"" a "\", \"" b "\"]", want)
+#define CONTAINS(a, b, want) bt_expect(st, "net.cidr_contains", "[\"" a "\", \"" b "\"]", want)
 
 static void test_cidr_contains(void **state)
 {
@@ -93,34 +44,34 @@ static void test_cidr_contains(void **state)
     CONTAINS("2001:db8::/32", "2001:DB8::1", "true");
     CONTAINS("2001:db8::1/128", "2001:db8::1/128", "true");
     /* The deprecated alias. */
-    expect(st, "net.cidr_overlap", "[\"10.0.0.0/8\", \"10.9.9.9\"]", "true");
+    bt_expect(st, "net.cidr_overlap", "[\"10.0.0.0/8\", \"10.9.9.9\"]", "true");
 }
 
 static void test_cidr_contains_errors(void **state)
 {
     ks_arena *st = *state;
-    expect_err(st, "net.cidr_contains", "[\"not-a-cidr\", \"1.2.3.4\"]",
-               "net.cidr_contains: invalid CIDR address: not-a-cidr");
-    expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", \"x\"]",
-               "net.cidr_contains: not a valid textual representation of an IP address or "
-               "CIDR: x");
+    bt_expect_err(st, "net.cidr_contains", "[\"not-a-cidr\", \"1.2.3.4\"]",
+                  "net.cidr_contains: invalid CIDR address: not-a-cidr");
+    bt_expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", \"x\"]",
+                  "net.cidr_contains: not a valid textual representation of an IP address or "
+                  "CIDR: x");
     /* Leading zeros, empty prefix lengths and zones are refused. */
-    expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", \"01.2.3.4\"]",
-               "net.cidr_contains: not a valid textual representation of an IP address or "
-               "CIDR: 01.2.3.4");
-    expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", \"1.2.3.4/\"]",
-               "net.cidr_contains: not a valid textual representation of an IP address or "
-               "CIDR: 1.2.3.4/");
-    expect_err(st, "net.cidr_contains", "[\"fe80::1%eth0/64\", \"fe80::2\"]",
-               "net.cidr_contains: invalid CIDR address: fe80::1%eth0/64");
-    expect_err(st, "net.cidr_contains", "[\"fe80::/64\", \"fe80::2%eth0\"]",
-               "net.cidr_contains: not a valid textual representation of an IP address or "
-               "CIDR: fe80::2%eth0");
+    bt_expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", \"01.2.3.4\"]",
+                  "net.cidr_contains: not a valid textual representation of an IP address or "
+                  "CIDR: 01.2.3.4");
+    bt_expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", \"1.2.3.4/\"]",
+                  "net.cidr_contains: not a valid textual representation of an IP address or "
+                  "CIDR: 1.2.3.4/");
+    bt_expect_err(st, "net.cidr_contains", "[\"fe80::1%eth0/64\", \"fe80::2\"]",
+                  "net.cidr_contains: invalid CIDR address: fe80::1%eth0/64");
+    bt_expect_err(st, "net.cidr_contains", "[\"fe80::/64\", \"fe80::2%eth0\"]",
+                  "net.cidr_contains: not a valid textual representation of an IP address or "
+                  "CIDR: fe80::2%eth0");
     /* Both operands' type errors say "operand 1", as OPA's do. */
-    expect_err(st, "net.cidr_contains", "[1, \"1.2.3.4\"]",
-               "net.cidr_contains: operand 1 must be string but got number");
-    expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", null]",
-               "net.cidr_contains: operand 1 must be string but got null");
+    bt_expect_err(st, "net.cidr_contains", "[1, \"1.2.3.4\"]",
+                  "net.cidr_contains: operand 1 must be string but got number");
+    bt_expect_err(st, "net.cidr_contains", "[\"1.2.3.0/24\", null]",
+                  "net.cidr_contains: operand 1 must be string but got null");
 }
 
 static void test_cidr_parsing(void **state)
@@ -169,64 +120,64 @@ static void test_cidr_parsing(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char args[128];
         snprintf(args, sizeof args, "[\"%s\"]", cases[i].cidr);
-        expect(st, "net.cidr_is_valid", args, cases[i].valid);
+        bt_expect(st, "net.cidr_is_valid", args, cases[i].valid);
     }
     /* Non-strings are simply not valid. */
-    expect(st, "net.cidr_is_valid", "[1]", "false");
-    expect(st, "net.cidr_is_valid", "[[\"1.2.3.0/24\"]]", "false");
+    bt_expect(st, "net.cidr_is_valid", "[1]", "false");
+    bt_expect(st, "net.cidr_is_valid", "[[\"1.2.3.0/24\"]]", "false");
 }
 
 static void test_cidr_intersects(void **state)
 {
     ks_arena *st = *state;
-    expect(st, "net.cidr_intersects", "[\"192.168.1.0/25\", \"192.168.1.64/25\"]", "true");
-    expect(st, "net.cidr_intersects", "[\"192.168.1.0/24\", \"192.168.2.0/24\"]", "false");
-    expect(st, "net.cidr_intersects",
-           "[\"fd1e:5bfe:8af3:9ddc::/64\", \"fd1e:5bfe:8af3:9ddc:1111::/72\"]", "true");
-    expect(st, "net.cidr_intersects", "[\"fd1e:5bfe:8af3:9ddc::/64\", \"2001:4860:4860::8888/32\"]",
-           "false");
-    expect(st, "net.cidr_intersects", "[\"::ffff:0:0/96\", \"10.0.0.0/8\"]", "true");
-    expect_err(st, "net.cidr_intersects", "[\"not-a-cidr\", \"192.168.1.0/24\"]",
-               "net.cidr_intersects: invalid CIDR address: not-a-cidr");
-    expect_err(st, "net.cidr_intersects", "[\"192.168.1.0/28\", \"1.2.3.4\"]",
-               "net.cidr_intersects: invalid CIDR address: 1.2.3.4");
-    expect_err(st, "net.cidr_intersects", "[\"1.2.3.0/24\", 1]",
-               "net.cidr_intersects: operand 1 must be string but got number");
+    bt_expect(st, "net.cidr_intersects", "[\"192.168.1.0/25\", \"192.168.1.64/25\"]", "true");
+    bt_expect(st, "net.cidr_intersects", "[\"192.168.1.0/24\", \"192.168.2.0/24\"]", "false");
+    bt_expect(st, "net.cidr_intersects",
+              "[\"fd1e:5bfe:8af3:9ddc::/64\", \"fd1e:5bfe:8af3:9ddc:1111::/72\"]", "true");
+    bt_expect(st, "net.cidr_intersects",
+              "[\"fd1e:5bfe:8af3:9ddc::/64\", \"2001:4860:4860::8888/32\"]", "false");
+    bt_expect(st, "net.cidr_intersects", "[\"::ffff:0:0/96\", \"10.0.0.0/8\"]", "true");
+    bt_expect_err(st, "net.cidr_intersects", "[\"not-a-cidr\", \"192.168.1.0/24\"]",
+                  "net.cidr_intersects: invalid CIDR address: not-a-cidr");
+    bt_expect_err(st, "net.cidr_intersects", "[\"192.168.1.0/28\", \"1.2.3.4\"]",
+                  "net.cidr_intersects: invalid CIDR address: 1.2.3.4");
+    bt_expect_err(st, "net.cidr_intersects", "[\"1.2.3.0/24\", 1]",
+                  "net.cidr_intersects: operand 1 must be string but got number");
 }
 
 static void test_cidr_contains_matches(void **state)
 {
     ks_arena *st = *state;
     const char *f = "net.cidr_contains_matches";
-    expect(st, f, "[\"1.1.1.0/24\", \"1.1.1.1\"]", "[[\"1.1.1.0/24\",\"1.1.1.1\"]]");
-    expect(st, f, "[[\"1.1.2.0/24\", \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]",
-           "[[0,1],[1,0]]");
-    expect(st, f, "[[[\"1.1.2.0/24\", 1], \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]",
-           "[[0,1],[1,0]]");
-    expect(st, f, "[{\"k1\": \"1.1.1.1/24\", \"k2\": [\"1.1.1.2/24\", 1]}, \"1.1.1.128\"]",
-           "[[\"k1\",\"1.1.1.128\"],[\"k2\",\"1.1.1.128\"]]");
+    bt_expect(st, f, "[\"1.1.1.0/24\", \"1.1.1.1\"]", "[[\"1.1.1.0/24\",\"1.1.1.1\"]]");
+    bt_expect(st, f, "[[\"1.1.2.0/24\", \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]",
+              "[[0,1],[1,0]]");
+    bt_expect(st, f, "[[[\"1.1.2.0/24\", 1], \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]",
+              "[[0,1],[1,0]]");
+    bt_expect(st, f, "[{\"k1\": \"1.1.1.1/24\", \"k2\": [\"1.1.1.2/24\", 1]}, \"1.1.1.128\"]",
+              "[[\"k1\",\"1.1.1.128\"],[\"k2\",\"1.1.1.128\"]]");
     /* No matches, and operands of other kinds, give the empty set. */
-    expect(st, f, "[\"1.1.1.0/24\", \"2.2.2.2\"]", "[]");
-    expect(st, f, "[1, \"1.2.3.4\"]", "[]");
-    expect(st, f, "[\"1.2.3.0/24\", null]", "[]");
-    expect(st, f, "[[], 5]", "[]");
-    expect_err(st, f, "[[\"1.1.2.0/24\"], [\"1.1.1.1\", 1]]",
-               "net.cidr_contains_matches: operand 2: element must be string or non-empty "
-               "array");
-    expect_err(st, f, "[[\"1.1.2.0/24\"], [[]]]",
-               "net.cidr_contains_matches: operand 2: element must be string or non-empty "
-               "array");
-    expect_err(st, f, "[{\"a\": 1}, \"1.2.3.4\"]",
-               "net.cidr_contains_matches: operand 1: element must be string or non-empty "
-               "array");
+    bt_expect(st, f, "[\"1.1.1.0/24\", \"2.2.2.2\"]", "[]");
+    bt_expect(st, f, "[1, \"1.2.3.4\"]", "[]");
+    bt_expect(st, f, "[\"1.2.3.0/24\", null]", "[]");
+    bt_expect(st, f, "[[], 5]", "[]");
+    bt_expect_err(st, f, "[[\"1.1.2.0/24\"], [\"1.1.1.1\", 1]]",
+                  "net.cidr_contains_matches: operand 2: element must be string or non-empty "
+                  "array");
+    bt_expect_err(st, f, "[[\"1.1.2.0/24\"], [[]]]",
+                  "net.cidr_contains_matches: operand 2: element must be string or non-empty "
+                  "array");
+    bt_expect_err(st, f, "[{\"a\": 1}, \"1.2.3.4\"]",
+                  "net.cidr_contains_matches: operand 1: element must be string or non-empty "
+                  "array");
     /* A bad CIDR in the first pair is reported before a bad shape later in
      * the second operand, as OPA iterates. */
-    expect_err(st, f, "[[\"x\"], [\"1.2.3.4\", 5]]",
-               "net.cidr_contains_matches: invalid CIDR address: x");
-    expect_err(st, f, "[[[1]], \"1.2.3.4\"]",
-               "net.cidr_contains_matches: operand 1 must be string but got number");
-    expect_err(st, f, "[[\"1.2.3.0/24\"], [[1]]]",
-               "net.cidr_contains_matches: operand 1 must be string but got number");
+    bt_expect_err(st, f, "[[\"x\"], [\"1.2.3.4\", 5]]",
+                  "net.cidr_contains_matches: invalid CIDR address: x");
+    bt_expect_err(st, f, "[[[1]], \"1.2.3.4\"]",
+                  "net.cidr_contains_matches: operand 1 must be string but got number");
+    bt_expect_err(st, f, "[[\"1.2.3.0/24\"], [[1]]]",
+                  "net.cidr_contains_matches: operand 1 must be string but got number");
 }
 
 static void test_cidr_contains_matches_sets(void **state)
@@ -256,116 +207,119 @@ static void test_cidr_contains_matches_sets(void **state)
 static void test_cidr_expand(void **state)
 {
     ks_arena *st = *state;
-    expect(st, "net.cidr_expand", "[\"192.168.1.1/30\"]",
-           "[\"192.168.1.0\",\"192.168.1.1\",\"192.168.1.2\",\"192.168.1.3\"]");
-    expect(st, "net.cidr_expand", "[\"172.16.100.255/30\"]",
-           "[\"172.16.100.252\",\"172.16.100.253\",\"172.16.100.254\",\"172.16.100.255\"]");
-    expect(st, "net.cidr_expand", "[\"192.168.1.1/32\"]", "[\"192.168.1.1\"]");
-    expect(st, "net.cidr_expand", "[\"255.255.255.254/31\"]",
-           "[\"255.255.255.254\",\"255.255.255.255\"]");
-    expect(st, "net.cidr_expand", "[\"2001:db8::/126\"]",
-           "[\"2001:db8::\",\"2001:db8::1\",\"2001:db8::2\",\"2001:db8::3\"]");
-    expect(st, "net.cidr_expand", "[\"::ffff:255.255.255.254/127\"]",
-           "[\"255.255.255.254\",\"255.255.255.255\"]");
+    bt_expect(st, "net.cidr_expand", "[\"192.168.1.1/30\"]",
+              "[\"192.168.1.0\",\"192.168.1.1\",\"192.168.1.2\",\"192.168.1.3\"]");
+    bt_expect(st, "net.cidr_expand", "[\"172.16.100.255/30\"]",
+              "[\"172.16.100.252\",\"172.16.100.253\",\"172.16.100.254\",\"172.16.100.255\"]");
+    bt_expect(st, "net.cidr_expand", "[\"192.168.1.1/32\"]", "[\"192.168.1.1\"]");
+    bt_expect(st, "net.cidr_expand", "[\"255.255.255.254/31\"]",
+              "[\"255.255.255.254\",\"255.255.255.255\"]");
+    bt_expect(st, "net.cidr_expand", "[\"2001:db8::/126\"]",
+              "[\"2001:db8::\",\"2001:db8::1\",\"2001:db8::2\",\"2001:db8::3\"]");
+    bt_expect(st, "net.cidr_expand", "[\"::ffff:255.255.255.254/127\"]",
+              "[\"255.255.255.254\",\"255.255.255.255\"]");
     /* The set is sorted as strings. */
-    expect(st, "net.cidr_expand", "[\"10.0.0.8/29\"]",
-           "[\"10.0.0.10\",\"10.0.0.11\",\"10.0.0.12\",\"10.0.0.13\",\"10.0.0.14\","
-           "\"10.0.0.15\",\"10.0.0.8\",\"10.0.0.9\"]");
+    bt_expect(st, "net.cidr_expand", "[\"10.0.0.8/29\"]",
+              "[\"10.0.0.10\",\"10.0.0.11\",\"10.0.0.12\",\"10.0.0.13\",\"10.0.0.14\","
+              "\"10.0.0.15\",\"10.0.0.8\",\"10.0.0.9\"]");
     char *got = NULL;
-    assert_int_equal(call(st, "net.cidr_expand", "[\"10.1.0.0/16\"]", &got), RG_OK);
+    assert_int_equal(bt_call(st, "net.cidr_expand", "[\"10.1.0.0/16\"]", &got), RG_OK);
     ks_xfree(got);
-    expect_err(st, "net.cidr_expand", "[\"192.168.1.1/33\"]",
-               "net.cidr_expand: invalid CIDR address: 192.168.1.1/33");
-    expect_err(st, "net.cidr_expand", "[1]",
-               "net.cidr_expand: operand 1 must be string but got number");
+    bt_expect_err(st, "net.cidr_expand", "[\"192.168.1.1/33\"]",
+                  "net.cidr_expand: invalid CIDR address: 192.168.1.1/33");
+    bt_expect_err(st, "net.cidr_expand", "[1]",
+                  "net.cidr_expand: operand 1 must be string but got number");
     /* Bounded: a /8 or an IPv6 /64 is refused, not expanded. */
-    expect_err(st, "net.cidr_expand", "[\"10.0.0.0/15\"]",
-               "net.cidr_expand: 10.0.0.0/15 has 2^17 addresses, more than the limit of 65536");
-    expect_err(st, "net.cidr_expand", "[\"::/0\"]",
-               "net.cidr_expand: ::/0 has 2^128 addresses, more than the limit of 65536");
+    bt_expect_err(st, "net.cidr_expand", "[\"10.0.0.0/15\"]",
+                  "net.cidr_expand: 10.0.0.0/15 has 2^17 addresses, more than the limit of 65536");
+    bt_expect_err(st, "net.cidr_expand", "[\"::/0\"]",
+                  "net.cidr_expand: ::/0 has 2^128 addresses, more than the limit of 65536");
 }
 
 static void test_cidr_merge(void **state)
 {
     ks_arena *st = *state;
     const char *f = "net.cidr_merge";
-    expect(st, f, "[[\"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
-    expect(st, f, "[[\"192.0.128.0/24\", \"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
-    expect(st, f, "[[\"192.0.128.0/24\", \"0.0.0.0/0\"]]", "[\"0.0.0.0/0\"]");
-    expect(st, f, "[[\"192.0.128.0/24\", \"192.0.129.0/24\"]]", "[\"192.0.128.0/23\"]");
-    expect(st, f, "[[\"192.0.2.112/30\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
-           "[\"192.0.2.112/29\"]");
-    expect(st, f, "[[\"192.0.129.0/24\", \"192.0.130.0/24\"]]",
-           "[\"192.0.129.0/24\",\"192.0.130.0/24\"]");
-    expect(st, f, "[[\"192.0.2.112/31\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
-           "[\"192.0.2.112/31\",\"192.0.2.116/30\"]");
-    expect(st, f, "[[\"1.2.3.4/32\", \"1.2.3.5/32\", \"1.2.3.6/32\"]]",
-           "[\"1.2.3.4/31\",\"1.2.3.6/32\"]");
-    expect(st, f, "[[\"1.2.3.0/24\", \"1.2.3.0/25\", \"1.2.2.255/32\"]]",
-           "[\"1.2.2.255/32\",\"1.2.3.0/24\"]");
-    expect(st, f, "[[\"1.0.0.0/8\", \"2.0.0.0/8\", \"4.0.0.0/8\"]]",
-           "[\"1.0.0.0/8\",\"2.0.0.0/8\",\"4.0.0.0/8\"]");
-    expect(st, f, "[[\"0.0.0.0/1\", \"128.0.0.0/1\"]]", "[\"0.0.0.0/0\"]");
-    expect(st, f,
-           "[[\"192.0.1.254/31\", \"192.0.2.0/28\", \"192.0.2.16/28\", \"192.0.2.32/28\", "
-           "\"192.0.2.48/28\", \"192.0.2.64/28\", \"192.0.2.80/28\", \"192.0.2.96/28\", "
-           "\"192.0.2.112/28\", \"192.0.2.128/28\", \"192.0.2.144/28\", \"192.0.2.160/28\", "
-           "\"192.0.2.176/28\", \"192.0.2.192/28\", \"192.0.2.208/28\", \"192.0.2.224/28\", "
-           "\"192.0.2.240/28\", \"192.0.3.0/28\"]]",
-           "[\"192.0.1.254/31\",\"192.0.2.0/24\",\"192.0.3.0/28\"]");
+    bt_expect(st, f, "[[\"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
+    bt_expect(st, f, "[[\"192.0.128.0/24\", \"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
+    bt_expect(st, f, "[[\"192.0.128.0/24\", \"0.0.0.0/0\"]]", "[\"0.0.0.0/0\"]");
+    bt_expect(st, f, "[[\"192.0.128.0/24\", \"192.0.129.0/24\"]]", "[\"192.0.128.0/23\"]");
+    bt_expect(st, f, "[[\"192.0.2.112/30\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
+              "[\"192.0.2.112/29\"]");
+    bt_expect(st, f, "[[\"192.0.129.0/24\", \"192.0.130.0/24\"]]",
+              "[\"192.0.129.0/24\",\"192.0.130.0/24\"]");
+    bt_expect(st, f, "[[\"192.0.2.112/31\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
+              "[\"192.0.2.112/31\",\"192.0.2.116/30\"]");
+    bt_expect(st, f, "[[\"1.2.3.4/32\", \"1.2.3.5/32\", \"1.2.3.6/32\"]]",
+              "[\"1.2.3.4/31\",\"1.2.3.6/32\"]");
+    bt_expect(st, f, "[[\"1.2.3.0/24\", \"1.2.3.0/25\", \"1.2.2.255/32\"]]",
+              "[\"1.2.2.255/32\",\"1.2.3.0/24\"]");
+    bt_expect(st, f, "[[\"1.0.0.0/8\", \"2.0.0.0/8\", \"4.0.0.0/8\"]]",
+              "[\"1.0.0.0/8\",\"2.0.0.0/8\",\"4.0.0.0/8\"]");
+    bt_expect(st, f, "[[\"0.0.0.0/1\", \"128.0.0.0/1\"]]", "[\"0.0.0.0/0\"]");
+    bt_expect(st, f,
+              "[[\"192.0.1.254/31\", \"192.0.2.0/28\", \"192.0.2.16/28\", \"192.0.2.32/28\", "
+              "\"192.0.2.48/28\", \"192.0.2.64/28\", \"192.0.2.80/28\", \"192.0.2.96/28\", "
+              "\"192.0.2.112/28\", \"192.0.2.128/28\", \"192.0.2.144/28\", \"192.0.2.160/28\", "
+              "\"192.0.2.176/28\", \"192.0.2.192/28\", \"192.0.2.208/28\", \"192.0.2.224/28\", "
+              "\"192.0.2.240/28\", \"192.0.3.0/28\"]]",
+              "[\"192.0.1.254/31\",\"192.0.2.0/24\",\"192.0.3.0/28\"]");
     /* Bare IPv4 addresses stand for their classful network, unmasked while
      * not merged. */
-    expect(st, f, "[[\"10.1.2.3\"]]", "[\"10.1.2.3/8\"]");
-    expect(st, f, "[[\"10.1.2.3\", \"10.1.2.3\"]]", "[\"10.0.0.0/8\"]");
-    expect(st, f, "[[\"150.1.2.3\", \"150.1.2.3/16\"]]", "[\"150.1.0.0/16\"]");
-    expect(st, f, "[[\"192.0.2.112\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
-           "[\"192.0.2.0/24\"]");
-    expect(st, f, "[[\"192.0.128.0\", \"192.0.129.0\"]]", "[\"192.0.128.0/23\"]");
+    bt_expect(st, f, "[[\"10.1.2.3\"]]", "[\"10.1.2.3/8\"]");
+    bt_expect(st, f, "[[\"10.1.2.3\", \"10.1.2.3\"]]", "[\"10.0.0.0/8\"]");
+    bt_expect(st, f, "[[\"150.1.2.3\", \"150.1.2.3/16\"]]", "[\"150.1.0.0/16\"]");
+    bt_expect(st, f, "[[\"192.0.2.112\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
+              "[\"192.0.2.0/24\"]");
+    bt_expect(st, f, "[[\"192.0.128.0\", \"192.0.129.0\"]]", "[\"192.0.128.0/23\"]");
     /* IPv6. */
-    expect(st, f, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
-           "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
-    expect(st, f,
-           "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64\", "
-           "\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
-           "[\"2601:600:8a80:207e::/64\"]");
-    expect(st, f, "[[\"2001:db8::/33\", \"2001:db8:8000::/33\"]]", "[\"2001:db8::/32\"]");
-    expect(st, f, "[[\"2001:db8::1/128\", \"2001:db8::2/128\", \"2001:db8::3/128\"]]",
-           "[\"2001:db8::1/128\",\"2001:db8::2/127\"]");
-    expect(st, f, "[[\"8000::/1\", \"::/1\"]]", "[\"::/0\"]");
-    expect(st, f, "[[\"::/0\", \"fe80::1/128\"]]", "[\"::/0\"]");
-    expect(st, f, "[[\"::/0\", \"::192.0.2.0/124\", \"ff00::101/128\"]]", "[\"::/0\"]");
-    expect(st, f,
-           "[[\"fe80::/120\", \"192.0.2.0/24\", \"192.0.3.0/24\", \"192.0.4.0/25\", "
-           "\"192.0.4.128/25\"]]",
-           "[\"192.0.2.0/23\",\"192.0.4.0/24\",\"fe80::/120\"]");
+    bt_expect(st, f, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+              "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
+    bt_expect(st, f,
+              "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64\", "
+              "\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+              "[\"2601:600:8a80:207e::/64\"]");
+    bt_expect(st, f, "[[\"2001:db8::/33\", \"2001:db8:8000::/33\"]]", "[\"2001:db8::/32\"]");
+    bt_expect(st, f, "[[\"2001:db8::1/128\", \"2001:db8::2/128\", \"2001:db8::3/128\"]]",
+              "[\"2001:db8::1/128\",\"2001:db8::2/127\"]");
+    bt_expect(st, f, "[[\"8000::/1\", \"::/1\"]]", "[\"::/0\"]");
+    bt_expect(st, f, "[[\"::/0\", \"fe80::1/128\"]]", "[\"::/0\"]");
+    bt_expect(st, f, "[[\"::/0\", \"::192.0.2.0/124\", \"ff00::101/128\"]]", "[\"::/0\"]");
+    bt_expect(st, f,
+              "[[\"fe80::/120\", \"192.0.2.0/24\", \"192.0.3.0/24\", \"192.0.4.0/25\", "
+              "\"192.0.4.128/25\"]]",
+              "[\"192.0.2.0/23\",\"192.0.4.0/24\",\"fe80::/120\"]");
     /* IPv4-mapped IPv6 networks print, and merge, as IPv4. */
-    expect(st, f, "[[\"::ffff:1.2.3.0/120\"]]", "[\"1.2.3.0/24\"]");
-    expect(st, f, "[[\"::ffff:1.2.3.0/120\", \"1.2.3.0/24\"]]", "[\"1.2.3.0/24\"]");
-    expect(st, f, "[[\"::ffff:1.2.3.4/64\"]]", "[\"::/64\"]");
-    expect(st, f, "[[]]", "[]");
+    bt_expect(st, f, "[[\"::ffff:1.2.3.0/120\"]]", "[\"1.2.3.0/24\"]");
+    bt_expect(st, f, "[[\"::ffff:1.2.3.0/120\", \"1.2.3.0/24\"]]", "[\"1.2.3.0/24\"]");
+    bt_expect(st, f, "[[\"::ffff:1.2.3.4/64\"]]", "[\"::/64\"]");
+    bt_expect(st, f, "[[]]", "[]");
 }
 
 static void test_cidr_merge_errors(void **state)
 {
     ks_arena *st = *state;
     const char *f = "net.cidr_merge";
-    expect_err(st, f, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]",
-               "net.cidr_merge: IPv6 invalid: needs prefix length");
-    expect_err(st, f, "[[\"foo\"]]", "net.cidr_merge: invalid CIDR address: foo");
-    expect_err(st, f, "[[\"1.2.3.0/24\", \"x\"]]", "net.cidr_merge: invalid CIDR address: x");
-    expect_err(st, f, "[[1]]", "net.cidr_merge: element must be string");
-    expect_err(st, f, "[1]", "net.cidr_merge: operand must be an array");
-    expect_err(st, f, "[{\"a\": \"1.2.3.0/24\"}]", "net.cidr_merge: operand must be an array");
+    bt_expect_err(st, f, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]",
+                  "net.cidr_merge: IPv6 invalid: needs prefix length");
+    bt_expect_err(st, f, "[[\"foo\"]]", "net.cidr_merge: invalid CIDR address: foo");
+    bt_expect_err(st, f, "[[\"1.2.3.0/24\", \"x\"]]", "net.cidr_merge: invalid CIDR address: x");
+    bt_expect_err(st, f, "[[1]]", "net.cidr_merge: element must be string");
+    bt_expect_err(st, f, "[1]", "net.cidr_merge: operand must be an array");
+    bt_expect_err(st, f, "[{\"a\": \"1.2.3.0/24\"}]", "net.cidr_merge: operand must be an array");
 }
 
 static void test_uuid_rfc4122(void **state)
 {
     ks_arena *st = *state;
     char *u1 = NULL, *u2 = NULL, *u3 = NULL, *u4 = NULL;
-    assert_int_equal(call_seed(st, "uuid.rfc4122", "[\"key\"]", 42, &u1), RG_OK);
-    assert_int_equal(call_seed(st, "uuid.rfc4122", "[\"key\"]", 42, &u2), RG_OK);
-    assert_int_equal(call_seed(st, "uuid.rfc4122", "[\"other\"]", 42, &u3), RG_OK);
-    assert_int_equal(call_seed(st, "uuid.rfc4122", "[\"key\"]", 43, &u4), RG_OK);
+    bt_seed = 42;
+    assert_int_equal(bt_call(st, "uuid.rfc4122", "[\"key\"]", &u1), RG_OK);
+    assert_int_equal(bt_call(st, "uuid.rfc4122", "[\"key\"]", &u2), RG_OK);
+    assert_int_equal(bt_call(st, "uuid.rfc4122", "[\"other\"]", &u3), RG_OK);
+    bt_seed = 43;
+    assert_int_equal(bt_call(st, "uuid.rfc4122", "[\"key\"]", &u4), RG_OK);
+    bt_seed = 0;
     /* Same key and seed: same UUID; anything else differs. */
     assert_string_equal(u1, u2);
     assert_string_not_equal(u1, u3);
@@ -383,7 +337,7 @@ static void test_uuid_rfc4122(void **state)
     ks_xfree(u4);
     /* Any key is accepted at run time. */
     char *u5 = NULL;
-    assert_int_equal(call(st, "uuid.rfc4122", "[1]", &u5), RG_OK);
+    assert_int_equal(bt_call(st, "uuid.rfc4122", "[1]", &u5), RG_OK);
     ks_xfree(u5);
     const rg_builtin_def *def = rg_builtin_lookup("uuid.rfc4122", 12);
     assert_true(def->flags & RG_BI_NONDET);
@@ -392,10 +346,10 @@ static void test_uuid_rfc4122(void **state)
 static void test_lookup_ip_addr(void **state)
 {
     ks_arena *st = *state;
-    expect_err(st, "net.lookup_ip_addr", "[\"example.com\"]",
-               "net.lookup_ip_addr: DNS lookups are not supported");
-    expect_err(st, "net.lookup_ip_addr", "[1]",
-               "net.lookup_ip_addr: operand 1 must be string but got number");
+    bt_expect_err(st, "net.lookup_ip_addr", "[\"example.com\"]",
+                  "net.lookup_ip_addr: DNS lookups are not supported");
+    bt_expect_err(st, "net.lookup_ip_addr", "[1]",
+                  "net.lookup_ip_addr: operand 1 must be string but got number");
 }
 
 int main(void)
