@@ -151,22 +151,42 @@ static int bi_walk(rg_bctx *c, const kv_value *a, kv_value *out)
     return rc ? rc : RG_UNDEF;
 }
 
+/* One line per combination of the arguments' values (OPA prints the cross
+ * product); an argument without values prints as <undefined>. */
+static void print_cross(rg_bctx *c, const kv_value *parts, uint32_t n, uint32_t i, ks_buf *line)
+{
+    if (i == n) {
+        if (c->print)
+            c->print(c->print_ctx, c->file, c->line, line->data ? line->data : "", line->len);
+        return;
+    }
+    size_t mark = line->len;
+    const kv_value *part = &parts[i];
+    uint32_t count = part->kind == KV_SET ? part->len : 1;
+    if (count == 0) {
+        ks_buf_puts(line, i ? " <undefined>" : "<undefined>");
+        print_cross(c, parts, n, i + 1, line);
+        ks_buf_truncate(line, mark);
+        return;
+    }
+    for (uint32_t k = 0; k < count; k++) {
+        const kv_value *v = part->kind == KV_SET ? &part->u.items[k] : part;
+        if (i)
+            ks_buf_putc(line, ' ');
+        if (v->kind == KV_STRING)
+            ks_buf_append(line, v->u.s, v->len);
+        else
+            rg_value_write_rego(line, v);
+        print_cross(c, parts, n, i + 1, line);
+        ks_buf_truncate(line, mark);
+    }
+}
+
 static int bi_print(rg_bctx *c, const kv_value *a, kv_value *out)
 {
     (void)out;
     ks_buf b = KS_BUF_INIT;
-    const kv_value *arr = &a[0];
-    for (uint32_t i = 0; i < arr->len; i++) {
-        if (i)
-            ks_buf_putc(&b, ' ');
-        const kv_value *v = &arr->u.items[i];
-        if (v->kind == KV_STRING)
-            ks_buf_append(&b, v->u.s, v->len);
-        else
-            rg_value_write_rego(&b, v);
-    }
-    if (c->print)
-        c->print(c->print_ctx, c->file, c->line, b.data ? b.data : "", b.len);
+    print_cross(c, a[0].u.items, a[0].len, 0, &b);
     ks_buf_free(&b);
     return RG_OK;
 }

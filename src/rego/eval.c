@@ -2130,10 +2130,13 @@ static int value_cont(ev *E, kont *kk, const kv_value *unused)
     return query_cont(E, &vk->qk->k, NULL);
 }
 
+/* As opa eval: the message alone, on standard error. */
 static void default_print(void *ctx, const char *file, int line, const char *msg, size_t n)
 {
     (void)ctx;
-    fprintf(stderr, "%s:%d %.*s\n", file, line, (int)n, msg);
+    (void)file;
+    (void)line;
+    fprintf(stderr, "%.*s\n", (int)n, msg);
 }
 
 int rego_eval(const rego_query *q, const rego_eval_opts *opts, rego_result_fn fn, void *ctx,

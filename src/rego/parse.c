@@ -716,6 +716,31 @@ static rg_term *parse_sub_term(parser *p, size_t start, size_t end)
     return t;
 }
 
+/* {__tpl | __tpl = x}: the set of x's values, empty when x is undefined
+ * (template strings and print arguments). */
+static rg_term *values_set(parser *p, rg_term *x)
+{
+    rg_term *w = rg_term_var(p->a, "_", 1, x->loc);
+    rg_expr *e = expr_new(p, RG_E_CALL, x->loc);
+    rg_body *b = ks_arena_calloc(p->a, 1, sizeof *b);
+    rg_term *comp = rg_term_new(p->a, RG_SCOMP, x->loc);
+    rg_expr **ex = ks_arena_alloc(p->a, sizeof *ex);
+    if (!w || !e || !b || !comp || !ex)
+        return NULL;
+    w->wildcard = true;
+    w->u.var.name = "__tpl";
+    w->u.var.len = 5;
+    e->terms = terms3(p, op_var(p, "eq", x->loc), w, x);
+    e->n = 3;
+    ex[0] = e;
+    b->exprs = ex;
+    b->n = 1;
+    b->loc = x->loc;
+    comp->u.comp.val = w;
+    comp->u.comp.body = b;
+    return comp;
+}
+
 /* Appends the literal text s[0..n) of a template, decoding escapes. */
 static bool template_text(parser *p, const char *s, size_t n, bool raw, ks_buf *out)
 {
@@ -798,26 +823,9 @@ static rg_term *parse_template(parser *p)
         rg_term *x = parse_sub_term(p, base + 2 + i + 1, end - 1);
         if (!x)
             goto out;
-        /* {_ | _ = x} */
-        rg_term *w = rg_term_var(p->a, "_", 1, x->loc);
-        rg_term *w2 = w;
-        rg_expr *e = expr_new(p, RG_E_CALL, x->loc);
-        rg_body *b = ks_arena_calloc(p->a, 1, sizeof *b);
-        rg_term *comp = rg_term_new(p->a, RG_SCOMP, x->loc);
-        rg_expr **ex = ks_arena_alloc(p->a, sizeof *ex);
-        if (!w || !w2 || !e || !b || !comp || !ex)
+        rg_term *comp = values_set(p, x);
+        if (!comp)
             goto out;
-        w->wildcard = true;
-        w->u.var.name = "__tpl";
-        w->u.var.len = 5;
-        e->terms = terms3(p, op_var(p, "eq", x->loc), w, x);
-        e->n = 3;
-        ex[0] = e;
-        b->exprs = ex;
-        b->n = 1;
-        b->loc = x->loc;
-        comp->u.comp.val = w2;
-        comp->u.comp.body = b;
         ks_vec_push(&parts, comp);
         i = end - base - 2;
         seg = i;
@@ -1009,6 +1017,20 @@ static rg_term *parse_call(parser *p, rg_term *op, rg_loc loc)
     /* set() is the empty set */
     if (n == 1 && op->type == RG_VAR && op->u.var.len == 3 && !memcmp(op->u.var.name, "set", 3))
         return rg_term_new(p->a, RG_SET, loc);
+    /* print(a, b): internal.print([{values of a}, {values of b}]), so an
+     * undefined argument prints as <undefined> instead of skipping */
+    if (op->type == RG_VAR && op->u.var.len == 5 && !memcmp(op->u.var.name, "print", 5)) {
+        for (uint32_t i = 1; i < n; i++)
+            if (!(items[i] = values_set(p, items[i])))
+                return NULL;
+        rg_term *arr = rg_term_list(p->a, RG_ARRAY, items + 1, n - 1, loc);
+        rg_term **call = ks_arena_alloc(p->a, 2 * sizeof *call);
+        if (!arr || !call)
+            return NULL;
+        call[0] = op_var(p, "internal.print", loc);
+        call[1] = arr;
+        return rg_term_list(p->a, RG_CALL, call, 2, loc);
+    }
     return rg_term_list(p->a, RG_CALL, items, n, loc);
 }
 

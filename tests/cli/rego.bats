@@ -159,3 +159,10 @@ YAML
     [ "$status" -eq 1 ]
     [[ "$output" == *"bad.rego:"* ]]
 }
+
+@test "print writes to standard error, <undefined> for undefined arguments" {
+    printf 'package t\nimport rego.v1\np if {\n  x := 1\n  print("x is", x, input.missing)\n}\n' > "$TMP/pr.rego"
+    run bash -c "'$KSO' rego eval -d '$TMP/pr.rego' data.t.p 2>&1 >/dev/null"
+    [ "$status" -eq 0 ]
+    [ "$output" = "x is 1 <undefined>" ]
+}
