@@ -107,9 +107,9 @@ static void check(int line, const char *name, const char *args, const bt_result 
     if (want_rc == RG_EBUILTIN && code != BT_ANY_CODE && r->code != code)
         ok = false;
     if (!ok)
-        fail_msg("line %d: %s(%s): rc %d code %d\nwant rc %d %s\ngot        %s", line, name,
-                 args ? args : "...", r->rc, r->code, want_rc, want ? want : "(undefined)",
-                 got ? got : "(null)");
+        fail_msg("line %d: %s(%s)\nwant %s%s\ngot  rc %d code %d: %s", line, name,
+                 args ? args : "...", want_rc == RG_EBUILTIN ? "error " : "",
+                 want ? want : "(undefined)", r->rc, r->code, got ? got : "(undefined)");
     ks_xfree(got);
 }
 

@@ -5,29 +5,17 @@
 
 #include "core/mem.h"
 #include "rego/bi_graphql.h"
-#include "rego/builtin.h"
-#include "testutil.h"
+#include "bitest.h"
 
-static const rg_builtin_def *find(const char *name)
+/* graphql's builtins are called here on as many values as they take. */
+static bt_result run(ks_arena *a, const char *name, const kv_value *args)
 {
-    for (const rg_builtin_def *d = rg_bi_graphql; d->name; d++)
-        if (!strcmp(d->name, name))
-            return d;
-    fail_msg("no builtin %s", name);
-    return NULL;
+    return bt_run(a, name, args, bt_def(name)->nargs);
 }
 
-/* Calls a builtin; *res gets the result, *msg (heap) the error text. */
-static int call(ks_arena *a, const char *name, const kv_value *args, kv_value *res, char **msg)
-{
-    const rg_builtin_def *def = find(name);
-    ks_buf err = KS_BUF_INIT;
-    rg_bctx c = {.arena = a, .name = def->name, .err_msg = &err};
-    int rc = def->fn(&c, args, res);
-    *msg = ks_buf_detach(&err, NULL);
-    ks_buf_free(&err);
-    return rc;
-}
+#define expect_json(a, name, args, want) bt_expect_values(a, name, args, bt_def(name)->nargs, want)
+#define expect_error(a, name, args, want) \
+    bt_expect_err_values(a, name, args, bt_def(name)->nargs, BT_ANY_CODE, want)
 
 static kv_value str(const char *s)
 {
@@ -37,54 +25,29 @@ static kv_value str(const char *s)
 /* The result as compact JSON (heap), failing the test on an error. */
 static char *ok_json(ks_arena *a, const char *name, const kv_value *args)
 {
-    kv_value res;
-    char *msg = NULL;
-    int rc = call(a, name, args, &res, &msg);
-    if (rc != RG_OK)
-        fail_msg("%s: rc %d: %s", name, rc, msg ? msg : "");
-    ks_xfree(msg);
-    return tu_to_json(&res, 0);
-}
-
-static void expect_json(ks_arena *a, const char *name, const kv_value *args, const char *want)
-{
-    char *got = ok_json(a, name, args);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s:\nwant %s\ngot  %s", name, want, got);
-    ks_xfree(got);
-}
-
-static void expect_error(ks_arena *a, const char *name, const kv_value *args, const char *want)
-{
-    kv_value res;
-    char *msg = NULL;
-    int rc = call(a, name, args, &res, &msg);
-    if (rc != RG_EBUILTIN || strcmp(msg ? msg : "", want) != 0)
-        fail_msg("%s: rc %d\nwant error %s\ngot        %s", name, rc, want, msg ? msg : "");
-    ks_xfree(msg);
+    bt_result r = run(a, name, args);
+    if (r.rc != RG_OK)
+        fail_msg("%s: rc %d: %s", name, r.rc, r.msg);
+    return tu_to_json(&r.out, 0);
 }
 
 /* Parses a query and returns its AST. */
 static kv_value query_ast(ks_arena *a, const char *q)
 {
-    kv_value arg = str(q), res;
-    char *msg = NULL;
-    int rc = call(a, "graphql.parse_query", &arg, &res, &msg);
-    if (rc != RG_OK)
-        fail_msg("parse_query(%s): %s", q, msg ? msg : "");
-    ks_xfree(msg);
-    return res;
+    kv_value arg = str(q);
+    bt_result r = run(a, "graphql.parse_query", &arg);
+    if (r.rc != RG_OK)
+        fail_msg("parse_query(%s): %s", q, r.msg);
+    return r.out;
 }
 
 static kv_value schema_ast(ks_arena *a, const char *s)
 {
-    kv_value arg = str(s), res;
-    char *msg = NULL;
-    int rc = call(a, "graphql.parse_schema", &arg, &res, &msg);
-    if (rc != RG_OK)
-        fail_msg("parse_schema(%s): %s", s, msg ? msg : "");
-    ks_xfree(msg);
-    return res;
+    kv_value arg = str(s);
+    bt_result r = run(a, "graphql.parse_schema", &arg);
+    if (r.rc != RG_OK)
+        fail_msg("parse_schema(%s): %s", s, r.msg);
+    return r.out;
 }
 
 /* The JSON of the value at path in v. */
@@ -550,10 +513,9 @@ static void test_ast_objects(void **state)
     kv_value args[2] = {query_ast(a, "query { employeeByID(id: \"alice\") { salary }}"),
                         schema_ast(a, schema)};
     /* the ASTs come back as they went in */
-    kv_value res;
-    char *msg = NULL;
-    assert_int_equal(call(a, "graphql.parse", args, &res, &msg), RG_OK);
-    ks_xfree(msg);
+    bt_result r = run(a, "graphql.parse", args);
+    assert_int_equal(r.rc, RG_OK);
+    kv_value res = r.out;
     assert_true(kv_equal(&res.u.items[0], &args[0]));
     assert_true(kv_equal(&res.u.items[1], &args[1]));
     expect_json(a, "graphql.is_valid", args, "true");

@@ -5,42 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "bitest.h"
 
 #include "rego/bi_strings.h"
-#include "rego/builtin.h"
 
-typedef struct call {
-    int rc;
-    kv_value out;
-    int err_code;
-    char msg[512];
-} call;
-
-/* Calls builtin name on the arguments of a JSON array. */
-static call call_args(ks_arena *a, const char *name, const kv_value *args)
+/* Calls builtin name on the items of the array value args. */
+static bt_result call_args(ks_arena *a, const char *name, const kv_value *args)
 {
-    const rg_builtin_def *d = rg_builtin_lookup(name, strlen(name));
-    if (!d)
-        fail_msg("no builtin %s", name);
-    assert_int_equal(d->nargs, args->len);
-    ks_buf msg = KS_BUF_INIT;
-    rg_bctx c = {.arena = a, .name = d->name, .err_msg = &msg, .err_code = -1};
-    call r = {0};
-    r.rc = d->fn(&c, args->u.items, &r.out);
-    r.err_code = c.err_code;
-    snprintf(r.msg, sizeof r.msg, "%s", ks_buf_cstr(&msg));
-    ks_buf_free(&msg);
-    return r;
+    return bt_run(a, name, args->u.items, args->len);
 }
 
-static call call_json(ks_arena *a, const char *name, const char *args_json)
-{
-    kv_value args = tu_json(a, args_json);
-    return call_args(a, name, &args);
-}
-
-static void expect_bytes(const call *r, const char *want, size_t n)
+static void expect_bytes(const bt_result *r, const char *want, size_t n)
 {
     if (r->rc != RG_OK)
         fail_msg("want a result, got rc %d: %s", r->rc, r->msg);
@@ -52,18 +27,8 @@ static void expect_bytes(const call *r, const char *want, size_t n)
 
 static void expect_str(ks_arena *a, const char *name, const char *args, const char *want)
 {
-    call r = call_json(a, name, args);
+    bt_result r = bt_run_json(a, name, args);
     expect_bytes(&r, want, strlen(want));
-}
-
-static void expect_error(ks_arena *a, const char *name, const char *args, int code, const char *msg)
-{
-    call r = call_json(a, name, args);
-    if (r.rc == RG_OK)
-        fail_msg("%s(%s): want error \"%s\", got a result", name, args, msg);
-    assert_int_equal(r.rc, RG_EBUILTIN);
-    assert_int_equal(r.err_code, code);
-    assert_string_equal(r.msg, msg);
 }
 
 /* ---- cases checked against opa eval --strict-builtin-errors ---- */
@@ -530,11 +495,11 @@ static void test_cases_match_opa(void **state)
     int failures = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const bcase *t = &cases[i];
-        call r = call_json(a, t->fn, t->args);
+        bt_result r = bt_run_json(a, t->fn, t->args);
         if (t->err >= 0) {
-            if (r.rc != RG_EBUILTIN || r.err_code != t->err || strcmp(r.msg, t->want) != 0) {
+            if (r.rc != RG_EBUILTIN || r.code != t->err || strcmp(r.msg, t->want) != 0) {
                 print_error("%s(%s): want error %d \"%s\", got rc %d code %d \"%s\"\n", t->fn,
-                            t->args, t->err, t->want, r.rc, r.err_code, r.msg);
+                            t->args, t->err, t->want, r.rc, r.code, r.msg);
                 failures++;
             }
             continue;
@@ -665,7 +630,7 @@ static void test_rego_text_composites(void **state)
     assert_int_equal(kv_array_new(a, sargs, 2, &args[1]), 0);
     kv_value arr;
     assert_int_equal(kv_array_new(a, args, 2, &arr), 0);
-    call r = call_args(a, "sprintf", &arr);
+    bt_result r = call_args(a, "sprintf", &arr);
     const char *want = "{1, \"a\", [null, true], {\"x\": {2}}, set()}|{1: \"x\", \"z\": {1, 3}, "
                        "{\"b\": 1}: 2}";
     expect_bytes(&r, want, strlen(want));
@@ -740,7 +705,7 @@ static void test_go_ftoa(void **state)
 
 /* ---- runes: invalid UTF-8 behaves as in Go ---- */
 
-static call call_raw(ks_arena *a, const char *name, const char *s, size_t n, const char *rest)
+static bt_result call_raw(ks_arena *a, const char *name, const char *s, size_t n, const char *rest)
 {
     /* arguments: the raw string s, then the JSON values of rest (an array) */
     kv_value more = tu_json(a, rest);
@@ -758,7 +723,7 @@ static call call_raw(ks_arena *a, const char *name, const char *s, size_t n, con
 static void test_invalid_utf8(void **state)
 {
     ks_arena *a = *state;
-    call r;
+    bt_result r;
     /* case mapping turns invalid bytes into U+FFFD unless all is ASCII */
     r = call_raw(a, "lower", BYTES("A\xff\xc3\x89"), "[]");
     expect_bytes(&r, BYTES("a\xef\xbf\xbd\xc3\xa9"));
@@ -840,11 +805,11 @@ static void test_big_numbers(void **state)
     expect_str(a, "format_int", "[1000000000000000000000000000001, 10]",
                "1000000000000000000000000000001");
     /* units.parse multiplies by the float64 0.001 exactly */
-    call r = call_json(a, "units.parse", "[\"1000000000000000000000m\"]");
+    bt_result r = bt_run_json(a, "units.parse", "[\"1000000000000000000000m\"]");
     assert_int_equal(r.rc, RG_OK);
     kv_value want = num(a, "1000000000000000020.8166817117");
     assert_true(kv_equal(&r.out, &want));
-    r = call_json(a, "units.parse", "[\"1e999999\"]");
+    r = bt_run_json(a, "units.parse", "[\"1e999999\"]");
     assert_int_equal(r.rc, RG_OK);
     kv_numdigits d;
     kv_num_digits(&r.out, &d);
@@ -854,11 +819,12 @@ static void test_big_numbers(void **state)
     ks_buf_puts(&big, "[\"%x\", [1");
     ks_buf_fill(&big, '0', RG_BIG_MAX_DIGITS);
     ks_buf_puts(&big, "]]");
-    expect_error(a, "sprintf", ks_buf_cstr(&big), RG_ERR_BUILTIN, "sprintf: number too large");
+    bt_expect_err_code(a, "sprintf", ks_buf_cstr(&big), RG_ERR_BUILTIN,
+                       "sprintf: number too large");
     ks_buf_free(&big);
     /* an exponent of more than six digits is refused */
-    expect_error(a, "units.parse", "[\"1e9999999m\"]", RG_ERR_BUILTIN,
-                 "units.parse: units.parse: exponent too large");
+    bt_expect_err_code(a, "units.parse", "[\"1e9999999m\"]", RG_ERR_BUILTIN,
+                       "units.parse: units.parse: exponent too large");
 }
 
 /* ---- traps ---- */
@@ -867,8 +833,8 @@ static void test_semver_equal_past_int64(void **state)
 {
     ks_arena *a = *state;
     /* Go's comparison saturates both identifiers and never ends; we stop. */
-    call r = call_json(a, "semver.compare",
-                       "[\"1.0.0-99999999999999999999\", \"1.0.0-99999999999999999998\"]");
+    bt_result r = bt_run_json(a, "semver.compare",
+                              "[\"1.0.0-99999999999999999999\", \"1.0.0-99999999999999999998\"]");
     assert_int_equal(r.rc, RG_OK);
     assert_int_equal(r.out.u.i, 0);
 }
@@ -878,10 +844,10 @@ static void test_large_outputs_are_bounded(void **state)
     ks_arena *a = *state;
     /* fmt reads widths and precisions while they stay near a million;
      * a longer number is an error */
-    call r = call_json(a, "sprintf", "[\"%1000001d\", [1]]");
+    bt_result r = bt_run_json(a, "sprintf", "[\"%1000001d\", [1]]");
     assert_int_equal(r.rc, RG_OK);
     assert_int_equal(r.out.len, 1000001);
-    r = call_json(a, "sprintf", "[\"%.1000001f\", [1.5]]");
+    r = bt_run_json(a, "sprintf", "[\"%.1000001f\", [1.5]]");
     assert_int_equal(r.rc, RG_OK);
     assert_int_equal(r.out.len, 1000003);
     expect_str(a, "sprintf", "[\"%100000000d\", [1]]", "%!(NOVERB)%!(EXTRA int64=1)");
