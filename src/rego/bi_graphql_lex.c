@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/utf8.h"
 
 #define RUNE_ERROR 0xFFFDu
@@ -265,22 +266,11 @@ static rg_gql_token read_number(rg_gql_lexer *l)
     return make_token(l, is_float ? RG_GQL_T_FLOAT : RG_GQL_T_INT);
 }
 
-static int hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool unhex4(const char *s, int64_t *v)
 {
     *v = 0;
     for (int i = 0; i < 4; i++) {
-        int d = hex_digit((unsigned char)s[i]);
+        int d = ks_hexval((unsigned char)s[i]);
         if (d < 0)
             return false;
         *v = *v << 4 | d;
@@ -304,7 +294,7 @@ static bool unhex_braced(const char *s, size_t n, int64_t *v, size_t *k)
             *v = r;
             return true;
         }
-        int d = hex_digit((unsigned char)s[i]);
+        int d = ks_hexval((unsigned char)s[i]);
         if (d < 0) {
             *k = i;
             return false;

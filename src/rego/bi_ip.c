@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ascii.h"
+
 static const uint8_t v4_in_v6[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 /* Dotted IPv4 in s[0..n): four decimal fields 0..255, no leading zeros. */
@@ -35,17 +37,6 @@ static bool parse_v4(const char *s, size_t n, uint8_t out[4])
     return true;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* IPv6 text in s[0..n) with an optional trailing dotted IPv4 part. A zone
  * ("%eth0") makes *zone true; the address is still parsed. */
 static bool parse_v6(const char *s, size_t n, uint8_t ip[16], bool *zone)
@@ -72,7 +63,7 @@ static bool parse_v6(const char *s, size_t n, uint8_t ip[16], bool *zone)
         size_t off = 0;
         uint32_t acc = 0;
         int h;
-        while (p + off < n && (h = hexval(s[p + off])) >= 0) {
+        while (p + off < n && (h = ks_hexval(s[p + off])) >= 0) {
             acc = (acc << 4) + (uint32_t)h;
             if (off > 3)
                 return false; /* more than four digits */
