@@ -7,67 +7,14 @@
 #include "core/base64.h"
 #include "core/utf8.h"
 #include "rego/bi_jwt.h"
+#include "rego/bi_util.h"
 
 /* ---- base64 ---- */
-
-static int b64_sym(unsigned char ch, bool url)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == (url ? '-' : '+'))
-        return 62;
-    if (ch == (url ? '_' : '/'))
-        return 63;
-    return -1;
-}
-
-/* Where Go's decoder gives up on s (its CorruptInputError offset), or -1
- * when it accepts s: quanta of four symbols, '\r' and '\n' skipped. */
-static long go_b64_error(const char *s, size_t n, bool url, bool pad)
-{
-    size_t si = 0;
-    for (;;) {
-        for (int j = 0; j < 4;) {
-            if (si == n) {
-                if (j == 0)
-                    return -1;
-                if (j == 1 || pad)
-                    return (long)(si - (size_t)j);
-                return -1;
-            }
-            unsigned char in = (unsigned char)s[si++];
-            if (b64_sym(in, url) >= 0) {
-                j++;
-                continue;
-            }
-            if (in == '\n' || in == '\r')
-                continue;
-            if (!pad || in != '=' || j < 2)
-                return (long)(si - 1);
-            if (j == 2) {
-                while (si < n && (s[si] == '\n' || s[si] == '\r'))
-                    si++;
-                if (si == n)
-                    return (long)n;
-                if (s[si] != '=')
-                    return (long)(si - 1);
-                si++;
-            }
-            while (si < n && (s[si] == '\n' || s[si] == '\r'))
-                si++;
-            return si < n ? (long)si : -1;
-        }
-    }
-}
 
 int rg_jwt_b64_decode(ks_buf *out, const char *s, size_t n, unsigned variant, ks_buf *msg)
 {
     bool url = variant & RG_JWT_B64_URL;
-    long at = go_b64_error(s, n, url, !(variant & RG_JWT_B64_NOPAD));
+    long at = rg_go_b64_error(s, n, url, !(variant & RG_JWT_B64_NOPAD));
     if (at >= 0) {
         if (msg)
             ks_buf_printf(msg, "illegal base64 data at input byte %ld", at);
@@ -98,15 +45,8 @@ int rg_jwt_b64_decode(ks_buf *out, const char *s, size_t n, unsigned variant, ks
                 found = true;
             }
         }
-        int v = found ? b64_sym((unsigned char)clean.data[last], url) : -1;
-        if (v >= 0) {
-            static const char std[] =
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            static const char urls[] =
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            v &= rem == 2 ? 0x30 : 0x3C;
-            clean.data[last] = (url ? urls : std)[v];
-        }
+        if (found)
+            clean.data[last] = rg_b64_clear_unused(clean.data[last], rem, url);
     }
     unsigned kv =
             (url ? KS_B64_URL : KS_B64_STD) | ((variant & RG_JWT_B64_NOPAD) ? KS_B64_NOPAD : 0);

@@ -14,6 +14,7 @@
 #include "core/base64.h"
 #include "core/utf8.h"
 #include "rego/bi_json.h"
+#include "rego/bi_util.h"
 #include "rego/builtin.h"
 
 /* Nesting below which values are inspected recursively (deeper values are
@@ -337,67 +338,7 @@ static int bi_base64url_encode_no_pad(rg_bctx *c, const kv_value *args, kv_value
     return b64_encode(c, args, out, KS_B64_URL | KS_B64_NOPAD);
 }
 
-static int b64_value(unsigned char ch, bool url)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == (url ? '-' : '+'))
-        return 62;
-    if (ch == (url ? '_' : '/'))
-        return 63;
-    return -1;
-}
-
-/*
- * Where Go's (padded, non-strict) base64 decoder gives up on s, or -1 when
- * it accepts it. Its offsets are particular (a short final quantum is
- * reported at its start), so they are worked out the way it reads: in
- * quanta of four symbols, newlines skipped.
- */
-static long go_b64_error(const char *str, size_t n, bool url)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t si = 0;
-    for (;;) {
-        int j;
-        for (j = 0; j < 4; j++) {
-            if (si == n) {
-                if (j == 0)
-                    return -1;
-                return (long)(si - (size_t)j);
-            }
-            unsigned char in = s[si++];
-            if (b64_value(in, url) >= 0)
-                continue;
-            if (in == '\n' || in == '\r') {
-                j--;
-                continue;
-            }
-            if (in != '=')
-                return (long)(si - 1);
-            if (j < 2)
-                return (long)(si - 1);
-            if (j == 2) { /* a second '=' must follow */
-                while (si < n && (s[si] == '\n' || s[si] == '\r'))
-                    si++;
-                if (si == n)
-                    return (long)n;
-                if (s[si] != '=')
-                    return (long)(si - 1);
-                si++;
-            }
-            while (si < n && (s[si] == '\n' || s[si] == '\r'))
-                si++;
-            return si < n ? (long)si : -1;
-        }
-    }
-}
-
-/* Decodes what go_b64_error accepted: Nettle on the symbols, with the
+/* Decodes what rg_go_b64_error accepted: Nettle on the symbols, with the
  * unused low bits of a short last quantum cleared (Go ignores them). */
 static int go_b64_decode(ks_buf *out, const char *s, size_t n, bool url)
 {
@@ -406,15 +347,8 @@ static int go_b64_decode(ks_buf *out, const char *s, size_t n, bool url)
         if (s[i] != '\n' && s[i] != '\r' && s[i] != '=')
             ks_buf_putc(&clean, s[i]);
     size_t rem = clean.len % 4;
-    if (rem) {
-        static const char std[] =
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        static const char urls[] =
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        int v = b64_value((unsigned char)clean.data[clean.len - 1], url);
-        v &= rem == 2 ? 0x30 : 0x3C;
-        clean.data[clean.len - 1] = (url ? urls : std)[v];
-    }
+    if (rem)
+        clean.data[clean.len - 1] = rg_b64_clear_unused(clean.data[clean.len - 1], rem, url);
     size_t bad;
     int rc = clean.err ? clean.err
                        : ks_base64_decode(out, ks_buf_cstr(&clean), clean.len,
@@ -425,7 +359,7 @@ static int go_b64_decode(ks_buf *out, const char *s, size_t n, bool url)
 
 static int b64_decode(rg_bctx *c, const char *s, size_t n, bool url, kv_value *out)
 {
-    long at = go_b64_error(s, n, url);
+    long at = rg_go_b64_error(s, n, url, true);
     if (at >= 0)
         return rg_bi_error(c, RG_ERR_BUILTIN, "illegal base64 data at input byte %ld", at);
     ks_buf b = KS_BUF_INIT;
@@ -445,7 +379,8 @@ static int bi_base64_decode(rg_bctx *c, const kv_value *args, kv_value *out)
 static int bi_base64_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
 {
     (void)c;
-    *out = kv_bool(args[0].kind == KV_STRING && go_b64_error(args[0].u.s, args[0].len, false) < 0);
+    *out = kv_bool(args[0].kind == KV_STRING &&
+                   rg_go_b64_error(args[0].u.s, args[0].len, false, true) < 0);
     return RG_OK;
 }
 
