@@ -99,13 +99,12 @@ void rg_gotime_strconv_quote(ks_buf *b, const char *s, size_t n)
     ks_buf_putc(b, '"');
 }
 
-/* Go's leadingInt: the leading decimal digits (false on overflow). */
-static bool leading_int(str *s, uint64_t *x)
+bool rg_go_leading_int(const char **s, size_t *n, uint64_t *x)
 {
     size_t i = 0;
     *x = 0;
-    for (; i < s->n; i++) {
-        char ch = s->p[i];
+    for (; i < *n; i++) {
+        char ch = (*s)[i];
         if (ch < '0' || ch > '9')
             break;
         if (*x > (UINT64_C(1) << 63) / 10)
@@ -114,8 +113,8 @@ static bool leading_int(str *s, uint64_t *x)
         if (*x > (UINT64_C(1) << 63))
             return false;
     }
-    s->p += i;
-    s->n -= i;
+    *s += i;
+    *n -= i;
     return true;
 }
 
@@ -177,7 +176,7 @@ int rg_go_parse_duration(const char *orig, size_t on, int64_t *ns, ks_buf *err)
         if (!(s.p[0] == '.' || (s.p[0] >= '0' && s.p[0] <= '9')))
             return duration_error(err, "invalid duration", none, orig, on);
         size_t before = s.n;
-        if (!leading_int(&s, &v))
+        if (!rg_go_leading_int(&s.p, &s.n, &v))
             return duration_error(err, "invalid duration", none, orig, on);
         bool pre = before != s.n, post = false;
         if (s.n > 0 && s.p[0] == '.') {

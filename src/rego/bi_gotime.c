@@ -425,25 +425,6 @@ static void advance(str *s, size_t k)
     s->n -= k;
 }
 
-/* Go's leadingInt: the leading decimal digits (false on overflow). */
-static bool leading_int(str *s, uint64_t *x)
-{
-    size_t i = 0;
-    *x = 0;
-    for (; i < s->n; i++) {
-        char ch = s->p[i];
-        if (ch < '0' || ch > '9')
-            break;
-        if (*x > (UINT64_C(1) << 63) / 10)
-            return false;
-        *x = *x * 10 + (uint64_t)(ch - '0');
-        if (*x > (UINT64_C(1) << 63))
-            return false;
-    }
-    advance(s, i);
-    return true;
-}
-
 /* Go's atoi: an optional sign and digits, nothing else. */
 static bool go_atoi(str s, int64_t *x)
 {
@@ -453,7 +434,7 @@ static bool go_atoi(str s, int64_t *x)
         advance(&s, 1);
     }
     uint64_t q;
-    if (!leading_int(&s, &q) || s.n > 0)
+    if (!rg_go_leading_int(&s.p, &s.n, &q) || s.n > 0)
         return false;
     *x = neg ? -(int64_t)q : (int64_t)q;
     return true;
@@ -570,7 +551,7 @@ static size_t parse_signed_offset(str value)
         return 0;
     str rest = {value.p + 1, value.n - 1};
     uint64_t x;
-    if (!leading_int(&rest, &x) || rest.n == value.n - 1 || x > 23)
+    if (!rg_go_leading_int(&rest.p, &rest.n, &x) || rest.n == value.n - 1 || x > 23)
         return 0;
     return value.n - rest.n;
 }

@@ -53,6 +53,10 @@ int rg_gotime_parse(const char *layout, size_t ln, const char *value, size_t vn,
 /* Go's time.ParseDuration. 0, or KS_EPARSE with Go's message in err. */
 int rg_go_parse_duration(const char *s, size_t n, int64_t *ns, ks_buf *err);
 
+/* Go's leadingInt: the leading decimal digits of s[0..*n) in *x, *s and *n
+ * stepped past them; false when the number passes 1<<63. */
+bool rg_go_leading_int(const char **s, size_t *n, uint64_t *x);
+
 /* Go's quoting of strings in time's error messages (non-ASCII and control
  * bytes as \xNN), and strconv.Quote (fmt's %q; which code points past ASCII
  * are printable is approximated, without Go's Unicode tables). */
