@@ -36,12 +36,6 @@ typedef struct conflict {
     const rg_gql_pos *pos;
 } conflict;
 
-static void oom(rg_gql_val *v)
-{
-    v->err->oom = true;
-    v->rc = KS_ENOMEM;
-}
-
 int rg_gql_overlap_init(rg_gql_val *v)
 {
     rg_gql_overlap *o = ks_arena_calloc(v->a, 1, sizeof(*o));
@@ -69,7 +63,7 @@ static bool key_build(rg_gql_val *v, memo_key *k, const void *a, size_t an, cons
 {
     char *p = an + bn <= sizeof(k->buf) ? k->buf : ks_arena_alloc_bytes(v->a, an + bn);
     if (!p) {
-        oom(v);
+        rg_gql_val_oom(v);
         return false;
     }
     if (an)
@@ -93,7 +87,7 @@ static bool pair_key(rg_gql_val *v, memo_key *k, rg_gql_str a, rg_gql_str b)
                       ? k->buf
                       : ks_arena_alloc_bytes(v->a, sizeof(an) + a.n + b.n);
     if (!p) {
-        oom(v);
+        rg_gql_val_oom(v);
         return false;
     }
     memcpy(p, &an, sizeof(an));
@@ -126,7 +120,7 @@ static void pair_add(rg_gql_val *v, rg_gql_tmap *m, const memo_key *k, bool excl
     }
     char *durable = ks_arena_memdup(v->a, k->key.s, k->key.n);
     if (!durable || rg_gql_tmap_put(m, (rg_gql_str){durable, k->key.n}, val) < 0)
-        oom(v);
+        rg_gql_val_oom(v);
 }
 
 /* ---- collecting fields ---- */
@@ -151,21 +145,21 @@ static bool collect_walk(rg_gql_val *v, const rg_gql_list *ss, collected *c)
                 rg_gql_str *name = ks_arena_alloc(v->a, sizeof(*name));
                 l = ks_arena_calloc(v->a, 1, sizeof(*l));
                 if (!name || !l || rg_gql_tmap_put(c->fm->data, rn, l) < 0) {
-                    oom(v);
+                    rg_gql_val_oom(v);
                     break;
                 }
                 *name = rn;
                 if (rg_gql_list_push(v->a, &c->fm->seq, name) < 0) {
-                    oom(v);
+                    rg_gql_val_oom(v);
                     break;
                 }
             }
             if (rg_gql_list_push(v->a, l, s) < 0)
-                oom(v);
+                rg_gql_val_oom(v);
         } else if (s->kind == RG_GQL_INLINE) {
             collect_walk(v, &s->selset, c);
         } else if (rg_gql_list_push(v->a, &c->spreads, s) < 0) {
-            oom(v);
+            rg_gql_val_oom(v);
         }
     }
     v->depth--;
@@ -190,7 +184,7 @@ static collected *fields_of(rg_gql_val *v, const rg_gql_list *ss)
     c = ks_arena_calloc(v->a, 1, sizeof(*c));
     fields_map *fm = ks_arena_calloc(v->a, 1, sizeof(*fm));
     if (!key.s || !c || !fm || !(fm->data = rg_gql_tmap_new(v->a))) {
-        oom(v);
+        rg_gql_val_oom(v);
         return NULL;
     }
     fm->id = ++v->overlap->next_id;
@@ -198,7 +192,7 @@ static collected *fields_of(rg_gql_val *v, const rg_gql_list *ss)
     if (!collect_walk(v, ss, c))
         return NULL;
     if (rg_gql_tmap_put(v->overlap->cache, key, c) < 0) {
-        oom(v);
+        rg_gql_val_oom(v);
         return NULL;
     }
     return c;
@@ -218,7 +212,7 @@ static rg_gql_child **sorted_children(rg_gql_val *v, const rg_gql_list *l)
 {
     rg_gql_child **c = ks_arena_alloc(v->a, (l->n + 1) * sizeof(*c));
     if (!c) {
-        oom(v);
+        rg_gql_val_oom(v);
         return NULL;
     }
     for (size_t i = 0; i < l->n; i++) {
@@ -307,7 +301,7 @@ static void push_conflict(rg_gql_val *v, rg_gql_list *out, conflict *c)
         return;
     }
     if (rg_gql_list_push(v->a, out, c) < 0)
-        oom(v);
+        rg_gql_val_oom(v);
 }
 
 static conflict *find_conflict(rg_gql_val *v, bool parent_exclusive, const rg_gql_sel *fa,
@@ -407,7 +401,7 @@ static conflict *new_conflict(rg_gql_val *v, rg_gql_str response, const rg_gql_p
 {
     conflict *c = ks_arena_calloc(v->a, 1, sizeof(*c));
     if (!c) {
-        oom(v);
+        rg_gql_val_oom(v);
         return NULL;
     }
     c->response = response;
@@ -425,11 +419,7 @@ static const char *arena_printf(rg_gql_val *v, const char *fmt, ...)
     va_start(ap, fmt);
     ks_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    const char *r = b.err ? NULL : ks_arena_strndup(v->a, ks_buf_cstr(&b), b.len);
-    ks_buf_free(&b);
-    if (!r)
-        oom(v);
-    return r ? r : "";
+    return rg_gql_val_keep(v, &b);
 }
 
 static conflict *find_conflict(rg_gql_val *v, bool parent_exclusive, const rg_gql_sel *fa,
@@ -523,7 +513,7 @@ void rg_gql_overlap_selset(rg_gql_val *v, const rg_gql_list *selset)
         ks_buf b = KS_BUF_INIT;
         conflict_string(&b, cf);
         if (b.err)
-            oom(v);
+            rg_gql_val_oom(v);
         else
             rg_gql_val_error(v, cf->pos,
                              "Fields \"%.*s\" conflict because %s. Use different aliases on the "

@@ -14,18 +14,23 @@
 
 #define S(x) (int)(x).n, (x).s
 
-/* Type.String(), in the arena. */
-const char *rg_gql_val_type_str(rg_gql_val *v, const rg_gql_type *t)
+const char *rg_gql_val_keep(rg_gql_val *v, ks_buf *b)
 {
-    ks_buf b = KS_BUF_INIT;
-    rg_gql_type_string(&b, t);
-    const char *r = b.err ? NULL : ks_arena_strndup(v->a, ks_buf_cstr(&b), b.len);
-    ks_buf_free(&b);
+    const char *r = b->err ? NULL : ks_arena_strndup(v->a, ks_buf_cstr(b), b->len);
+    ks_buf_free(b);
     if (!r) {
         rg_gql_val_oom(v);
         return "";
     }
     return r;
+}
+
+/* Type.String(), in the arena. */
+const char *rg_gql_val_type_str(rg_gql_val *v, const rg_gql_type *t)
+{
+    ks_buf b = KS_BUF_INIT;
+    rg_gql_type_string(&b, t);
+    return rg_gql_val_keep(v, &b);
 }
 
 void rg_gql_val_emit(rg_gql_val *v, const rg_gql_pos *pos, ks_buf *msg)

@@ -106,6 +106,9 @@ static inline bool rg_gql_def_named(const rg_gql_def *d, const char *const *name
     return false;
 }
 
+/* The text of b in the arena (b is freed); "" when out of memory, which
+ * marks v. */
+const char *rg_gql_val_keep(rg_gql_val *v, ks_buf *b);
 /* Type.String() and Value.String(), in the arena. */
 const char *rg_gql_val_type_str(rg_gql_val *v, const rg_gql_type *t);
 const char *rg_gql_val_value_str(rg_gql_val *v, const rg_gql_value *x);

@@ -84,13 +84,7 @@ const char *rg_gql_val_value_str(rg_gql_val *v, const rg_gql_value *x)
 {
     ks_buf b = KS_BUF_INIT;
     value_string_buf(&b, x);
-    const char *r = b.err ? NULL : ks_arena_strndup(v->a, ks_buf_cstr(&b), b.len);
-    ks_buf_free(&b);
-    if (!r) {
-        rg_gql_val_oom(v);
-        return "";
-    }
-    return r;
+    return rg_gql_val_keep(v, &b);
 }
 
 /* ---- rules: values ---- */
