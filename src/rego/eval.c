@@ -35,7 +35,10 @@ typedef struct ev ev;
 typedef struct frame {
     kv_value *slots;
     uint32_t n;
+    struct frame *next; /* on the free list */
 } frame;
+
+#define FRAME_FREE_SIZES 64 /* frames of fewer slots are recycled */
 
 typedef struct kont kont;
 struct kont {
@@ -81,6 +84,7 @@ struct ev {
      * result is the expression's value in the output, as in OPA) */
     const rg_body *qbody;
     kv_value *qvals;
+    frame *free_frames[FRAME_FREE_SIZES];
 };
 
 static int eval_body(ev *E, frame *fr, const rg_body *b, uint32_t i, kont *k);
@@ -141,14 +145,30 @@ static inline void undo(ev *E, size_t mark)
 
 static frame *frame_new(ev *E, uint32_t n)
 {
-    frame *fr = ks_arena_alloc(E->a, sizeof *fr + (n ? n : 1) * sizeof(kv_value));
-    if (!fr)
-        return NULL;
-    fr->slots = (kv_value *)(fr + 1);
+    frame *fr = n < FRAME_FREE_SIZES ? E->free_frames[n] : NULL;
+    if (fr) {
+        E->free_frames[n] = fr->next;
+    } else {
+        fr = ks_arena_alloc(E->a, sizeof *fr + (n ? n : 1) * sizeof(kv_value));
+        if (!fr)
+            return NULL;
+        fr->slots = (kv_value *)(fr + 1);
+    }
     fr->n = n;
+    fr->next = NULL;
     for (uint32_t i = 0; i < n; i++)
         fr->slots[i].kind = KV_UNBOUND;
     return fr;
+}
+
+/* Gives a frame back once nothing can refer to it: every binding made in it
+ * has been undone (bindings are undone by the function that made them). */
+static void frame_release(ev *E, frame *fr)
+{
+    if (fr->n < FRAME_FREE_SIZES) {
+        fr->next = E->free_frames[fr->n];
+        E->free_frames[fr->n] = fr;
+    }
 }
 
 /* Whether t holds variables that are not bound yet (outside closures). */
@@ -1155,19 +1175,26 @@ static int eval_chain(ev *E, const rg_rule *first, const kv_value *args, uint32_
         rk->fr = fr;
         uint64_t before = rk->produced;
         int rc;
-        if (nargs) {
+        bool simple = true;
+        for (uint32_t i = 0; i < nargs && simple; i++)
+            simple = first->args[i]->type == RG_VAR;
+        if (nargs && simple) {
+            /* plain variable parameters: bind them (the frame is fresh) */
+            for (uint32_t i = 0; i < nargs; i++)
+                fr->slots[first->args[i]->u.var.slot] = args[i];
+            rc = eval_body(E, fr, r->body, 0, &rk->k);
+        } else if (nargs) {
             /* unify the argument patterns, then run the body */
             rg_term at = {.type = RG_ARRAY, .loc = r->loc};
             at.u.list.items = first->args;
             at.u.list.n = first->nargs;
-            kv_value av;
-            if (kv_array_new(E->a, args, nargs, &av) < 0)
-                return oom(E, r->loc);
+            kv_value av = {.kind = KV_ARRAY, .len = nargs, .u.items = args};
             bodyk0 b = {{body0_cont}, r->body, fr, &rk->k};
             rc = unify_tv(E, fr, &at, &av, &b.k);
         } else {
             rc = eval_body(E, fr, r->body, 0, &rk->k);
         }
+        frame_release(E, fr);
         if (rc < 0)
             return rc;
         if (rk->mode == MODE_SET || rk->mode == MODE_OBJECT) {
