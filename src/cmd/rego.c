@@ -90,13 +90,13 @@ static int read_doc(ks_arena *a, const char *path, kv_value *out, ks_error *err)
     if (rc < 0)
         return rc;
     if (has_suffix(path, ".yaml") || has_suffix(path, ".yml")) {
-        kv_yaml_opts yo = {.source = path};
+        kv_yaml_opts yo = {.source = path, .flags = KV_YAML_DUP_LAST_WINS};
         rc = kv_yaml_parse(a, data, len, &yo, out, err);
     } else {
         kv_json_opts jo = {.source = path};
         rc = kv_json_parse(a, data, len, &jo, out, err);
         if (rc < 0 && !has_suffix(path, ".json")) {
-            kv_yaml_opts yo = {.source = path};
+            kv_yaml_opts yo = {.source = path, .flags = KV_YAML_DUP_LAST_WINS};
             rc = kv_yaml_parse(a, data, len, &yo, out, err);
         }
     }

@@ -328,7 +328,7 @@ int rego_test_cases_cmd(int argc, char **argv)
         size_t len;
         ks_error err = {0};
         kv_value doc;
-        kv_yaml_opts yo = {.source = path, .flags = KV_YAML_BOOL11 | KV_YAML_DUP_LAST_WINS};
+        kv_yaml_opts yo = {.source = path, .flags = KV_YAML_DUP_LAST_WINS}; /* OPA: YAML 1.2 */
         if (ks_file_read(path, 64u << 20, &data, &len, &err) < 0 ||
             kv_yaml_parse(&a, data, len, &yo, &doc, &err) < 0) {
             kso_report("rego test-cases", &err, KSO_EXIT_INPUT);

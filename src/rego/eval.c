@@ -402,6 +402,19 @@ static int data_doc(ev *E, const rg_node *node, const kv_value *base, const kv_v
     return RG_OK;
 }
 
+/* A member of a base document: as in OPA's store, an integer key also finds
+ * the member named by its decimal text (data[2] is data["2"]). */
+static const kv_value *base_get(const kv_value *obj, const kv_value *key)
+{
+    const kv_value *v = kv_obj_get_value(obj, key);
+    int64_t i;
+    if (v || key->kind != KV_NUMBER || !kv_num_int64(key, &i))
+        return v;
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)i);
+    return kv_obj_get(obj, buf, (size_t)n);
+}
+
 static int walk_data(ev *E, frame *fr, const rg_term *ref, uint32_t i, const rg_node *node,
                      const kv_value *base, kv_value *path, kont *k)
 {
@@ -420,12 +433,14 @@ static int walk_data(ev *E, frame *fr, const rg_term *ref, uint32_t i, const rg_
         }
     }
     bool below = E->ov.len && override_below(E, path, i - 1);
+    const rg_term *kt = i < ref->u.list.n ? ref->u.list.items[i] : NULL;
     if (!node && !below) {
         if (!base)
             return 0;
-        return walk_value(E, fr, ref, i, base, k);
+        /* base documents keep stepping here: their integer keys are strings */
+        if (!kt || base->kind != KV_OBJECT || has_unbound(fr, kt))
+            return walk_value(E, fr, ref, i, base, k);
     }
-    const rg_term *kt = i < ref->u.list.n ? ref->u.list.items[i] : NULL;
     if (kt && !(node && node->kind != -1) && !has_unbound(fr, kt)) {
         kv_value key;
         int rc = eval_det(E, fr, kt, &key);
@@ -434,7 +449,7 @@ static int walk_data(ev *E, frame *fr, const rg_term *ref, uint32_t i, const rg_
         path[i - 1] = key;
         const rg_node *child =
                 node && key.kind == KV_STRING ? rg_node_child(node, key.u.s, key.len) : NULL;
-        const kv_value *nb = base && base->kind == KV_OBJECT ? kv_obj_get_value(base, &key) : NULL;
+        const kv_value *nb = base && base->kind == KV_OBJECT ? base_get(base, &key) : NULL;
         if (!child && !nb && !E->ov.len)
             return 0;
         return walk_data(E, fr, ref, i + 1, child, nb, path, k);
