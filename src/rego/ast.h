@@ -54,6 +54,7 @@ struct rg_term {
     uint8_t type;  /* enum rg_term_type */
     bool ground;   /* no variables, calls or comprehensions inside (VALUE is ground) */
     bool wildcard; /* a var written as _ */
+    bool bracket;  /* a ref element written as [x] rather than .x */
     uint8_t vkind; /* enum rg_var_kind for VAR */
     rg_loc loc;
     /* RG_CALL: the callee once compiled (vkind says which: RG_CALLEE_*) */

@@ -14,6 +14,10 @@
 typedef struct graph {
     const rego_policy *pol;
     KS_VEC(uint32_t) * out; /* edges per node id */
+    /* constants the rule being visited binds to locals (x := "a"), so that
+     * data[x] names one document, as OPA's dependency analysis does */
+    const kv_value **consts;
+    uint32_t nconsts;
 } graph;
 
 static void add_edge(graph *g, const rg_node *from, const rg_node *to)
@@ -46,13 +50,17 @@ static void visit_term(graph *g, const rg_node *from, const rg_term *t)
             uint32_t i = 1;
             for (; i < t->u.list.n && n->kind == -1; i++) {
                 const rg_term *k = t->u.list.items[i];
-                if (k->type != RG_VALUE)
+                const kv_value *kv = k->type == RG_VALUE ? &k->u.v : NULL;
+                if (!kv && k->type == RG_VAR && k->vkind == RG_VK_LOCAL && k->u.var.slot >= 0 &&
+                    (uint32_t)k->u.var.slot < g->nconsts)
+                    kv = g->consts[k->u.var.slot];
+                if (!kv)
                     break; /* a variable key: everything below */
-                if (k->u.v.kind != KV_STRING) {
+                if (kv->kind != KV_STRING) {
                     n = NULL; /* no rule has a non-string name */
                     break;
                 }
-                const rg_node *c = rg_node_child(n, k->u.v.u.s, k->u.v.len);
+                const rg_node *c = rg_node_child(n, kv->u.s, kv->len);
                 if (!c) {
                     n = NULL;
                     break;
@@ -119,15 +127,40 @@ static void visit_body(graph *g, const rg_node *from, const rg_body *b)
     }
 }
 
+/* Locals a body binds once to a constant string: x := "a", "a" = x. */
+static void find_consts(graph *g, const rg_body *b)
+{
+    for (uint32_t i = 0; i < b->n; i++) {
+        const rg_expr *e = b->exprs[i];
+        if (e->type != RG_E_CALL || e->negated || e->terms[0]->callee || e->n != 3)
+            continue;
+        const rg_term *a = e->terms[1], *c = e->terms[2];
+        if (a->type == RG_VALUE) {
+            const rg_term *t = a;
+            a = c;
+            c = t;
+        }
+        if (a->type == RG_VAR && a->vkind == RG_VK_LOCAL && a->u.var.slot >= 0 &&
+            (uint32_t)a->u.var.slot < g->nconsts && c->type == RG_VALUE && c->u.v.kind == KV_STRING)
+            g->consts[a->u.var.slot] = &c->u.v;
+    }
+}
+
 static void visit_rule(graph *g, const rg_node *n, const rg_rule *r)
 {
-    for (; r; r = r->els) {
-        visit_body(g, n, r->body);
-        if (r->value)
-            visit_term(g, n, r->value);
-        if (r->key)
-            visit_term(g, n, r->key);
+    g->nconsts = r->nslots;
+    g->consts = ks_xcalloc(r->nslots + 1, sizeof *g->consts);
+    find_consts(g, r->body);
+    for (const rg_rule *x = r; x; x = x->els) {
+        visit_body(g, n, x->body);
+        if (x->value)
+            visit_term(g, n, x->value);
+        if (x->key)
+            visit_term(g, n, x->key);
     }
+    ks_xfree(g->consts);
+    g->consts = NULL;
+    g->nconsts = 0;
 }
 
 /* Depth-first search; color 0 white, 1 on the stack, 2 done. */
@@ -167,7 +200,7 @@ static int dfs(graph *g, uint32_t id, uint8_t *color, uint32_t *stack, size_t de
 int rg_check_recursion(const rego_policy *pol, ks_error *err)
 {
     size_t nn = pol->nodes.len;
-    graph g = {pol, ks_xcalloc(nn ? nn : 1, sizeof *g.out)};
+    graph g = {pol, ks_xcalloc(nn ? nn : 1, sizeof *g.out), NULL, 0};
     for (size_t i = 0; i < nn; i++) {
         const rg_node *n = pol->nodes.v[i];
         for (uint32_t j = 0; j < n->nrules; j++)

@@ -1070,6 +1070,7 @@ static rg_term *parse_postfix(parser *p, rg_term *t)
             p->nest--;
             if (!k || !expect(p, T_RBRACK, "]"))
                 goto fail;
+            k->bracket = true;
             if (!is_ref) {
                 ks_vec_push(&path, t);
                 is_ref = true;
@@ -1887,9 +1888,10 @@ static bool parse_rule(parser *p, rg_module *m, rulevec *out)
         r->value = parse_term(p);
         if (!r->value)
             return false;
-    } else if (r->kind != RG_RK_FUNC && r->ref->u.list.n >= 2 && p->version == 0 &&
-               !at_kw(p, "if") && !is_default) {
-        /* v0 partial set: p[x] { ... } */
+    } else if (r->kind != RG_RK_FUNC && r->ref->u.list.n == 2 && p->version == 0 &&
+               !at_kw(p, "if") && !is_default && r->ref->u.list.items[1]->bracket) {
+        /* v0 partial set: p[x] { ... } (a.b { ... } and p[q][r] { ... } are
+         * rules with the value true, as in OPA) */
         rg_term *ref = r->ref;
         r->kind = RG_RK_SET;
         r->key = ref->u.list.items[ref->u.list.n - 1];
