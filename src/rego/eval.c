@@ -621,6 +621,7 @@ typedef struct arrk {
     uint32_t i;
     kv_value *items;
     kont *next;
+    const uint32_t *order; /* evaluation order of the terms (iterating refs first) */
 } arrk;
 
 static int arr_elem_cont(ev *E, kont *kk, const kv_value *v);
@@ -659,14 +660,14 @@ static int arr_step(ev *E, arrk *ak)
             return oom(E, t->loc);
         return ak->next->fn(E, ak->next, &out);
     }
-    return eval_term(E, ak->fr, ak->terms[ak->i], &ak->k);
+    return eval_term(E, ak->fr, ak->terms[ak->order[ak->i]], &ak->k);
 }
 
 static int arr_elem_cont(ev *E, kont *kk, const kv_value *v)
 {
     arrk *ak = (arrk *)kk;
     uint32_t i = ak->i;
-    ak->items[i] = *v;
+    ak->items[ak->order[i]] = *v;
     ak->i++;
     int rc = arr_step(E, ak);
     ak->i = i;
@@ -676,9 +677,19 @@ static int arr_elem_cont(ev *E, kont *kk, const kv_value *v)
 static int eval_list(ev *E, frame *fr, const rg_term *t, rg_term *const *terms, uint32_t n, kont *k)
 {
     kv_value *items = ks_arena_alloc(E->a, (n + 1) * sizeof *items);
-    if (!items)
+    uint32_t *order = ks_arena_alloc(E->a, (n + 1) * sizeof *order);
+    if (!items || !order)
         return oom(E, t->loc);
-    arrk ak = {{arr_elem_cont}, t, fr, terms, n, 0, items, k};
+    /* terms that bind variables by iterating (refs with unbound keys) go
+     * first, so `x == xs[x]` binds x before it is read */
+    uint32_t m = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < n; i++) {
+            bool binds = terms[i]->type == RG_REF && has_unbound(fr, terms[i]);
+            if (binds == (pass == 0))
+                order[m++] = i;
+        }
+    arrk ak = {{arr_elem_cont}, t, fr, terms, n, 0, items, k, order};
     return arr_step(E, &ak);
 }
 
@@ -1460,7 +1471,7 @@ static int node_compute(ev *E, const rg_node *n, const kv_value *base, kv_value 
                     ks_vec_free(&m);
                     return rc;
                 }
-                if (rc == RG_OK && n->children[i]->kind != RG_RK_FUNC)
+                if (rc == RG_OK && !(n->children[i]->kind == RG_RK_FUNC && n->children[i]->nargs))
                     ks_vec_push(&m, ((kv_member){n->children[i]->key, cv}));
             }
             kv_value co;
@@ -1474,14 +1485,18 @@ static int node_compute(ev *E, const rg_node *n, const kv_value *base, kv_value 
         *out = obj;
         return RG_OK;
     }
-    case RG_RK_FUNC: return RG_UNDEF;
+    case RG_RK_FUNC:
+        /* f() := 1: a function of no arguments is also a document */
+        if (n->nargs == 0)
+            return call_func(E, n, NULL, 0, out, n->nrules ? n->rules[0]->loc : (rg_loc){0, 0, 0});
+        return RG_UNDEF;
     default: {
         /* a package or intermediate node: children over the base document */
         typedef KS_VEC(kv_member) memvec;
         memvec m = {0};
         for (uint32_t i = 0; i < n->nchildren; i++) {
             const rg_node *c = n->children[i];
-            if (c->kind == RG_RK_FUNC)
+            if (c->kind == RG_RK_FUNC && c->nargs)
                 continue;
             kv_value cv;
             const kv_value *cb =
