@@ -143,6 +143,7 @@ struct rg_rule {
     rg_body *body;  /* never NULL; empty: true */
     rg_rule *els;   /* next in the else chain */
     struct rg_module *module;
+    const kv_value *meta; /* METADATA annotations before the rule, or NULL */
     /* compiled */
     uint32_t nslots;  /* frame size shared by the else chain */
     uint32_t prefix;  /* RG_RK_OBJECT: head ref terms that are ground (after items[0]) */
@@ -159,8 +160,9 @@ typedef struct rg_import {
 typedef struct rg_module {
     const char *file;
     uint32_t file_index;
-    int version;      /* 0 or 1: syntax the module was parsed with */
-    rg_term *package; /* a ref data.a.b */
+    int version;              /* 0 or 1: syntax the module was parsed with */
+    rg_term *package;         /* a ref data.a.b */
+    const kv_value *pkg_meta; /* METADATA annotations of the package, or NULL */
     rg_import *imports;
     uint32_t nimports;
     rg_rule **rules;

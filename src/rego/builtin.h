@@ -84,7 +84,10 @@ struct rg_bctx {
     /* Error details filled by rg_bi_error and friends. */
     int err_code; /* enum rg_errcode */
     ks_buf *err_msg;
-    void *eval;              /* the evaluator (opaque) */
+    void *eval; /* the evaluator (opaque) */
+    /* rego.metadata.rule() (chain false) and rego.metadata.chain() of the
+     * rule being evaluated, provided by the evaluator */
+    int (*metadata)(rg_bctx *c, bool chain, kv_value *out);
     struct rg_bcache *cache; /* rg_bi_cache_*; may be NULL (nothing is cached) */
 };
 

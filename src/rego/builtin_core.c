@@ -323,6 +323,18 @@ static int bi_http_send(rg_bctx *c, const kv_value *a, kv_value *out)
     return rc;
 }
 
+static int bi_metadata_rule(rg_bctx *c, const kv_value *a, kv_value *out)
+{
+    (void)a;
+    return c->metadata ? c->metadata(c, false, out) : RG_UNDEF;
+}
+
+static int bi_metadata_chain(rg_bctx *c, const kv_value *a, kv_value *out)
+{
+    (void)a;
+    return c->metadata ? c->metadata(c, true, out) : RG_UNDEF;
+}
+
 /* opa.runtime: kso has no OPA runtime configuration to report. */
 static int bi_opa_runtime(rg_bctx *c, const kv_value *a, kv_value *out)
 {
@@ -335,6 +347,8 @@ static int bi_opa_runtime(rg_bctx *c, const kv_value *a, kv_value *out)
 const rg_builtin_def rg_bi_core[] = {
         {"http.send", 1, RG_BI_NONDET, {RG_T_OBJ}, RG_T_OBJ, bi_http_send},
         {"internal.template_string", 1, 0, {RG_T_ARR}, RG_T_STR, bi_template_string},
+        {"rego.metadata.rule", 0, 0, {0}, RG_T_OBJ, bi_metadata_rule},
+        {"rego.metadata.chain", 0, 0, {0}, RG_T_ARR, bi_metadata_chain},
         {"opa.runtime", 0, RG_BI_NONDET, {0}, RG_T_OBJ, bi_opa_runtime},
         {"equal", 2, 0, {0}, RG_T_BOOL, bi_equal},
         {"neq", 2, 0, {0}, RG_T_BOOL, bi_neq},

@@ -85,6 +85,8 @@ struct ev {
     const rg_body *qbody;
     kv_value *qvals;
     frame *free_frames[FRAME_FREE_SIZES];
+    const rg_rule *cur_rule; /* the rule being evaluated, for rego.metadata.* */
+    const rg_node *cur_node;
 };
 
 static int eval_body(ev *E, frame *fr, const rg_body *b, uint32_t i, kont *k);
@@ -1199,6 +1201,10 @@ static int eval_chain(ev *E, const rg_rule *first, const kv_value *args, uint32_
             return oom(E, r->loc);
         rk->r = r;
         rk->fr = fr;
+        const rg_rule *saved_rule = E->cur_rule;
+        const rg_node *saved_node = E->cur_node;
+        E->cur_rule = r;
+        E->cur_node = rk->node;
         uint64_t before = rk->produced;
         int rc;
         bool simple = true;
@@ -1221,6 +1227,8 @@ static int eval_chain(ev *E, const rg_rule *first, const kv_value *args, uint32_
             rc = eval_body(E, fr, r->body, 0, &rk->k);
         }
         frame_release(E, fr);
+        E->cur_rule = saved_rule;
+        E->cur_node = saved_node;
         if (rc < 0)
             return rc;
         if (rk->mode == MODE_SET || rk->mode == MODE_OBJECT) {
@@ -2175,6 +2183,100 @@ static int query_cont(ev *E, kont *kk, const kv_value *unused)
     return qk->fn(qk->ctx, &r) ? RG_STOP : 0;
 }
 
+/* ---- rego.metadata ---- */
+
+static bool meta_scope_is(const kv_value *meta, const char *scope)
+{
+    const kv_value *s = meta ? kv_obj_get(meta, "scope", 5) : NULL;
+    return s && s->kind == KV_STRING && s->len == strlen(scope) && !memcmp(s->u.s, scope, s->len);
+}
+
+/* ["testing", "p"] from the node of data.testing.p. */
+static int node_path_value(ev *E, const rg_node *n, kv_value *out)
+{
+    valvec parts = {0};
+    for (const rg_node *x = n; x && x->parent; x = x->parent)
+        ks_vec_push(&parts, x->key);
+    for (size_t i = 0; i < parts.len / 2; i++) {
+        kv_value t = parts.v[i];
+        parts.v[i] = parts.v[parts.len - 1 - i];
+        parts.v[parts.len - 1 - i] = t;
+    }
+    int rc = kv_array_new(E->a, parts.v, parts.len, out);
+    ks_vec_free(&parts);
+    return rc;
+}
+
+static int meta_entry(ev *E, const kv_value *path, const kv_value *meta, kv_value *out)
+{
+    kv_member m[2] = {{kv_str_ref("path", 4), *path}};
+    size_t n = 1;
+    if (meta)
+        m[n++] = (kv_member){kv_str_ref("annotations", 11), *meta};
+    return kv_object_new(E->a, m, n, KV_DUP_LAST_WINS, out, NULL);
+}
+
+/* rego.metadata.rule() and rego.metadata.chain() for the rule being
+ * evaluated: its rule-scope annotations; the chain adds the document-scope
+ * annotations of the same rule and the package annotations. */
+static int eval_metadata(rg_bctx *c, bool chain, kv_value *out)
+{
+    ev *E = c->eval;
+    const rg_rule *r = E->cur_rule;
+    const rg_node *n = E->cur_node;
+    if (!r || !n) {
+        *out = chain ? (kv_value){.kind = KV_ARRAY} : (kv_value){.kind = KV_OBJECT};
+        return RG_OK;
+    }
+    /* annotations are written on the first member of an else chain */
+    const rg_rule *first = r;
+    for (uint32_t i = 0; i < n->nrules; i++)
+        for (const rg_rule *x = n->rules[i]; x; x = x->els)
+            if (x == r)
+                first = n->rules[i];
+    const kv_value *rule_meta = meta_scope_is(first->meta, "rule") ? first->meta : NULL;
+    if (!chain) {
+        *out = rule_meta ? *rule_meta : (kv_value){.kind = KV_OBJECT};
+        return RG_OK;
+    }
+    valvec entries = {0};
+    kv_value path, e;
+    int rc = node_path_value(E, n, &path);
+    if (rc == 0 && (rc = meta_entry(E, &path, rule_meta, &e)) == 0)
+        ks_vec_push(&entries, e);
+    for (uint32_t i = 0; rc == 0 && i < n->nrules; i++)
+        if (meta_scope_is(n->rules[i]->meta, "document")) {
+            if ((rc = meta_entry(E, &path, n->rules[i]->meta, &e)) == 0)
+                ks_vec_push(&entries, e);
+            break;
+        }
+    /* the package: annotations of any module of the same package */
+    const rg_module *mod = first->module;
+    const rg_node *pkg = n;
+    for (uint32_t j = 0; pkg && j < first->ref->u.list.n; j++)
+        pkg = pkg->parent;
+    for (size_t i = 0; rc == 0 && mod && pkg && i < E->pol->modules.len; i++) {
+        const rg_module *m2 = E->pol->modules.v[i];
+        if (!m2->pkg_meta || m2->package->u.list.n != mod->package->u.list.n)
+            continue;
+        bool same = true;
+        for (uint32_t j = 1; j < m2->package->u.list.n && same; j++)
+            same = kv_equal(&m2->package->u.list.items[j]->u.v,
+                            &mod->package->u.list.items[j]->u.v);
+        if (!same)
+            continue;
+        kv_value ppath;
+        if ((rc = node_path_value(E, pkg, &ppath)) == 0 &&
+            (rc = meta_entry(E, &ppath, m2->pkg_meta, &e)) == 0)
+            ks_vec_push(&entries, e);
+        break;
+    }
+    if (rc == 0)
+        rc = kv_array_new(E->a, entries.v, entries.len, out);
+    ks_vec_free(&entries);
+    return rc < 0 ? RG_EHALT : RG_OK;
+}
+
 typedef struct valuek {
     kont k;
     queryk *qk;
@@ -2230,6 +2332,7 @@ int rego_eval(const rego_query *q, const rego_eval_opts *opts, rego_result_fn fn
     E.bctx.err_msg = &E.bierr;
     E.bctx.eval = &E;
     E.bctx.cache = rg_bcache_new();
+    E.bctx.metadata = eval_metadata;
     int rc = 0;
     frame *fr = frame_new(&E, q->nslots);
     const char **names = ks_arena_alloc(&arena, (q->vars.len + 1) * sizeof *names);

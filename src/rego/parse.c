@@ -82,6 +82,9 @@ typedef struct parser {
     int nest; /* inside () [] {}: newlines do not end expressions */
     int failed;
     int depth; /* of nested terms */
+    /* the last "# METADATA" comment block, waiting for its rule or package */
+    size_t meta_start, meta_end; /* byte range of the block in src; start 0: none */
+    uint32_t meta_line;
 } parser;
 
 #define PARSE_MAX_DEPTH 1000
@@ -233,8 +236,35 @@ static void lex(parser *p)
             ws = true;
             i++;
         } else if (c == '#') {
+            size_t start = i;
             while (i < n && s[i] != '\n')
                 i++;
+            /* "# METADATA" starts an annotation block: the comment lines
+             * right after it, up to the first line that is not a comment */
+            size_t len = i - start;
+            const char *t = s + start + 1;
+            while (len > 1 && (*t == ' ' || *t == '\t')) {
+                t++;
+                len--;
+            }
+            size_t tl = len - 1;
+            while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\r'))
+                tl--;
+            if (tl == 8 && !memcmp(t, "METADATA", 8)) {
+                size_t j = i;
+                uint32_t line0 = L->line;
+                while (j < n && s[j] == '\n' && j + 1 < n && s[j + 1] == '#') {
+                    j++;
+                    L->line++;
+                    L->line_start = j;
+                    while (j < n && s[j] != '\n')
+                        j++;
+                }
+                p->meta_start = i + 1;
+                p->meta_end = j;
+                p->meta_line = line0;
+                i = j;
+            }
         } else {
             break;
         }
@@ -1839,8 +1869,13 @@ static bool parse_else_chain(parser *p, rg_rule *first, bool is_func)
     return true;
 }
 
+static const kv_value *take_meta(parser *p, const char *dflt_scope);
+
 static bool parse_rule(parser *p, rg_module *m, rulevec *out)
 {
+    const kv_value *meta = take_meta(p, "rule");
+    if (p->failed)
+        return false;
     rg_loc loc = here(p);
     bool is_default = false;
     if (is_ident(&p->L.t, "default") && !followed_by_ref(p)) {
@@ -1854,6 +1889,7 @@ static bool parse_rule(parser *p, rg_module *m, rulevec *out)
     if (!r)
         return false;
     r->module = m;
+    r->meta = meta;
     r->is_default = is_default;
     if (head->type == RG_CALL) {
         r->kind = RG_RK_FUNC;
@@ -1988,6 +2024,89 @@ static bool import_keywords(parser *p, rg_term *path)
     return true;
 }
 
+/* The pending METADATA block as a value (YAML with the comment marks
+ * removed), with OPA's normalisation: authors as {name, email}, scope set.
+ * NULL when there is none; a malformed block is a parse error. */
+static const kv_value *take_meta(parser *p, const char *dflt_scope)
+{
+    if (!p->meta_start)
+        return NULL;
+    ks_buf y = KS_BUF_INIT;
+    const char *s = p->src;
+    for (size_t i = p->meta_start; i < p->meta_end;) {
+        size_t e = i;
+        while (e < p->meta_end && s[e] != '\n')
+            e++;
+        size_t k = i;
+        if (k < e && s[k] == '#')
+            k++;
+        if (k < e && s[k] == ' ')
+            k++;
+        ks_buf_append(&y, s + k, e - k);
+        ks_buf_putc(&y, '\n');
+        i = e + 1;
+    }
+    p->meta_start = 0;
+    kv_value doc;
+    ks_error e;
+    kv_yaml_opts yo = {.source = p->file};
+    int rc = kv_yaml_parse(p->a, y.data ? y.data : "", y.len, &yo, &doc, &e);
+    ks_buf_free(&y);
+    if (rc < 0 || (doc.kind != KV_OBJECT && doc.kind != KV_NULL)) {
+        perr(p, "invalid METADATA block (line %u): %s", p->meta_line,
+             rc < 0 ? e.msg : "not a mapping");
+        return NULL;
+    }
+    typedef KS_VEC(kv_member) memvec;
+    memvec m = {0};
+    bool has_scope = false;
+    for (uint32_t i = 0; doc.kind == KV_OBJECT && i < doc.len; i++) {
+        kv_member mm = doc.u.members[i];
+        if (mm.key.kind == KV_STRING && mm.key.len == 5 && !memcmp(mm.key.u.s, "scope", 5))
+            has_scope = true;
+        if (mm.key.kind == KV_STRING && mm.key.len == 7 && !memcmp(mm.key.u.s, "authors", 7) &&
+            mm.val.kind == KV_ARRAY) {
+            /* "Name <email>" strings become {"name", "email"} objects */
+            kv_value *items = ks_arena_alloc(p->a, (mm.val.len + 1) * sizeof *items);
+            for (uint32_t j = 0; items && j < mm.val.len; j++) {
+                const kv_value *a = &mm.val.u.items[j];
+                items[j] = *a;
+                if (a->kind != KV_STRING)
+                    continue;
+                const char *lt = memchr(a->u.s, '<', a->len);
+                kv_member am[2];
+                size_t na = 0;
+                size_t nl = lt ? (size_t)(lt - a->u.s) : a->len;
+                while (nl && a->u.s[nl - 1] == ' ')
+                    nl--;
+                kv_value nv, ev;
+                if (nl && kv_str_copy(p->a, a->u.s, nl, &nv) == 0)
+                    am[na++] = (kv_member){kv_str_ref("name", 4), nv};
+                if (lt) {
+                    const char *gt = memchr(lt, '>', a->len - (size_t)(lt - a->u.s));
+                    if (gt && kv_str_copy(p->a, lt + 1, (size_t)(gt - lt - 1), &ev) == 0)
+                        am[na++] = (kv_member){kv_str_ref("email", 5), ev};
+                }
+                kv_object_new(p->a, am, na, KV_DUP_LAST_WINS, &items[j], NULL);
+            }
+            if (items)
+                kv_array_new(p->a, items, mm.val.len, &mm.val);
+        }
+        ks_vec_push(&m, mm);
+    }
+    if (!has_scope)
+        ks_vec_push(&m, ((kv_member){kv_str_ref("scope", 5),
+                                     kv_str_ref(dflt_scope, strlen(dflt_scope))}));
+    kv_value *out = ks_arena_alloc(p->a, sizeof *out);
+    if (!out || kv_object_new(p->a, m.v, m.len, KV_DUP_LAST_WINS, out, NULL) < 0) {
+        ks_vec_free(&m);
+        perr(p, "out of memory");
+        return NULL;
+    }
+    ks_vec_free(&m);
+    return out;
+}
+
 static void parser_init(parser *p, ks_arena *a, const char *file, uint32_t file_index,
                         const char *src, size_t n, int version, ks_error *err)
 {
@@ -2016,6 +2135,9 @@ int rg_parse_module(ks_arena *a, const char *file, uint32_t file_index, const ch
     m->file = file;
     m->file_index = file_index;
     m->version = version;
+    m->pkg_meta = take_meta(p, "package");
+    if (p->failed)
+        return KS_EPARSE;
     if (!is_ident(&p->L.t, "package")) {
         if (!p->failed)
             perr(p, "package expected");
