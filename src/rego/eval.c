@@ -2225,7 +2225,7 @@ static int eval_metadata(rg_bctx *c, bool chain, kv_value *out)
     const rg_rule *r = E->cur_rule;
     const rg_node *n = E->cur_node;
     if (!r || !n) {
-        *out = chain ? (kv_value){.kind = KV_ARRAY} : (kv_value){.kind = KV_OBJECT};
+        *out = (kv_value){.kind = chain ? KV_ARRAY : KV_OBJECT};
         return RG_OK;
     }
     /* annotations are written on the first member of an else chain */
