@@ -14,6 +14,7 @@
 #include <nettle/sha2.h>
 
 #include "core/digest.h"
+#include "rego/bi_aws.h"
 
 /* Largest digest here (SHA-512) and the largest hash context. */
 #define DIGEST_MAX 64
@@ -131,5 +132,6 @@ const rg_builtin_def rg_bi_crypto[] = {
         {"crypto.hmac.sha256", 2, 0, {RG_T_STR, RG_T_STR}, RG_T_STR, bi_hmac_sha256},
         {"crypto.hmac.sha512", 2, 0, {RG_T_STR, RG_T_STR}, RG_T_STR, bi_hmac_sha512},
         {"crypto.hmac.equal", 2, 0, {RG_T_STR, RG_T_STR}, RG_T_BOOL, bi_hmac_equal},
+        {"providers.aws.sign_req", 3, 0, {RG_T_OBJ, RG_T_OBJ, RG_T_NUM}, RG_T_OBJ, rg_aws_sign_req},
         {0},
 };
