@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/file.h"
+#include "core/jsonstr.h"
 #include "core/mem.h"
 #include "core/vec.h"
 #include "rego/parse.h"
@@ -264,12 +265,7 @@ static void out_flush(evalout *o, bool force)
 
 static void put_string(ks_buf *b, const char *s, size_t n)
 {
-    ks_arena a;
-    ks_arena_init(&a, &rego_cmd_acct, 0);
-    kv_value v;
-    if (kv_str_copy(&a, s, n, &v) == 0)
-        kv_json_write(b, &v, KV_JSON_ESCAPE_HTML);
-    ks_arena_free(&a);
+    ks_json_quote(b, s, n, KS_JSON_ESCAPE_HTML);
 }
 
 static int collect_result(void *ctx, const rego_result *r)

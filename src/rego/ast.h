@@ -47,7 +47,6 @@ enum rg_var_kind {
     RG_VK_LOCAL = 0, /* a slot of the current frame */
     RG_VK_INPUT,     /* the input document */
     RG_VK_DATA,      /* the data document */
-    RG_VK_UNRESOLVED,
 };
 
 struct rg_term {

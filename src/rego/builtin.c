@@ -216,10 +216,3 @@ const rg_builtin_def *rg_builtin_lookup(const char *name, size_t n)
     pthread_once(&lookup_once, lookup_init);
     return ks_map_get(&lookup_map, name, n);
 }
-
-void rg_builtin_foreach(void (*fn)(const rg_builtin_def *d, void *ctx), void *ctx)
-{
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const rg_builtin_def *d = tables[t]; d->name; d++)
-            fn(d, ctx);
-}

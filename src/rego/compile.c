@@ -135,8 +135,6 @@ static int build_tree(rego_policy *pol, cerr *c)
                 rg_term *t = ref->u.list.items[i];
                 if (t->type != RG_VALUE || t->u.v.kind != KV_STRING)
                     break;
-                if (r->kind == RG_RK_SET && false)
-                    break;
                 n = node_get(pol, n, &t->u.v);
             }
             bool dynamic = i < ref->u.list.n;
@@ -1404,8 +1402,6 @@ static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
                 declare(&R, a);
         } else {
             /* patterns: declare vars inside arrays/objects, resolve the rest */
-            vset dummy = vs_new(1);
-            vs_free(&dummy);
             if ((rc = (a->type == RG_ARRAY || a->type == RG_OBJECT) ? declare_pattern(&R, a)
                                                                     : resolve_term(&R, a)) < 0)
                 goto out;

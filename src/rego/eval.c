@@ -264,14 +264,6 @@ static const override *find_data_override(ev *E, const kv_value *path, uint32_t 
 
 /* ---- references ---- */
 
-typedef struct refk {
-    kont k;
-    const rg_term *ref;
-    frame *fr;
-    uint32_t idx;
-    kont *next;
-} refk;
-
 static int walk_value(ev *E, frame *fr, const rg_term *ref, uint32_t i, const kv_value *v, kont *k);
 
 /* Iterates v (array, object or set) unifying the key term with each key. */
@@ -542,14 +534,12 @@ static int eval_det(ev *E, frame *fr, const rg_term *t, kv_value *out)
             return RG_OK;
         }
         if (t->vkind == RG_VK_DATA) {
-            kv_value path[1];
             onek o = {{one_cont}, {0}, false};
             rg_term one = *t;
             rg_term *items[1] = {&one};
             rg_term r = {.type = RG_REF, .loc = t->loc};
             r.u.list.items = items;
             r.u.list.n = 1;
-            (void)path;
             if ((rc = eval_ref(E, fr, &r, &o.k)) < 0)
                 return rc;
             if (!o.found)
@@ -1859,9 +1849,7 @@ static int eval_expr_inner(ev *E, frame *fr, const rg_expr *e, kont *k);
 
 typedef struct withk {
     kont k;
-    ev *E;
     size_t ov_len;
-    KS_VEC(override) saved;
     kv_value saved_input;
     bool saved_has_input;
     kv_value new_input;
@@ -1966,7 +1954,7 @@ static const void *callee_of(ev *E, const rg_term *t, int *kind)
 
 static int eval_with(ev *E, frame *fr, const rg_expr *e, kont *k)
 {
-    withk wk = {{with_cont}, E, E->ov.len, {0}, E->input, E->has_input, {0}, false, k};
+    withk wk = {{with_cont}, E->ov.len, E->input, E->has_input, {0}, false, k};
     kv_value input = E->input;
     bool has_input = E->has_input;
     for (uint32_t i = 0; i < e->nwith; i++) {
@@ -2046,8 +2034,6 @@ static int eval_expr_inner(ev *E, frame *fr, const rg_expr *e, kont *k)
     }
     case RG_E_CALL: {
         const rg_term *op = e->terms[0];
-        if (op->type == RG_VAR && op->vkind == RG_VK_UNRESOLVED + 100)
-            return 0;
         if (!op->callee) /* eq, assign */
             return unify_tt(E, fr, e->terms[1], e->terms[2], k);
         uint32_t nin = e->nargs >= 0 ? (uint32_t)e->nargs : e->n - 1;

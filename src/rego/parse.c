@@ -121,13 +121,7 @@ static const char *tok_desc(const tok *t, char *buf, size_t n)
 static void perr_unexpected(parser *p)
 {
     char b[64];
-    const char *d = tok_desc(&p->L.t, b, sizeof b);
-    if (p->L.t.type == T_IDENT || p->L.t.type == T_EOF)
-        perr(p, "unexpected %s token", d);
-    else if (p->L.t.type == T_STRING || p->L.t.type == T_NUMBER || p->L.t.type == T_RAW)
-        perr(p, "unexpected %s token", d);
-    else
-        perr(p, "unexpected %s token", d);
+    perr(p, "unexpected %s token", tok_desc(&p->L.t, b, sizeof b));
 }
 
 /* ---- lexer ---- */
@@ -696,7 +690,6 @@ static rg_term *parse_number_tok(parser *p, bool neg)
 {
     tok t = p->L.t;
     rg_loc loc = here(p);
-    char buf[128];
     ks_buf b = KS_BUF_INIT;
     const char *txt = t.s;
     size_t n = t.n;
@@ -710,7 +703,6 @@ static rg_term *parse_number_tok(parser *p, bool neg)
         txt = b.data;
         n = b.len;
     }
-    (void)buf;
     kv_value v;
     int rc = kv_number_parse(p->a, txt, n, &v);
     ks_buf_free(&b);
@@ -1321,9 +1313,8 @@ static rg_expr *parse_some(parser *p, rg_loc loc)
         if (!second)
             goto out;
     }
-    if (first->type == RG_CALL && !second) {
-        /* nothing: `some x in xs` arrives here when `in` was parsed as member_2 */
-    }
+    /* `some x in xs` arrives either with `in` next or, when the term parser
+     * took `x in xs` as a membership test, as internal.member_2(x, xs) */
     if (at_kw(p, "in") || (first->type == RG_CALL && first->u.list.items[0]->type == RG_VAR &&
                            !strcmp(first->u.list.items[0]->u.var.name, "internal.member_2"))) {
         rg_term *domain;
@@ -1837,7 +1828,7 @@ static rg_term *as_ref(parser *p, rg_term *t)
     return rg_term_list(p->a, RG_REF, items, 1, t->loc);
 }
 
-static bool parse_else_chain(parser *p, rg_rule *first, bool is_func)
+static bool parse_else_chain(parser *p, rg_rule *first)
 {
     rg_rule *prev = first;
     while (is_ident(&p->L.t, "else") && !followed_by_ref(p)) {
@@ -1862,7 +1853,6 @@ static bool parse_else_chain(parser *p, rg_rule *first, bool is_func)
         r->body = parse_rule_body(p, &had);
         if (!r->body)
             return false;
-        (void)is_func;
         prev->els = r;
         prev = r;
     }
@@ -1950,7 +1940,7 @@ static bool parse_rule(parser *p, rg_module *m, rulevec *out)
     r->body = parse_rule_body(p, &had_body);
     if (!r->body)
         return false;
-    if (!parse_else_chain(p, r, r->kind == RG_RK_FUNC))
+    if (!parse_else_chain(p, r))
         return false;
     ks_vec_push(out, r);
     /* v0: additional bodies `p { a } { b }` */

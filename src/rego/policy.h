@@ -22,7 +22,6 @@ struct rego_policy {
     rg_node *root; /* the data document */
     KS_VEC(rg_node *) nodes;
     bool compiled;
-    int default_version;
 };
 
 struct rego_query {

@@ -17,7 +17,6 @@ rego_policy *rego_policy_new(void)
 {
     rego_policy *pol = ks_xcalloc(1, sizeof *pol);
     ks_arena_init(&pol->arena, &rego_policy_acct, POLICY_ARENA_MAX);
-    pol->default_version = 1;
     return pol;
 }
 
@@ -86,11 +85,6 @@ int rego_policy_compile(rego_policy *pol, ks_error *err)
         return rc;
     pol->compiled = true;
     return 0;
-}
-
-size_t rego_policy_module_count(const rego_policy *pol)
-{
-    return pol->modules.len;
 }
 
 int rego_query_new(const rego_policy *pol, const char *text, size_t n, rego_query **out,

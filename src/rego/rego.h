@@ -50,9 +50,6 @@ int rego_policy_add_builtin(rego_policy *pol, const char *name, int nargs, rego_
 
 int rego_policy_compile(rego_policy *pol, ks_error *err);
 
-/* Number of modules, and each one's package path ("data.a.b"). */
-size_t rego_policy_module_count(const rego_policy *pol);
-
 /* Compiles a query ("data.test.p = x", "x := input.a; x > 1"). */
 int rego_query_new(const rego_policy *pol, const char *text, size_t n, rego_query **out,
                    ks_error *err);
