@@ -1407,9 +1407,12 @@ static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
                 goto out;
         }
     }
-    /* ref head vars (p[x] := ...) are ordinary body vars */
+    /* ref head vars (p[x] := ...) are ordinary body vars; each else member
+     * is a rule of its own: its body's declarations end with it */
+    size_t args_mark = R.declared.len;
     for (rg_rule *r = first; r; r = r->els) {
         /* else members share args (copied pointers) */
+        R.declared.len = args_mark;
         if ((rc = resolve_body(&R, r->body)) < 0)
             goto out;
         if (r->key && (rc = resolve_list(&R, &r->key, 1)) < 0)
