@@ -35,6 +35,8 @@ int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_rego(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_library(int argc, char **argv);
 
 /* Prints "kso CMD: message" and a hint to run `kso CMD --help`; returns
  * KSO_EXIT_USAGE. */

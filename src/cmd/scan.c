@@ -1,0 +1,356 @@
+/*
+ * kso scan: posture scanning of manifests against control frameworks, as
+ * `kubescape scan` (spec configscan_rego.md §5.2, §6).
+ *
+ *   kso scan [framework NAMES | control IDS] [PATHS...] [flags]
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/file.h"
+#include "core/log.h"
+#include "posture/posture.h"
+
+static const char scan_usage[] =
+        "Usage: kso scan [framework NAMES | control IDS] [PATHS...] [flags]\n"
+        "\n"
+        "Scans Kubernetes manifests (files, directories, '-' for standard input) against\n"
+        "the controls of security frameworks. NAMES and IDS are comma-separated\n"
+        "(framework nsa,mitre; control C-0017,C-0057); 'all' scans every framework.\n"
+        "Without a framework or control, the WorkloadScan and AllControls frameworks.\n"
+        "\n"
+        "Flags:\n"
+        "  -f, --format FORMAT          json (more formats: pretty-printer, junit, sarif,\n"
+        "                               prometheus, html, k8s-objects)\n"
+        "  -o, --output FILE            write the result to FILE instead of standard output\n"
+        "      --format-version v2      report format version (only v2)\n"
+        "      --include-namespaces NS  only these namespaces (comma list)\n"
+        "  -e, --exclude-namespaces NS  skip these namespaces (comma list)\n"
+        "      --exceptions FILE        exception policies (JSON array)\n"
+        "      --controls-config FILE   control inputs (JSON object of string lists)\n"
+        "      --compliance-threshold N exit 1 when the compliance score is below N\n"
+        "      --severity-threshold S   exit 1 when a control of severity S or above fails\n"
+        "                               (low, medium, high, critical)\n"
+        "      --use-from FILE          policies from a framework or control file (repeatable)\n"
+        "      --use-artifacts-from DIR policies from a library directory (source layout or\n"
+        "                               release artifacts)\n"
+        "      --omit-raw-resources     leave the scanned objects out of the JSON report\n"
+        "      --threads N              evaluation threads (default: one per core)\n"
+        "  -v, --verbose                list every resource\n"
+        "  -h, --help                   show this help\n"
+        "\n"
+        "Exit codes: 0 done, 1 a threshold was crossed, 2 usage, 3 unreadable input or\n"
+        "policies.\n";
+
+enum {
+    OPT_FORMAT_VERSION = 256,
+    OPT_INCLUDE_NS,
+    OPT_EXCEPTIONS,
+    OPT_CONTROLS_CONFIG,
+    OPT_COMPLIANCE,
+    OPT_SEVERITY,
+    OPT_USE_FROM,
+    OPT_USE_ARTIFACTS,
+    OPT_OMIT_RAW,
+    OPT_THREADS,
+};
+
+typedef struct strlist {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static void sl_push(strlist *l, const char *s, size_t n)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        char **p = realloc(l->v, l->cap * sizeof *p);
+        if (!p)
+            abort();
+        l->v = p;
+    }
+    l->v[l->n] = strndup(s, n);
+    if (!l->v[l->n])
+        abort();
+    l->n++;
+}
+
+/* Adds the comma-separated items of s. */
+static void sl_split(strlist *l, const char *s)
+{
+    while (*s) {
+        const char *c = strchr(s, ',');
+        size_t n = c ? (size_t)(c - s) : strlen(s);
+        while (n && *s == ' ')
+            s++, n--;
+        while (n && s[n - 1] == ' ')
+            n--;
+        if (n)
+            sl_push(l, s, n);
+        if (!c)
+            break;
+        s = c + 1;
+    }
+}
+
+static void sl_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int read_json_doc(ks_arena *a, const char *path, kv_value *out, ks_error *err)
+{
+    char *data;
+    size_t len;
+    int rc = ks_file_read(path, 256u << 20, &data, &len, err);
+    if (rc)
+        return rc;
+    kv_json_opts jo = {.source = path};
+    rc = kv_json_parse(a, data, len, &jo, out, err);
+    free(data);
+    return rc;
+}
+
+static int write_output(const char *path, const ks_buf *b, ks_error *err)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        if (ks_fd_write_all(STDOUT_FILENO, b->data ? b->data : "", b->len) != 0)
+            return ks_error_set(err, KS_EIO, "standard output: write failed");
+        return 0;
+    }
+    return ks_file_write_atomic(path, b->data ? b->data : "", b->len, 0644, err);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+            {"format", required_argument, NULL, 'f'},
+            {"output", required_argument, NULL, 'o'},
+            {"format-version", required_argument, NULL, OPT_FORMAT_VERSION},
+            {"include-namespaces", required_argument, NULL, OPT_INCLUDE_NS},
+            {"exclude-namespaces", required_argument, NULL, 'e'},
+            {"exceptions", required_argument, NULL, OPT_EXCEPTIONS},
+            {"controls-config", required_argument, NULL, OPT_CONTROLS_CONFIG},
+            {"compliance-threshold", required_argument, NULL, OPT_COMPLIANCE},
+            {"severity-threshold", required_argument, NULL, OPT_SEVERITY},
+            {"use-from", required_argument, NULL, OPT_USE_FROM},
+            {"use-artifacts-from", required_argument, NULL, OPT_USE_ARTIFACTS},
+            {"omit-raw-resources", no_argument, NULL, OPT_OMIT_RAW},
+            {"threads", required_argument, NULL, OPT_THREADS},
+            {"verbose", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    const char *format = "json", *output = NULL, *include_ns = NULL, *exclude_ns = NULL;
+    const char *exceptions = NULL, *controls_config = NULL, *severity = NULL, *artifacts = NULL;
+    double compliance = -1;
+    bool omit_raw = false;
+    int threads = 0, code = KSO_EXIT_OK;
+    strlist use_from = {0}, names = {0}, paths = {0};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:o:e:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'o': output = optarg; break;
+        case OPT_FORMAT_VERSION:
+            if (strcmp(optarg, "v2") != 0) {
+                code = kso_usage_error("scan", "--format-version %s is not supported (v2 only)",
+                                       optarg);
+                goto out;
+            }
+            break;
+        case OPT_INCLUDE_NS: include_ns = optarg; break;
+        case 'e': exclude_ns = optarg; break;
+        case OPT_EXCEPTIONS: exceptions = optarg; break;
+        case OPT_CONTROLS_CONFIG: controls_config = optarg; break;
+        case OPT_COMPLIANCE: {
+            char *end;
+            compliance = strtod(optarg, &end);
+            if (*end || !*optarg || compliance < 0 || compliance > 100) {
+                code = kso_usage_error("scan",
+                                       "--compliance-threshold must be a number from 0 to 100");
+                goto out;
+            }
+            break;
+        }
+        case OPT_SEVERITY: severity = optarg; break;
+        case OPT_USE_FROM: sl_split(&use_from, optarg); break;
+        case OPT_USE_ARTIFACTS: artifacts = optarg; break;
+        case OPT_OMIT_RAW: omit_raw = true; break;
+        case OPT_THREADS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 256) {
+                code = kso_usage_error("scan", "--threads must be a number from 1 to 256");
+                goto out;
+            }
+            threads = (int)n;
+            break;
+        }
+        case 'v': break;
+        case 'h': fputs(scan_usage, stdout); goto out;
+        case ':':
+            code = kso_usage_error("scan", "flag %s needs a value", argv[optind - 1]);
+            goto out;
+        default: code = kso_usage_error("scan", "unknown flag %s", argv[optind - 1]); goto out;
+        }
+    }
+    if (strcmp(format, "json") != 0) {
+        code = kso_usage_error("scan", "--format %s is not available (json)", format);
+        goto out;
+    }
+    if (severity && ps_report_failed_at_severity(NULL, severity) < 0) {
+        code = kso_usage_error("scan",
+                               "--severity-threshold must be low, medium, high or critical");
+        goto out;
+    }
+    /* positional: [framework NAMES | control IDS] PATHS... */
+    int i = optind;
+    bool controls = false;
+    if (i < argc && (strcmp(argv[i], "framework") == 0 || strcmp(argv[i], "control") == 0)) {
+        controls = strcmp(argv[i], "control") == 0;
+        if (i + 1 >= argc) {
+            code = kso_usage_error("scan", "%s needs %s", argv[i],
+                                   controls ? "control IDs" : "framework names");
+            goto out;
+        }
+        sl_split(&names, argv[i + 1]);
+        i += 2;
+    }
+    for (; i < argc; i++)
+        sl_push(&paths, argv[i], strlen(argv[i]));
+    if (paths.n == 0) {
+        code = kso_usage_error("scan", "no manifests to scan: give files or directories (live "
+                                       "clusters are not supported yet)");
+        goto out;
+    }
+
+    ks_error err = {0};
+    ps_library *lib = NULL;
+    ps_resources *rs = NULL;
+    ks_arena arena;
+    ks_arena_init(&arena, NULL, 0);
+    int rc;
+    if (artifacts)
+        rc = ps_library_load_dir(artifacts, &lib, &err);
+    else if (use_from.n)
+        rc = ps_library_load_files((const char *const *)use_from.v, use_from.n, &lib, &err);
+    else
+        rc = ps_library_builtin(&lib, &err);
+    if (rc) {
+        code = kso_report("scan", &err, KSO_EXIT_INPUT);
+        goto done;
+    }
+    rs = ps_resources_new();
+    for (size_t k = 0; k < paths.n && !rc; k++) {
+        if (strcmp(paths.v[k], "-") == 0) {
+            char *data;
+            size_t len;
+            rc = ks_fd_read_all(STDIN_FILENO, "standard input", 256u << 20, &data, &len, &err);
+            if (!rc) {
+                rc = ps_resources_add_text(rs, "stdin", data, len, &err);
+                free(data);
+            }
+        } else {
+            rc = ps_resources_add_path(rs, paths.v[k], NULL, &err);
+        }
+    }
+    if (rc) {
+        code = kso_report("scan", &err, KSO_EXIT_INPUT);
+        goto done;
+    }
+    kv_value inputs, exc;
+    ps_scan_opts so = {.include_ns = include_ns,
+                       .exclude_ns = exclude_ns,
+                       .threads = threads,
+                       .keep_resources = !omit_raw,
+                       .inline_exceptions = true};
+    if (controls_config) {
+        if ((rc = read_json_doc(&arena, controls_config, &inputs, &err))) {
+            code = kso_report("scan", &err, KSO_EXIT_INPUT);
+            goto done;
+        }
+        if (inputs.kind != KV_OBJECT) {
+            fprintf(stderr, "kso scan: %s: control inputs must be a JSON object\n",
+                    controls_config);
+            code = KSO_EXIT_INPUT;
+            goto done;
+        }
+        so.inputs = &inputs;
+    }
+    if (exceptions) {
+        if ((rc = read_json_doc(&arena, exceptions, &exc, &err))) {
+            code = kso_report("scan", &err, KSO_EXIT_INPUT);
+            goto done;
+        }
+        if (exc.kind != KV_ARRAY) {
+            fprintf(stderr, "kso scan: %s: exceptions must be a JSON array of exception policies\n",
+                    exceptions);
+            code = KSO_EXIT_INPUT;
+            goto done;
+        }
+        so.exceptions = &exc;
+    }
+    const char *defaults[] = {"WorkloadScan", "AllControls"};
+    if (controls) {
+        so.controls = (const char *const *)names.v;
+        so.ncontrols = names.n;
+    } else if (names.n) {
+        so.frameworks = (const char *const *)names.v;
+        so.nframeworks = names.n;
+    } else {
+        /* upstream's default for manifests; frameworks the library lacks are left out */
+        size_t k = 0;
+        for (size_t d = 0; d < 2; d++)
+            for (size_t f = 0; f < ps_library_framework_count(lib); f++)
+                if (strcasecmp(ps_library_framework_name(lib, f), defaults[d]) == 0)
+                    defaults[k++] = ps_library_framework_name(lib, f);
+        so.frameworks = defaults;
+        so.nframeworks = k;
+    }
+    kv_value report;
+    rc = ps_scan(lib, rs, &so, &arena, &report, &err);
+    if (rc) {
+        code = kso_report("scan", &err, rc == KS_ENOENT ? KSO_EXIT_USAGE : KSO_EXIT_INPUT);
+        goto done;
+    }
+    ks_buf out = KS_BUF_INIT;
+    rc = kv_json_write(&out, &report, KV_JSON_INDENT(2));
+    if (!rc)
+        rc = ks_buf_putc(&out, '\n');
+    if (!rc)
+        rc = write_output(output, &out, &err);
+    ks_buf_free(&out);
+    if (rc) {
+        if (!err.msg[0])
+            ks_error_set(&err, rc, "writing the report: %s", ks_strerror(rc));
+        code = kso_report("scan", &err, KSO_EXIT_INPUT);
+        goto done;
+    }
+    if (compliance >= 0 && ps_report_compliance(&report) < compliance) {
+        fprintf(stderr, "kso scan: compliance score %.2f%% is below the threshold of %.2f%%\n",
+                ps_report_compliance(&report), compliance);
+        code = KSO_EXIT_FAILED;
+    }
+    if (severity && ps_report_failed_at_severity(&report, severity) > 0) {
+        fprintf(stderr, "kso scan: %d failed control(s) at or above severity %s\n",
+                ps_report_failed_at_severity(&report, severity), severity);
+        code = KSO_EXIT_FAILED;
+    }
+done:
+    ps_resources_free(rs);
+    ps_library_free(lib);
+    ks_arena_free(&arena);
+out:
+    sl_free(&use_from);
+    sl_free(&names);
+    sl_free(&paths);
+    return code;
+}
