@@ -1,0 +1,68 @@
+package armo_builtins
+
+import rego.v1
+
+# CVE-2021-25741: on an unpatched kubelet, a volumeMount with subPath or
+# subPathExpr can be raced with a symlink so that the kubelet bind-mounts an
+# arbitrary host path into the container. Reported only when the input holds
+# a Node whose kubelet is vulnerable; then every container with such mounts
+# fails, listing each subPath/subPathExpr field (one response per container,
+# however many nodes are vulnerable).
+# Covered: containers of Pods and of the pod templates of Deployment,
+# ReplicaSet, DaemonSet, StatefulSet, Job and CronJob.
+
+deny contains msga if {
+	some node in input
+	vulnerable_node(node)
+	obj := input[_]
+	pod := pod_spec(obj)
+	some i, container in object.get(pod.spec, "containers", [])
+	paths := [sprintf("%s.containers[%d].volumeMounts[%d].%s", [pod.path, i, j, field]) |
+		some j, mount in container.volumeMounts
+		some field in ["subPath", "subPathExpr"]
+		not object.get(mount, field, "") in {"", null}
+	]
+	count(paths) > 0
+
+	msga := {
+		"alertMessage": sprintf("%v %v: container %v uses subPath/subPathExpr volume mounts and a node runs a kubelet vulnerable to CVE-2021-25741", [obj.kind, object.get(obj, ["metadata", "name"], ""), object.get(container, "name", "")]),
+		"packagename": "armo_builtins",
+		"alertScore": 6,
+		"deletePaths": paths,
+		"failedPaths": paths,
+		"fixPaths": [],
+		"alertObject": {"k8sApiObjects": [obj]},
+	}
+}
+
+# CVE-2021-25741 is fixed in kubelet v1.19.15, v1.20.11, v1.21.5 and v1.22.2;
+# every older v1 release is affected. Versions are compared numerically.
+vulnerable_node(obj) if {
+	obj.kind == "Node"
+	parts := regex.find_all_string_submatch_n(`^v?(\d+)\.(\d+)\.(\d+)`, obj.status.nodeInfo.kubeletVersion, 1)
+	count(parts) == 1
+	to_number(parts[0][1]) == 1
+	vulnerable_release(to_number(parts[0][2]), to_number(parts[0][3]))
+}
+
+vulnerable_release(minor, _) if minor < 19
+
+vulnerable_release(19, patch) if patch < 15
+
+vulnerable_release(20, patch) if patch < 11
+
+vulnerable_release(21, patch) if patch < 5
+
+vulnerable_release(22, patch) if patch < 2
+
+pod_spec(obj) := {"spec": object.get(obj, "spec", {}), "path": "spec"} if {
+	obj.kind == "Pod"
+}
+
+pod_spec(obj) := {"spec": object.get(obj, ["spec", "template", "spec"], {}), "path": "spec.template.spec"} if {
+	obj.kind in {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"}
+}
+
+pod_spec(obj) := {"spec": object.get(obj, ["spec", "jobTemplate", "spec", "template", "spec"], {}), "path": "spec.jobTemplate.spec.template.spec"} if {
+	obj.kind == "CronJob"
+}

@@ -1,0 +1,170 @@
+package armo_builtins
+
+import rego.v1
+
+# A pod is isolated only when some NetworkPolicy, CiliumNetworkPolicy or
+# CiliumClusterwideNetworkPolicy rule that selects it restricts ingress or
+# egress. Pods and the pod templates of workloads are checked; a workload is
+# reported once for all its pods.
+deny contains msga if {
+	some wl in input
+	wl.kind in {"Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob"}
+	not isolated(input, wl)
+
+	msga := {
+		"alertMessage": message(wl),
+		"packagename": "armo_builtins",
+		"alertScore": 7,
+		"failedPaths": [],
+		"fixPaths": [],
+		"alertObject": {"k8sApiObjects": [wl]},
+	}
+}
+
+message(wl) := sprintf("Pod: %v does not have ingress/egress defined", [wl.metadata.name]) if wl.kind == "Pod"
+
+message(wl) := sprintf("%v: %v has Pods which don't have ingress/egress defined", [wl.kind, wl.metadata.name]) if {
+	wl.kind != "Pod"
+}
+
+isolated(objs, wl) if {
+	some policy in objs
+	some r in policy_rules(policy)
+	rule_selects(policy, r, wl)
+	restricts_traffic(policy, r)
+}
+
+# policyTypes left out (or empty) defaults to Ingress (plus Egress when
+# there are egress rules), so every NetworkPolicy isolates at least one
+# direction unless policyTypes names neither.
+restricts_traffic(policy, r) if {
+	policy.kind == "NetworkPolicy"
+	count(object.get(r, "policyTypes", [])) == 0
+}
+
+restricts_traffic(policy, r) if {
+	policy.kind == "NetworkPolicy"
+	some t in r.policyTypes
+	t in {"Ingress", "Egress"}
+}
+
+# A Cilium rule isolates a direction when it has rules for it, unless
+# enableDefaultDeny switches default deny off for that direction.
+restricts_traffic(policy, r) if {
+	policy.kind in {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
+	some direction in ["ingress", "egress"]
+	has_key(r, direction)
+	not r.enableDefaultDeny[direction] == false
+}
+
+# ---- which pods a policy selects ----
+
+# A NetworkPolicy is a single rule (its spec). A Cilium policy carries one
+# rule in spec and/or several in specs.
+policy_rules(policy) := [policy.spec] if policy.kind == "NetworkPolicy"
+
+policy_rules(policy) := array.concat([s | s := policy.spec], object.get(policy, "specs", [])) if {
+	policy.kind in {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
+}
+
+# A NetworkPolicy applies to the pods of its own namespace that its
+# podSelector matches (an empty or absent podSelector matches them all).
+rule_selects(policy, r, wl) if {
+	policy.kind == "NetworkPolicy"
+	namespace_of(policy) == namespace_of(wl)
+	selector_matches(object.get(r, "podSelector", {}), pod_labels(wl))
+}
+
+# A CiliumNetworkPolicy rule applies to the endpoints of the policy's
+# namespace that its endpointSelector matches ...
+rule_selects(policy, r, wl) if {
+	policy.kind == "CiliumNetworkPolicy"
+	namespace_of(policy) == namespace_of(wl)
+	cilium_selects(r, wl)
+}
+
+# ... and a CiliumClusterwideNetworkPolicy rule in every namespace.
+rule_selects(policy, r, wl) if {
+	policy.kind == "CiliumClusterwideNetworkPolicy"
+	cilium_selects(r, wl)
+}
+
+# Cilium selector keys may carry a label source prefix ("k8s:app", "any:app"),
+# and endpoints also carry their namespace as io.kubernetes.pod.namespace.
+# matchLabels pairs become equivalent In requirements so that "app" and
+# "k8s:app" in one selector cannot collide. Rules with a nodeSelector instead
+# of an endpointSelector govern hosts, not pods.
+cilium_selects(r, wl) if {
+	sel := r.endpointSelector
+	label_reqs := [{"key": cilium_key(k), "operator": "In", "values": [v]} |
+		some k, v in object.get(sel, "matchLabels", {})
+	]
+	expr_reqs := [object.union(req, {"key": cilium_key(req.key)}) |
+		some req in object.get(sel, "matchExpressions", [])
+	]
+	labels := object.union(pod_labels(wl), {"io.kubernetes.pod.namespace": namespace_of(wl)})
+	selector_matches({"matchExpressions": array.concat(label_reqs, expr_reqs)}, labels)
+}
+
+cilium_key(key) := trim_prefix(key, "k8s:") if startswith(key, "k8s:")
+
+cilium_key(key) := trim_prefix(key, "any:") if startswith(key, "any:")
+
+cilium_key(key) := key if {
+	not startswith(key, "k8s:")
+	not startswith(key, "any:")
+}
+
+namespace_of(obj) := object.get(obj.metadata, "namespace", "default")
+
+# The labels the workload's pods get.
+pod_labels(wl) := object.get(wl.metadata, "labels", {}) if wl.kind == "Pod"
+
+pod_labels(wl) := object.get(wl, ["spec", "template", "metadata", "labels"], {}) if {
+	wl.kind in {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"}
+}
+
+pod_labels(wl) := object.get(wl, ["spec", "jobTemplate", "spec", "template", "metadata", "labels"], {}) if {
+	wl.kind == "CronJob"
+}
+
+# Kubernetes LabelSelector semantics: every matchLabels pair and every
+# matchExpressions requirement must hold (an empty selector matches all).
+selector_matches(selector, labels) if {
+	not labels_differ(object.get(selector, "matchLabels", {}), labels)
+	not some_requirement_fails(object.get(selector, "matchExpressions", []), labels)
+}
+
+labels_differ(wanted, labels) if {
+	some key, value in wanted
+	not labels[key] == value
+}
+
+some_requirement_fails(requirements, labels) if {
+	some req in requirements
+	not requirement_holds(req, labels)
+}
+
+requirement_holds(req, labels) if {
+	req.operator == "In"
+	labels[req.key] in object.get(req, "values", [])
+}
+
+requirement_holds(req, labels) if {
+	req.operator == "NotIn"
+	not labels[req.key] in object.get(req, "values", [])
+}
+
+requirement_holds(req, labels) if {
+	req.operator == "Exists"
+	has_key(labels, req.key)
+}
+
+requirement_holds(req, labels) if {
+	req.operator == "DoesNotExist"
+	not has_key(labels, req.key)
+}
+
+has_key(obj, key) if {
+	_ = obj[key]
+}

@@ -1,0 +1,28 @@
+package armo_builtins
+
+import rego.v1
+
+# CIS asks for at least one PodSecurityPolicy that refuses the host network namespace.
+# Only when every PSP in the cluster allows it can any pod get it, and then
+# each of those PSPs is reported.
+deny contains msga if {
+	psps := [p | some p in input; p.kind == "PodSecurityPolicy"]
+	every p in psps {
+		allows_hostNetwork(p)
+	}
+	some psp in psps
+
+	msga := {
+		"alertMessage": sprintf("PodSecurityPolicy: '%v' has hostNetwork set as true.", [psp.metadata.name]),
+		"packagename": "armo_builtins",
+		"alertScore": 7,
+		"failedPaths": ["spec.hostNetwork"],
+		"deletePaths": ["spec.hostNetwork"],
+		"fixPaths": [],
+		"alertObject": {"k8sApiObjects": [psp]},
+	}
+}
+
+# The field defaults to false: only an explicit true allows it, and removing
+# the field is the fix.
+allows_hostNetwork(psp) if psp.spec.hostNetwork == true
