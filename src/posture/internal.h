@@ -142,6 +142,7 @@ struct ps_resources {
     ps_resource *items;
     size_t n, cap;
     ks_map by_id;        /* id -> size_t* index */
+    bool file_ids;       /* objects read from files get sourcePath and path= IDs */
     ps_skipped *skipped; /* manifests that could not be read or are not objects */
     size_t nskipped, capskipped;
 };

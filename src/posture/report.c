@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "core/time.h"
+#include "core/log.h"
+#include "posture/exceptions.h"
 #include "posture/scan.h"
 
 static const char *const ST_NAME[] = {"", "passed", "skipped", "failed"};
@@ -63,11 +65,19 @@ const char *ps_severity_name(double score)
 
 /* ---- per-resource results ---- */
 
+/* A rule's verdict as this control sees it (exceptions are per control). */
+typedef struct rover {
+    int status;
+    const char *sub;
+    kv_value exc; /* array of the exception policies applied, or null */
+} rover;
+
 typedef struct rctl {
     ps_sel *sel;
     int status;
     const char *sub, *info;
     ps_verdict **rules; /* per sel->evals entry, or NULL */
+    rover *ov;          /* per sel->evals entry */
 } rctl;
 
 typedef struct rres {
@@ -79,6 +89,7 @@ typedef struct rres {
 typedef struct builder {
     ps_scan_ctx *S;
     ks_arena *a;
+    ps_exceptions *ex;
     ks_map by_id; /* id -> rres */
     rres **list;
     size_t n, cap;
@@ -134,7 +145,7 @@ static void control_status(rctl *c)
     const char *sub = "";
     for (size_t i = 0; i < c->sel->nevals; i++)
         if (c->rules[i])
-            combine(&st, &sub, c->rules[i]->status, c->rules[i]->substatus);
+            combine(&st, &sub, c->ov[i].status, c->ov[i].sub);
     c->info = "";
     enum ps_action act = c->sel->control->action;
     if (act == PS_ACT_REQUIRES_REVIEW && st == PS_ST_FAILED) {
@@ -185,10 +196,14 @@ static int collect(builder *B)
                     c = &r->ctls[r->n++];
                     c->sel = sel;
                     c->rules = ks_arena_calloc(B->a, sel->nevals, sizeof *c->rules);
-                    if (!c->rules)
+                    c->ov = ks_arena_calloc(B->a, sel->nevals, sizeof *c->ov);
+                    if (!c->rules || !c->ov)
                         return KS_ENOMEM;
                 }
                 c->rules[e] = v;
+                c->ov[e].status = v->status;
+                c->ov[e].sub = v->substatus ? v->substatus : "";
+                c->ov[e].exc = kv_null();
             }
         }
     }
@@ -291,7 +306,14 @@ static void control_summary_status(builder *B, ps_sel *sel, cstat *cs)
     }
     int all = cs->s.passed + cs->s.failed + cs->s.skipped;
     if (all == 0) {
-        if (sel->control->action == PS_ACT_MANUAL_REVIEW && sel->nevals == 0) {
+        kv_value m = kv_null();
+        if (sel->control->action == PS_ACT_MANUAL_REVIEW && sel->nevals == 0 && B->ex &&
+            ps_exceptions_match_control(B->ex, sel->control->id, B->S->opts->cluster_name, B->a,
+                                        &m) == 0 &&
+            m.kind == KV_ARRAY && m.len) {
+            cs->status = PS_ST_PASSED;
+            cs->sub = "w/exceptions";
+        } else if (sel->control->action == PS_ACT_MANUAL_REVIEW && sel->nevals == 0) {
             cs->status = PS_ST_SKIPPED;
             cs->sub = "manual review";
             cs->info = SUB_MANUAL_INFO;
@@ -648,7 +670,7 @@ static void uuid4(char out[37], const char *given)
              b[14], b[15]);
 }
 
-static void write_rule(ps_jw *w, const ps_eval *ev, const ps_verdict *v)
+static void write_rule(ps_jw *w, const ps_eval *ev, const ps_verdict *v, const rover *ov)
 {
     ps_jw_obj(w);
     if (ev->config.kind == KV_OBJECT && ev->config.len) {
@@ -658,12 +680,16 @@ static void write_rule(ps_jw *w, const ps_eval *ev, const ps_verdict *v)
     ps_jw_key(w, "name");
     ps_jw_str(w, ev->rule->name);
     ps_jw_key(w, "status");
-    ps_jw_str(w, ST_NAME[v->status]);
+    ps_jw_str(w, ST_NAME[ov->status]);
     ps_jw_key(w, "subStatus");
-    ps_jw_str(w, v->substatus ? v->substatus : "");
+    ps_jw_str(w, ov->sub);
     if (v->paths.kind == KV_ARRAY && v->paths.len) {
         ps_jw_key(w, "paths");
         ps_jw_value(w, &v->paths);
+    }
+    if (ov->exc.kind == KV_ARRAY && ov->exc.len) {
+        ps_jw_key(w, "exception");
+        ps_jw_value(w, &ov->exc);
     }
     if (v->related.kind == KV_ARRAY && v->related.len) {
         ps_jw_key(w, "relatedResourcesIDs");
@@ -678,8 +704,15 @@ static void write_source(ps_jw *w, const ps_resource *r)
         return;
     ps_jw_key(w, "source");
     ps_jw_obj(w);
+    /* path: the root the relative path starts from (upstream: the
+     * repository or scanned directory) */
+    const char *rel = r->rel_source ? r->rel_source : r->source;
+    size_t sl = strlen(r->source), rl = strlen(rel);
     ps_jw_key(w, "path");
-    ps_jw_str(w, r->source);
+    if (rl < sl && strcmp(r->source + sl - rl, rel) == 0 && r->source[sl - rl - 1] == '/')
+        ps_jw_strn(w, r->source, sl - rl - 1);
+    else
+        ps_jw_str(w, r->source);
     ps_jw_key(w, "relativePath");
     ps_jw_str(w, r->rel_source ? r->rel_source : r->source);
     size_t n = strlen(r->source);
@@ -707,6 +740,56 @@ static const kv_value *lookup_added(ps_scan_ctx *S, ks_arena *a, const char *id)
         }
     }
     return NULL;
+}
+
+/* Exceptions (spec §4.5): a failed rule of a control that did not pass
+ * becomes passed / w/exceptions when policies exempt it; the control's
+ * status is then recomputed. */
+static int apply_exceptions(builder *B)
+{
+    ps_scan_ctx *S = B->S;
+    for (size_t i = 0; i < B->n; i++) {
+        rres *r = B->list[i];
+        const ps_resource *res = lookup_resource(S->rs, r->id);
+        const kv_value *obj = res ? &res->obj : lookup_added(S, B->a, r->id);
+        if (!obj)
+            continue;
+        for (size_t k = 0; k < r->n; k++) {
+            rctl *c = &r->ctls[k];
+            if (c->status == PS_ST_PASSED)
+                continue;
+            bool changed = false;
+            for (size_t e = 0; e < c->sel->nevals; e++) {
+                if (!c->rules[e] || c->ov[e].status != PS_ST_FAILED)
+                    continue;
+                ps_exc_target t = {.control_id = c->sel->control->id,
+                                   .rule_name = c->sel->evals[e]->rule->name,
+                                   .resource_id = r->id,
+                                   .object = obj,
+                                   .cluster = S->opts->cluster_name};
+                const size_t *idx;
+                size_t n;
+                int rc = ps_exceptions_match_index(B->ex, &t, B->a, &idx, &n);
+                if (rc)
+                    return rc;
+                if (!n)
+                    continue;
+                kv_value *pols = ks_arena_alloc(B->a, n * sizeof *pols);
+                if (!pols)
+                    return KS_ENOMEM;
+                for (size_t q = 0; q < n; q++)
+                    pols[q] = *ps_exceptions_policy(B->ex, idx[q]);
+                if ((rc = kv_array_new(B->a, pols, n, &c->ov[e].exc)))
+                    return rc;
+                c->ov[e].status = PS_ST_PASSED;
+                c->ov[e].sub = "w/exceptions";
+                changed = true;
+            }
+            if (changed)
+                control_status(c);
+        }
+    }
+    return 0;
 }
 
 static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
@@ -891,7 +974,7 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
             ps_jw_arr(&w);
             for (size_t e = 0; e < c->sel->nevals; e++)
                 if (c->rules[e])
-                    write_rule(&w, c->sel->evals[e], c->rules[e]);
+                    write_rule(&w, c->sel->evals[e], c->rules[e], &c->ov[e]);
             ps_jw_end_arr(&w);
             ps_jw_end_obj(&w);
         }
@@ -949,13 +1032,30 @@ int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *o
             kv_value *report, ks_error *err)
 {
     ps_scan_ctx S;
-    int rc = ps_scan_prepare(&S, lib, rs, opts, err);
     builder B = {.S = &S, .a = a};
+    int64_t now = opts->now_ns ? opts->now_ns : ks_time_now();
+    /* exceptions: the user's, the library's system exceptions, inline ones */
+    int rc = ps_exceptions_new(opts->exceptions, now, &B.ex, err);
+    if (!rc && !opts->no_system_exceptions && lib->exceptions.kind == KV_ARRAY &&
+        lib->exceptions.len)
+        rc = ps_exceptions_add(B.ex, &lib->exceptions, "the library's exceptions", now, err);
+    for (size_t i = 0; !rc && opts->inline_exceptions && i < rs->n; i++)
+        rc = ps_exceptions_add_inline(B.ex, &rs->items[i].obj, rs->items[i].id, now, err);
+    for (size_t i = 0; !rc && i < ps_exceptions_warning_count(B.ex); i++)
+        ks_log_warn("scan", ps_exceptions_warning(B.ex, i));
+    if (rc) {
+        ps_exceptions_free(B.ex);
+        return rc;
+    }
+    rc = ps_scan_prepare(&S, lib, rs, opts, err);
     ks_map_init(&B.by_id);
     if (!rc)
         rc = collect(&B);
     if (!rc)
+        rc = apply_exceptions(&B);
+    if (!rc)
         rc = build_report(&B, a, report, err);
+    ps_exceptions_free(B.ex);
     ks_map_free(&B.by_id);
     free(B.list);
     ps_scan_ctx_free(&S);

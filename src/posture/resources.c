@@ -176,6 +176,15 @@ static int object_id_buf(ks_arena *a, const kv_value *obj, ks_buf *b, enum ps_re
         return b->err;
     }
     *type = PS_RES_K8S;
+    const kv_value *sp = str_member(obj, "sourcePath");
+    if (sp) {
+        /* a manifest read from a file (upstream's LocalWorkload):
+         * path=<FNV-1a 32 of sourcePath>/api=<the object's ID> */
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < sp->len; i++)
+            h = (h ^ (unsigned char)sp->u.s[i]) * 16777619u;
+        ks_buf_printf(b, "path=%u/api=", h);
+    }
     ks_buf_append(b, g, gn);
     ks_buf_putc(b, '/');
     ks_buf_append(b, v, vn);
@@ -374,6 +383,7 @@ ps_resources *ps_resources_new(void)
         return NULL;
     ks_arena_init(&rs->arena, NULL, 0);
     ks_map_init(&rs->by_id);
+    rs->file_ids = true;
     return rs;
 }
 
@@ -410,10 +420,39 @@ static int skip(ps_resources *rs, const char *source, const char *why)
     return 0;
 }
 
+/* obj with "sourcePath": "REL:DOC" (what upstream sets on every manifest it
+ * reads from a file; rules see it and resource IDs depend on it). */
+static int with_source_path(ks_arena *a, const kv_value *obj, const char *rel, int doc,
+                            kv_value *out)
+{
+    char sp[4096 + 16];
+    snprintf(sp, sizeof sp, "%s:%d", rel, doc);
+    kv_member *m = ks_arena_alloc(a, (obj->len + 1) * sizeof *m);
+    if (!m)
+        return KS_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < obj->len; i++)
+        if (!ps_str_eq(&obj->u.members[i].key, "sourcePath"))
+            m[k++] = obj->u.members[i];
+    m[k].key = kv_str_ref("sourcePath", 10);
+    int rc = kv_str_copy(a, sp, strlen(sp), &m[k].val);
+    if (rc)
+        return rc;
+    return kv_object_new(a, m, k + 1, KV_DUP_LAST_WINS, out, NULL);
+}
+
 static int add_resource(ps_resources *rs, const kv_value *obj, const char *source, const char *rel,
                         int doc)
 {
     ps_resource r = {.source = source, .rel_source = rel, .doc = doc};
+    kv_value local;
+    if (rs->file_ids && rel && obj->kind == KV_OBJECT && !is_vector(obj) && !is_host(obj) &&
+        !is_cloud_describe(obj)) {
+        int rc = with_source_path(&rs->arena, obj, rel, doc, &local);
+        if (rc)
+            return rc;
+        obj = &local;
+    }
     int rc = ps_object_envelope(&rs->arena, obj, &r.obj);
     if (!rc)
         rc = ps_resource_fill(&rs->arena, &r);
@@ -575,7 +614,12 @@ static int add_text(ps_resources *rs, const char *source, const char *rel, const
 int ps_resources_add_text(ps_resources *rs, const char *name, const char *text, size_t n,
                           ks_error *err)
 {
-    return add_text(rs, name, name, text, n, false, err);
+    /* streams have no file path: their objects keep their plain IDs */
+    bool ids = rs->file_ids;
+    rs->file_ids = false;
+    int rc = add_text(rs, name, name, text, n, false, err);
+    rs->file_ids = ids;
+    return rc;
 }
 
 int ps_resources_add_object(ps_resources *rs, const kv_value *obj, const char *source,
@@ -679,13 +723,56 @@ static int add_dir(ps_resources *rs, const char *dir, const char *root, int dept
     return rc;
 }
 
+/* The root reported paths are relative to, as upstream anchors them: the
+ * enclosing git repository's top directory, else the scanned directory (or
+ * a file's directory). */
+static void scan_root(const char *path, bool dir, char *out, size_t cap)
+{
+    char abs[4096];
+    if (!realpath(path, abs)) {
+        snprintf(out, cap, "%s", path);
+        return;
+    }
+    if (!dir) {
+        char *sl = strrchr(abs, '/');
+        if (sl && sl != abs)
+            *sl = '\0';
+        else if (sl)
+            sl[1] = '\0';
+    }
+    char probe[4096 + 8], cur[4096];
+    snprintf(cur, sizeof cur, "%s", abs);
+    for (;;) {
+        struct stat st;
+        snprintf(probe, sizeof probe, "%s/.git", cur);
+        if (stat(probe, &st) == 0) {
+            snprintf(out, cap, "%s", cur);
+            return;
+        }
+        char *sl = strrchr(cur, '/');
+        if (!sl || sl == cur)
+            break;
+        *sl = '\0';
+    }
+    snprintf(out, cap, "%s", abs);
+}
+
 int ps_resources_add_path(ps_resources *rs, const char *path, const char *root, ks_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return ks_error_set(err, KS_ENOENT, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return add_dir(rs, path, root ? root : path, 0, err);
-    const char *base = strrchr(path, '/');
-    return add_file(rs, path, root ? path : (base ? base + 1 : path), true, err);
+    bool dir = S_ISDIR(st.st_mode);
+    char rootbuf[4096], abs[4096];
+    if (!root) {
+        scan_root(path, dir, rootbuf, sizeof rootbuf);
+        root = rootbuf;
+    }
+    if (!realpath(path, abs))
+        snprintf(abs, sizeof abs, "%s", path);
+    if (dir)
+        return add_dir(rs, abs, root, 0, err);
+    size_t rl = strlen(root);
+    const char *rel = strncmp(abs, root, rl) == 0 && abs[rl] == '/' ? abs + rl + 1 : abs;
+    return add_file(rs, abs, rel, true, err);
 }
