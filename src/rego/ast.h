@@ -100,6 +100,7 @@ typedef struct rg_with {
 struct rg_expr {
     uint8_t type; /* enum rg_expr_type */
     bool negated;
+    bool notbody; /* negated under future.keywords.not: `not` wraps a body */
     bool generated;
     rg_loc loc;
     uint32_t src_off, src_len; /* the expression's text in its source */

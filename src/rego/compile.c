@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -1387,6 +1388,210 @@ static int check_head_safe(safety *S, rg_rule *r, rg_term *t, const vset *bound,
 
 static int hoist_into(resolver *R, rg_body *body, rg_term **tp);
 
+/* ---- OPA's RewriteDynamicTerms (after safety) ----
+ * Refs and calls that are operands of a call are bound to generated vars
+ * by expressions placed just before it; for `not` expressions this is
+ * visible: `not startswith(input.a.b, "x")` is undefined (not true) when
+ * input.a.b is undefined, because the hoisted `__d = input.a.b` fails
+ * first. Equalities (= and ==) keep a ref operand in place but hoist the
+ * refs nested in composite operands and in a ref's own path. Non-negated
+ * expressions evaluate the same either way, so only negated ones (at any
+ * depth) are rewritten. */
+typedef struct dyn_list {
+    rg_expr **v;
+    size_t n, cap;
+} dyn_list;
+
+static int dyn_push(dyn_list *l, rg_expr *e)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        rg_expr **p = realloc(l->v, cap * sizeof *p);
+        if (!p)
+            return KS_ENOMEM;
+        l->v = p;
+        l->cap = cap;
+    }
+    l->v[l->n++] = e;
+    return 0;
+}
+
+/* __d = *tp before the expression `orig`; *tp becomes __d. */
+static int dyn_hoist(resolver *R, const rg_expr *orig, rg_term **tp, dyn_list *out)
+{
+    rg_term *t = *tp;
+    rg_term *tmp = rg_term_var(R->a, "__d", 3, t->loc);
+    rg_term *op = rg_term_var(R->a, "eq", 2, t->loc);
+    rg_expr *e = ks_arena_calloc(R->a, 1, sizeof *e);
+    rg_term **terms = ks_arena_alloc(R->a, 3 * sizeof *terms);
+    if (!tmp || !op || !e || !terms)
+        return KS_ENOMEM;
+    tmp->vkind = RG_VK_LOCAL;
+    tmp->u.var.slot = new_slot(R);
+    e->type = RG_E_CALL;
+    e->generated = true;
+    e->loc = t->loc;
+    e->src_off = orig->src_off;
+    e->src_len = orig->src_len;
+    e->nargs = 2;
+    e->with = orig->with;
+    e->nwith = orig->nwith;
+    terms[0] = op;
+    terms[1] = tmp;
+    terms[2] = t;
+    e->terms = terms;
+    e->n = 3;
+    *tp = tmp;
+    return dyn_push(out, e);
+}
+
+static int dyn_one(resolver *R, const rg_expr *orig, rg_term **tp, dyn_list *out, int depth);
+
+static int dyn_ref_path(resolver *R, const rg_expr *orig, rg_term *ref, dyn_list *out, int depth)
+{
+    for (uint32_t i = 1; i < ref->u.list.n; i++) {
+        rg_term **it = &ref->u.list.items[i];
+        if ((*it)->type == RG_REF || (*it)->type == RG_CALL) {
+            int rc = dyn_one(R, orig, it, out, depth + 1);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int dyn_one(resolver *R, const rg_expr *orig, rg_term **tp, dyn_list *out, int depth)
+{
+    rg_term *t = *tp;
+    if (!t || depth > 64)
+        return 0;
+    int rc;
+    switch (t->type) {
+    case RG_REF:
+        /* a ref to a local var without path is a plain var */
+        if ((rc = dyn_ref_path(R, orig, t, out, depth)) < 0)
+            return rc;
+        return dyn_hoist(R, orig, tp, out);
+    case RG_CALL:
+        return dyn_hoist(R, orig, tp, out);
+    case RG_ARRAY:
+    case RG_SET:
+        for (uint32_t i = 0; i < t->u.list.n; i++)
+            if ((rc = dyn_one(R, orig, &t->u.list.items[i], out, depth + 1)) < 0)
+                return rc;
+        return 0;
+    case RG_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++) {
+            if ((rc = dyn_one(R, orig, &t->u.obj.keys[i], out, depth + 1)) < 0 ||
+                (rc = dyn_one(R, orig, &t->u.obj.vals[i], out, depth + 1)) < 0)
+                return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* An operand of an equality or a term expression: a ref stays, its path's
+ * dynamic parts move; anything else as dyn_one. */
+static int dyn_in_term(resolver *R, const rg_expr *orig, rg_term **tp, dyn_list *out)
+{
+    rg_term *t = *tp;
+    if (!t)
+        return 0;
+    if (t->type == RG_REF)
+        return dyn_ref_path(R, orig, t, out, 0);
+    if (t->type == RG_ACOMP || t->type == RG_SCOMP || t->type == RG_OCOMP)
+        return 0;
+    return dyn_one(R, orig, tp, out, 0);
+}
+
+static int dyn_body(resolver *R, rg_body *b, int depth);
+
+static int dyn_terms(resolver *R, rg_term *t, int depth)
+{
+    if (!t || depth > 64)
+        return 0;
+    int rc = 0;
+    switch (t->type) {
+    case RG_ACOMP:
+    case RG_SCOMP:
+    case RG_OCOMP:
+        if ((rc = dyn_terms(R, t->u.comp.key, depth + 1)) < 0 ||
+            (rc = dyn_terms(R, t->u.comp.val, depth + 1)) < 0)
+            return rc;
+        return dyn_body(R, t->u.comp.body, depth + 1);
+    case RG_REF:
+    case RG_CALL:
+    case RG_ARRAY:
+    case RG_SET:
+        for (uint32_t i = 0; i < t->u.list.n && rc >= 0; i++)
+            rc = dyn_terms(R, t->u.list.items[i], depth + 1);
+        return rc;
+    case RG_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n && rc >= 0; i++) {
+            rc = dyn_terms(R, t->u.obj.keys[i], depth + 1);
+            if (rc >= 0)
+                rc = dyn_terms(R, t->u.obj.vals[i], depth + 1);
+        }
+        return rc;
+    default:
+        return 0;
+    }
+}
+
+static int dyn_body(resolver *R, rg_body *b, int depth)
+{
+    if (!b || depth > 64)
+        return 0;
+    dyn_list out = {0};
+    int rc = 0;
+    bool changed = false;
+    for (uint32_t i = 0; i < b->n && rc >= 0; i++) {
+        rg_expr *e = b->exprs[i];
+        /* nested bodies first: comprehensions, every, groups, and/or */
+        for (uint32_t k = 0; k < e->n && rc >= 0; k++)
+            rc = dyn_terms(R, e->terms[k], depth + 1);
+        if (rc >= 0 && e->body)
+            rc = dyn_body(R, e->body, depth + 1);
+        if (rc >= 0 && e->body2)
+            rc = dyn_body(R, e->body2, depth + 1);
+        size_t before = out.n;
+        /* under future.keywords.not the operands move inside the negated
+         * body, where they change nothing */
+        if (rc >= 0 && e->negated && !e->notbody) {
+            if (e->type == RG_E_CALL && e->n > 0) {
+                rg_term *op = e->terms[0];
+                bool eq = var_is(op, "eq") || (e->nargs == 2 && op->type == RG_REF &&
+                                                op->u.list.n == 1 && var_is(op->u.list.items[0], "equal"));
+                if (!eq && e->builtin && strcmp(e->builtin->name, "equal") == 0 && e->nargs == 2)
+                    eq = true;
+                uint32_t last = e->nargs > 0 && (uint32_t)e->nargs + 1 < e->n ? (uint32_t)e->nargs + 1 : e->n;
+                for (uint32_t k = 1; k < last && rc >= 0; k++)
+                    rc = eq ? dyn_in_term(R, e, &e->terms[k], &out) : dyn_one(R, e, &e->terms[k], &out, 0);
+            } else if (e->type == RG_E_TERM && e->n > 0) {
+                rc = dyn_in_term(R, e, &e->terms[0], &out);
+            }
+        }
+        if (rc >= 0) {
+            changed |= out.n != before;
+            rc = dyn_push(&out, e);
+        }
+    }
+    if (rc >= 0 && changed) {
+        rg_expr **exprs = ks_arena_alloc(R->a, out.n * sizeof *exprs);
+        if (!exprs)
+            rc = KS_ENOMEM;
+        else {
+            memcpy(exprs, out.v, out.n * sizeof *exprs);
+            b->exprs = exprs;
+            b->n = (uint32_t)out.n;
+        }
+    }
+    free(out.v);
+    return rc;
+}
+
 static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
 {
     resolver R = {.c = c, .pol = pol, .a = &pol->arena, .m = first->module, .pkg = pkg};
@@ -1465,6 +1670,12 @@ static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
             if (rc >= 0 && r->key)
                 rc = reorder_closures_term(&S, r->key, &safe);
         }
+        if (rc >= 0)
+            rc = dyn_body(&R, r->body, 0);
+        if (rc >= 0)
+            rc = dyn_terms(&R, r->value, 0);
+        if (rc >= 0)
+            rc = dyn_terms(&R, r->key, 0);
         vs_free(&safe);
         if (rc < 0)
             goto out;
@@ -1472,6 +1683,10 @@ static int compile_rule(rego_policy *pol, cerr *c, rg_rule *first, rg_node *pkg)
         if (r != first)
             r->ref = first->ref;
     }
+    /* the rewriting above may have added slots */
+    first->nslots = R.nslots;
+    for (rg_rule *r = first; r; r = r->els)
+        r->nslots = R.nslots;
 out:
     ks_vec_free(&R.declared);
     ks_vec_free(&R.free);
@@ -1481,6 +1696,38 @@ out:
 /* Moves a head term that must be evaluated (refs, calls, comprehensions,
  * composites with those) into the body: p := xs[_] becomes
  * p := __h if { __h = xs[_] }, so iteration and conflicts work as in OPA. */
+static int hoist_term(resolver *R, rg_body *body, rg_term **tp);
+
+/* Calls nested in a composite head term each move into the body on their
+ * own (OPA's expandExprTerm): {"v": f(a[i])} becomes {"v": __h} with
+ * __h = f(a[i]) in the body, where the call's operands can bind vars. */
+static int hoist_calls(resolver *R, rg_body *body, rg_term *t, int depth)
+{
+    if (depth > 64)
+        return 0;
+    rg_term **slots[2] = {NULL, NULL};
+    uint32_t n = 0;
+    if (t->type == RG_ARRAY || t->type == RG_SET) {
+        slots[0] = t->u.list.items;
+        n = t->u.list.n;
+    } else if (t->type == RG_OBJECT) {
+        slots[0] = t->u.obj.keys;
+        slots[1] = t->u.obj.vals;
+        n = t->u.obj.n;
+    } else {
+        return 0;
+    }
+    for (int k = 0; k < 2; k++) {
+        for (uint32_t i = 0; slots[k] && i < n; i++) {
+            rg_term **c = &slots[k][i];
+            int rc = (*c)->type == RG_CALL ? hoist_term(R, body, c) : hoist_calls(R, body, *c, depth + 1);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static int hoist_into(resolver *R, rg_body *body, rg_term **tp)
 {
     rg_term *t = *tp;
@@ -1488,6 +1735,9 @@ static int hoist_into(resolver *R, rg_body *body, rg_term **tp)
         return 0;
     if (rg_term_is_ground(t) && t->type != RG_REF)
         return 0;
+    int hrc = hoist_calls(R, body, t, 0);
+    if (hrc < 0)
+        return hrc;
     bool simple = true;
     if (t->type == RG_ARRAY || t->type == RG_SET || t->type == RG_OBJECT) {
         /* composites of vars and constants need no hoisting */
@@ -1503,6 +1753,13 @@ static int hoist_into(resolver *R, rg_body *body, rg_term **tp)
     }
     if (simple)
         return 0;
+    return hoist_term(R, body, tp);
+}
+
+/* Appends __h = *tp to body and puts __h in its place. */
+static int hoist_term(resolver *R, rg_body *body, rg_term **tp)
+{
+    rg_term *t = *tp;
     rg_term *tmp = rg_term_var(R->a, "__h", 3, t->loc);
     rg_term *op = rg_term_var(R->a, "eq", 2, t->loc);
     rg_expr *e = ks_arena_calloc(R->a, 1, sizeof *e);

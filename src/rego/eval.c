@@ -944,6 +944,16 @@ static int unify_tt(ev *E, frame *fr, const rg_term *a, const rg_term *b, kont *
     if (pa && pb && a->type == RG_VAR && b->type == RG_VAR)
         return eval_fail(E, a->loc, "rego_unsafe_var_error: var %.*s is unsafe", (int)a->u.var.len,
                          a->u.var.name);
+    /* x = [input[i]]: the composite's refs bind its vars as it is
+     * evaluated, then the value binds x */
+    if (pa && pb && a->type == RG_VAR) {
+        unify2k u = {{unify2_cont}, fr, a, k};
+        return eval_term(E, fr, b, &u.k);
+    }
+    if (pa && pb && b->type == RG_VAR) {
+        unify2k u = {{unify2_cont}, fr, b, k};
+        return eval_term(E, fr, a, &u.k);
+    }
     if (pa && !pb) {
         unify2k u = {{unify2_cont}, fr, a, k};
         return eval_term(E, fr, b, &u.k);

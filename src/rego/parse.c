@@ -1576,6 +1576,7 @@ static rg_expr *parse_literal_inner(parser *p)
     if (!e)
         return NULL;
     e->negated = negated;
+    e->notbody = negated && p->kw_notbody;
     if (!parse_with(p, e))
         return NULL;
     return e;
