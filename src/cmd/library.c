@@ -3,6 +3,7 @@
  *
  *   kso library export [--version TAG] [SRC] OUTDIR
  *   kso library list [SRC]
+ *   kso library test [--rule NAME]... [--expected-failures FILE] [--write-failures FILE] [-v] LIBDIR
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 static const char library_usage[] =
         "Usage: kso library export [--version TAG] [SRC] OUTDIR\n"
         "       kso library list [SRC]\n"
+        "       kso library test [--rule NAME]... [--expected-failures FILE]\n"
+        "                        [--write-failures FILE] [-v] LIBDIR\n"
         "\n"
         "export  writes the release artifacts of a control library (frameworks.json,\n"
         "        controls.json, rules.json, default_config_inputs.json, exceptions.json,\n"
@@ -20,6 +23,10 @@ static const char library_usage[] =
         "        controls-inputs.json / attack-tracks.json names that\n"
         "        `kubescape scan --use-artifacts-from` reads)\n"
         "list    prints the frameworks and controls of a library\n"
+        "test    runs the rule test cases of a source-layout library (rules/RULE/test/CASE/:\n"
+        "        input/, expected.json, data.json, expected-filter.json) through the engine\n"
+        "        as the upstream library's runner does; exit 1 on a failure not listed in\n"
+        "        --expected-failures or on a listed case that now passes\n"
         "\n"
         "SRC is a library directory in the upstream source layout (rules/, controls/,\n"
         "frameworks/, ...) or in release-artifact form; without SRC, the built-in library.\n";
@@ -82,6 +89,140 @@ static int library_list(int argc, char **argv)
     return KSO_EXIT_OK;
 }
 
+typedef struct tstate {
+    char **expected;
+    size_t nexpected;
+    bool verbose;
+    size_t unexpected, fixed;
+    FILE *write;
+} tstate;
+
+static bool is_expected(const tstate *t, const char *name)
+{
+    for (size_t i = 0; i < t->nexpected; i++)
+        if (strcmp(t->expected[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void on_case(void *ctx, const char *name, bool pass, const char *detail)
+{
+    tstate *t = ctx;
+    bool xf = is_expected(t, name);
+    if (!pass && t->write)
+        fprintf(t->write, "%s\n", name);
+    if (pass && xf) {
+        t->fixed++;
+        printf("FIXED %s (remove it from the expected failures)\n", name);
+    } else if (!pass && !xf) {
+        t->unexpected++;
+        printf("FAIL  %s: %s\n", name, detail);
+    } else if (t->verbose) {
+        printf("%s %s%s%s\n", pass ? "PASS " : "XFAIL", name, pass ? "" : ": ", pass ? "" : detail);
+    }
+}
+
+static int load_expected(const char *path, tstate *t)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[2048];
+    size_t cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\t' ||
+                     line[n - 1] == '\r'))
+            line[--n] = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            continue;
+        if (t->nexpected == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(t->expected, cap * sizeof *p);
+            if (!p)
+                break;
+            t->expected = p;
+        }
+        t->expected[t->nexpected] = strdup(s);
+        if (t->expected[t->nexpected])
+            t->nexpected++;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int library_test(int argc, char **argv)
+{
+    tstate t = {0};
+    const char **rules = calloc((size_t)argc + 1, sizeof *rules);
+    size_t nrules = 0;
+    const char *dir = NULL, *write_path = NULL;
+    int code = KSO_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--rule") == 0 && i + 1 < argc)
+            rules[nrules++] = argv[++i];
+        else if (strcmp(a, "--expected-failures") == 0 && i + 1 < argc) {
+            if (load_expected(argv[++i], &t) != 0) {
+                code = kso_usage_error("library test", "cannot read %s", argv[i]);
+                goto out;
+            }
+        } else if (strcmp(a, "--write-failures") == 0 && i + 1 < argc)
+            write_path = argv[++i];
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            t.verbose = true;
+        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(library_usage, stdout);
+            goto out;
+        } else if (a[0] == '-') {
+            code = kso_usage_error("library test", "unknown flag %s", a);
+            goto out;
+        } else if (!dir)
+            dir = a;
+        else {
+            code = kso_usage_error("library test", "expected one LIBDIR");
+            goto out;
+        }
+    }
+    if (!dir) {
+        code = kso_usage_error("library test", "expected LIBDIR");
+        goto out;
+    }
+    if (write_path && !(t.write = fopen(write_path, "w"))) {
+        code = kso_usage_error("library test", "cannot write %s", write_path);
+        goto out;
+    }
+    ps_ruletest_opts o = {.rules = rules, .nrules = nrules, .report = on_case, .report_ctx = &t};
+    ps_ruletest_stats st;
+    ks_error err = {0};
+    if (ps_ruletest_run(dir, &o, &st, &err) != 0) {
+        code = kso_report("library test", &err, KSO_EXIT_INPUT);
+        goto out;
+    }
+    printf("rule tests: %zu/%zu cases pass (%.1f%%); %zu expected failures listed, %zu unexpected failures, %zu fixed\n",
+           st.passed, st.cases, st.cases ? 100.0 * (double)st.passed / (double)st.cases : 0.0,
+           t.nexpected, t.unexpected, t.fixed);
+    if (st.cases == 0) {
+        fprintf(stderr, "kso library test: %s: no test cases found\n", dir);
+        code = KSO_EXIT_FAILED;
+    } else if (t.unexpected || t.fixed)
+        code = KSO_EXIT_FAILED;
+out:
+    if (t.write)
+        fclose(t.write);
+    for (size_t i = 0; i < t.nexpected; i++)
+        free(t.expected[i]);
+    free(t.expected);
+    free(rules);
+    return code;
+}
+
 int cmd_library(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -92,5 +233,7 @@ int cmd_library(int argc, char **argv)
         return library_export(argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0)
         return library_list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "test") == 0)
+        return library_test(argc - 1, argv + 1);
     return kso_usage_error("library", "unknown subcommand %s", argv[1]);
 }
