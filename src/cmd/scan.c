@@ -13,6 +13,7 @@
 #include "core/file.h"
 #include "core/log.h"
 #include "posture/posture.h"
+#include "posture/render.h"
 
 static const char scan_usage[] =
         "Usage: kso scan [framework NAMES | control IDS] [PATHS...] [flags]\n"
@@ -23,8 +24,8 @@ static const char scan_usage[] =
         "Without a framework or control, the WorkloadScan and AllControls frameworks.\n"
         "\n"
         "Flags:\n"
-        "  -f, --format FORMAT          json (more formats: pretty-printer, junit, sarif,\n"
-        "                               prometheus, html, k8s-objects)\n"
+        "  -f, --format FORMAT          pretty-printer (default), json, junit, sarif,\n"
+        "                               prometheus, html or k8s-objects\n"
         "  -o, --output FILE            write the result to FILE instead of standard output\n"
         "      --format-version v2      report format version (only v2)\n"
         "      --include-namespaces NS  only these namespaces (comma list)\n"
@@ -39,7 +40,7 @@ static const char scan_usage[] =
         "                               release artifacts)\n"
         "      --omit-raw-resources     leave the scanned objects out of the JSON report\n"
         "      --threads N              evaluation threads (default: one per core)\n"
-        "  -v, --verbose                list every resource\n"
+        "  -v, --verbose                list every resource (pretty-printer)\n"
         "  -h, --help                   show this help\n"
         "\n"
         "Exit codes: 0 done, 1 a threshold was crossed, 2 usage, 3 unreadable input or\n"
@@ -126,6 +127,61 @@ static int write_output(const char *path, const ks_buf *b, ks_error *err)
     return ks_file_write_atomic(path, b->data ? b->data : "", b->len, 0644, err);
 }
 
+/* The library's controls by ID, for the renderers. */
+static int controls_by_id(const ps_library *lib, ks_arena *a, kv_value *out)
+{
+    size_t n = ps_library_control_count(lib);
+    kv_member *m = ks_arena_alloc(a, (n + 1) * sizeof *m);
+    if (!m)
+        return KS_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kv_value *c = ps_library_control(lib, i);
+        const kv_value *id = kv_obj_get(c, "controlID", 9);
+        if (!id || id->kind != KV_STRING)
+            continue;
+        m[k].key = *id;
+        m[k++].val = *c;
+    }
+    return kv_object_new(a, m, k, KV_DUP_LAST_WINS, out, NULL);
+}
+
+static int render(const char *format, const ps_library *lib, const kv_value *report, bool controls,
+                  char **names, size_t nnames, bool verbose, const char *output, ks_arena *a,
+                  ks_buf *out, ks_error *err)
+{
+    kv_value ctl;
+    int rc = controls_by_id(lib, a, &ctl);
+    if (rc)
+        return rc;
+    ks_buf target = KS_BUF_INIT;
+    ks_buf_puts(&target, controls ? "control " : "framework ");
+    for (size_t i = 0; i < nnames; i++)
+        ks_buf_printf(&target, "%s%s", i ? "," : "", names[i]);
+    if (!nnames)
+        ks_buf_puts(&target, "WorkloadScan,AllControls");
+    const char *nc = getenv("NO_COLOR");
+    ps_render_in in = {.report = report,
+                       .controls = &ctl,
+                       .target = ks_buf_cstr(&target),
+                       .verbose = verbose,
+                       .color = !output && isatty(STDOUT_FILENO) && !(nc && *nc)};
+    if (strcmp(format, "pretty-printer") == 0)
+        rc = ps_render_pretty(out, &in, err);
+    else if (strcmp(format, "junit") == 0)
+        rc = ps_render_junit(out, &in, err);
+    else if (strcmp(format, "sarif") == 0)
+        rc = ps_render_sarif(out, &in, err);
+    else if (strcmp(format, "prometheus") == 0)
+        rc = ps_render_prometheus(out, &in, err);
+    else if (strcmp(format, "html") == 0)
+        rc = ps_render_html(out, &in, err);
+    else
+        rc = ps_render_k8s_objects(out, &in, err);
+    ks_buf_free(&target);
+    return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -146,10 +202,10 @@ int cmd_scan(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
-    const char *format = "json", *output = NULL, *include_ns = NULL, *exclude_ns = NULL;
+    const char *format = "pretty-printer", *output = NULL, *include_ns = NULL, *exclude_ns = NULL;
     const char *exceptions = NULL, *controls_config = NULL, *severity = NULL, *artifacts = NULL;
     double compliance = -1;
-    bool omit_raw = false;
+    bool omit_raw = false, verbose = false;
     int threads = 0, code = KSO_EXIT_OK;
     strlist use_from = {0}, names = {0}, paths = {0};
     opterr = 0;
@@ -194,7 +250,7 @@ int cmd_scan(int argc, char **argv)
             threads = (int)n;
             break;
         }
-        case 'v': break;
+        case 'v': verbose = true; break;
         case 'h': fputs(scan_usage, stdout); goto out;
         case ':':
             code = kso_usage_error("scan", "flag %s needs a value", argv[optind - 1]);
@@ -202,8 +258,16 @@ int cmd_scan(int argc, char **argv)
         default: code = kso_usage_error("scan", "unknown flag %s", argv[optind - 1]); goto out;
         }
     }
-    if (strcmp(format, "json") != 0) {
-        code = kso_usage_error("scan", "--format %s is not available (json)", format);
+    static const char *const formats[] = {"pretty-printer", "json", "junit", "sarif", "prometheus",
+                                          "html", "k8s-objects"};
+    bool known = false;
+    for (size_t f = 0; f < sizeof formats / sizeof *formats; f++)
+        known |= strcmp(format, formats[f]) == 0;
+    if (!known) {
+        code = kso_usage_error("scan",
+                               "--format %s is not supported (pretty-printer, json, junit, sarif, "
+                               "prometheus, html, k8s-objects)",
+                               format);
         goto out;
     }
     if (severity && ps_report_failed_at_severity(NULL, severity) < 0) {
@@ -322,9 +386,14 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     ks_buf out = KS_BUF_INIT;
-    rc = kv_json_write(&out, &report, KV_JSON_INDENT(2));
-    if (!rc)
-        rc = ks_buf_putc(&out, '\n');
+    if (strcmp(format, "json") == 0) {
+        rc = kv_json_write(&out, &report, KV_JSON_INDENT(2));
+        if (!rc)
+            rc = ks_buf_putc(&out, '\n');
+    } else {
+        rc = render(format, lib, &report, controls, names.n ? names.v : NULL, names.n, verbose,
+                    output, &arena, &out, &err);
+    }
     if (!rc)
         rc = write_output(output, &out, &err);
     ks_buf_free(&out);
