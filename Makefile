@@ -24,7 +24,7 @@ build: deps
 	@ninja -C $(BUILD)/release -j $(JOBS)
 
 run: build
-	$(BUILD)/release/src/kso convert examples/web-app.yaml
+	$(BUILD)/release/src/kso scan framework nsa,mitre examples/
 
 test: deps
 	@scripts/setup-testenv >/dev/null

@@ -654,6 +654,16 @@ static int finish(loader *L, ps_library **out)
             return rc;
     /* Control inputs: CustomerConfig (settings.postureControlInputs) or a
      * flat map. */
+    if (!L->have_inputs) {
+        /* a library without control inputs (framework files alone): the
+         * built-in defaults, as upstream falls back to its defaults */
+        const ps_file *f =
+                find_file(ps_builtin_files, ps_builtin_nfiles, "default-config-inputs.json");
+        if (f && (rc = parse_json(L, f->path, f->data, f->len, &L->inputs_doc)) == 0)
+            L->have_inputs = true;
+        else if (rc)
+            return rc;
+    }
     if (L->have_inputs) {
         const kv_value *pci = ps_get(ps_get(&L->inputs_doc, "settings"), "postureControlInputs");
         lib->inputs = pci && pci->kind == KV_OBJECT ? *pci : L->inputs_doc;
