@@ -3,7 +3,8 @@
  *
  *   kso library export [--version TAG] [SRC] OUTDIR
  *   kso library list [SRC]
- *   kso library test [--rule NAME]... [--expected-failures FILE] [--write-failures FILE] [-v] LIBDIR
+ *   kso library test [--rule NAME]... [--expected-failures FILE] [--write-failures FILE] [-v]
+ * LIBDIR
  */
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +206,8 @@ static int library_test(int argc, char **argv)
         code = kso_report("library test", &err, KSO_EXIT_INPUT);
         goto out;
     }
-    printf("rule tests: %zu/%zu cases pass (%.1f%%); %zu expected failures listed, %zu unexpected failures, %zu fixed\n",
+    printf("rule tests: %zu/%zu cases pass (%.1f%%); %zu expected failures listed, %zu unexpected "
+           "failures, %zu fixed\n",
            st.passed, st.cases, st.cases ? 100.0 * (double)st.passed / (double)st.cases : 0.0,
            t.nexpected, t.unexpected, t.fixed);
     if (st.cases == 0) {

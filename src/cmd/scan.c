@@ -258,8 +258,8 @@ int cmd_scan(int argc, char **argv)
         default: code = kso_usage_error("scan", "unknown flag %s", argv[optind - 1]); goto out;
         }
     }
-    static const char *const formats[] = {"pretty-printer", "json", "junit", "sarif", "prometheus",
-                                          "html", "k8s-objects"};
+    static const char *const formats[] = {"pretty-printer", "json", "junit",      "sarif",
+                                          "prometheus",     "html", "k8s-objects"};
     bool known = false;
     for (size_t f = 0; f < sizeof formats / sizeof *formats; f++)
         known |= strcmp(format, formats[f]) == 0;

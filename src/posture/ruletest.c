@@ -117,16 +117,13 @@ static int as_float64(ks_arena *a, const kv_value *in, kv_value *out, int depth)
         }
         return kv_object_new(a, m, in->len, KV_DUP_LAST_WINS, out, NULL);
     }
-    default:
-        *out = *in;
-        return 0;
+    default: *out = *in; return 0;
     }
 }
 
 /* The input objects of a case: input/ in file-name order, the first YAML
  * document of each (JSON is read as YAML too, as go-yaml v3 does). */
-static int read_inputs(ks_arena *a, const char *case_dir, kv_value **objs, size_t *n,
-                       ks_error *err)
+static int read_inputs(ks_arena *a, const char *case_dir, kv_value **objs, size_t *n, ks_error *err)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/input", case_dir);
@@ -158,8 +155,10 @@ static int read_inputs(ks_arena *a, const char *case_dir, kv_value **objs, size_
             break;
         }
         if (doc.kind != KV_OBJECT) {
-            rc = ks_error_set(err, KS_EINVAL, "%s: json: cannot unmarshal %s into Go value of type map[string]interface {}",
-                              path, kv_kind_name((kv_kind)doc.kind));
+            rc = ks_error_set(
+                    err, KS_EINVAL,
+                    "%s: json: cannot unmarshal %s into Go value of type map[string]interface {}",
+                    path, kv_kind_name((kv_kind)doc.kind));
             break;
         }
         kv_value f, env;
@@ -473,8 +472,8 @@ int ps_ruletest_run(const char *libdir, const ps_ruletest_opts *opts, ps_ruletes
     memset(stats, 0, sizeof *stats);
     ks_arena a;
     ks_arena_init(&a, NULL, 0);
-    rule_ctx R = {.libdir = libdir, .helpers = ps_helpers_builtin,
-                  .helpers_len = ps_helpers_builtin_len};
+    rule_ctx R = {
+            .libdir = libdir, .helpers = ps_helpers_builtin, .helpers_len = ps_helpers_builtin_len};
     char path[4096];
     /* defaults */
     snprintf(path, sizeof path, "%s/default-config-inputs.json", libdir);

@@ -1472,8 +1472,7 @@ static int dyn_one(resolver *R, const rg_expr *orig, rg_term **tp, dyn_list *out
         if ((rc = dyn_ref_path(R, orig, t, out, depth)) < 0)
             return rc;
         return dyn_hoist(R, orig, tp, out);
-    case RG_CALL:
-        return dyn_hoist(R, orig, tp, out);
+    case RG_CALL: return dyn_hoist(R, orig, tp, out);
     case RG_ARRAY:
     case RG_SET:
         for (uint32_t i = 0; i < t->u.list.n; i++)
@@ -1487,8 +1486,7 @@ static int dyn_one(resolver *R, const rg_expr *orig, rg_term **tp, dyn_list *out
                 return rc;
         }
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -1535,8 +1533,7 @@ static int dyn_terms(resolver *R, rg_term *t, int depth)
                 rc = dyn_terms(R, t->u.obj.vals[i], depth + 1);
         }
         return rc;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -1562,13 +1559,17 @@ static int dyn_body(resolver *R, rg_body *b, int depth)
         if (rc >= 0 && e->negated && !e->notbody) {
             if (e->type == RG_E_CALL && e->n > 0) {
                 rg_term *op = e->terms[0];
-                bool eq = var_is(op, "eq") || (e->nargs == 2 && op->type == RG_REF &&
-                                                op->u.list.n == 1 && var_is(op->u.list.items[0], "equal"));
+                bool eq = var_is(op, "eq") ||
+                          (e->nargs == 2 && op->type == RG_REF && op->u.list.n == 1 &&
+                           var_is(op->u.list.items[0], "equal"));
                 if (!eq && e->builtin && strcmp(e->builtin->name, "equal") == 0 && e->nargs == 2)
                     eq = true;
-                uint32_t last = e->nargs > 0 && (uint32_t)e->nargs + 1 < e->n ? (uint32_t)e->nargs + 1 : e->n;
+                uint32_t last = e->nargs > 0 && (uint32_t)e->nargs + 1 < e->n
+                                        ? (uint32_t)e->nargs + 1
+                                        : e->n;
                 for (uint32_t k = 1; k < last && rc >= 0; k++)
-                    rc = eq ? dyn_in_term(R, e, &e->terms[k], &out) : dyn_one(R, e, &e->terms[k], &out, 0);
+                    rc = eq ? dyn_in_term(R, e, &e->terms[k], &out)
+                            : dyn_one(R, e, &e->terms[k], &out, 0);
             } else if (e->type == RG_E_TERM && e->n > 0) {
                 rc = dyn_in_term(R, e, &e->terms[0], &out);
             }
@@ -1720,7 +1721,8 @@ static int hoist_calls(resolver *R, rg_body *body, rg_term *t, int depth)
     for (int k = 0; k < 2; k++) {
         for (uint32_t i = 0; slots[k] && i < n; i++) {
             rg_term **c = &slots[k][i];
-            int rc = (*c)->type == RG_CALL ? hoist_term(R, body, c) : hoist_calls(R, body, *c, depth + 1);
+            int rc = (*c)->type == RG_CALL ? hoist_term(R, body, c)
+                                           : hoist_calls(R, body, *c, depth + 1);
             if (rc < 0)
                 return rc;
         }
