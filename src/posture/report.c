@@ -91,6 +91,8 @@ typedef struct builder {
     ks_arena *a;
     ps_exceptions *ex;
     ks_map by_id; /* id -> rres */
+    ks_map added; /* id -> object the rules produced (lookup_added) */
+    bool added_ready;
     rres **list;
     size_t n, cap;
 } builder;
@@ -727,19 +729,25 @@ static const ps_resource *lookup_resource(const ps_resources *rs, const char *id
     return idx ? &rs->items[*idx] : NULL;
 }
 
-/* Objects the rules produced (vectors) that are not in the resource set. */
-static const kv_value *lookup_added(ps_scan_ctx *S, ks_arena *a, const char *id)
+/* Objects the rules produced (vectors) that are not in the resource set,
+ * indexed by ID on first use. */
+static const kv_value *lookup_added(builder *B, const char *id)
 {
-    for (size_t i = 0; i < S->nevals; i++) {
-        const kv_value *ad = &S->evals[i].added;
-        for (size_t k = 0; ad->kind == KV_ARRAY && k < ad->len; k++) {
-            const char *oid;
-            enum ps_res_type t;
-            if (ps_object_id(a, &ad->u.items[k], &oid, &t) == 0 && strcmp(oid, id) == 0)
-                return &ad->u.items[k];
+    ps_scan_ctx *S = B->S;
+    if (!B->added_ready) {
+        B->added_ready = true;
+        for (size_t i = 0; i < S->nevals; i++) {
+            const kv_value *ad = &S->evals[i].added;
+            for (size_t k = 0; ad->kind == KV_ARRAY && k < ad->len; k++) {
+                const char *oid;
+                enum ps_res_type t;
+                if (ps_object_id(B->a, &ad->u.items[k], &oid, &t) == 0 &&
+                    !ks_map_get(&B->added, oid, strlen(oid)))
+                    ks_map_put(&B->added, oid, strlen(oid), (void *)&ad->u.items[k]);
+            }
         }
     }
-    return NULL;
+    return ks_map_get(&B->added, id, strlen(id));
 }
 
 /* Exceptions (spec §4.5): a failed rule of a control that did not pass
@@ -751,7 +759,7 @@ static int apply_exceptions(builder *B)
     for (size_t i = 0; i < B->n; i++) {
         rres *r = B->list[i];
         const ps_resource *res = lookup_resource(S->rs, r->id);
-        const kv_value *obj = res ? &res->obj : lookup_added(S, B->a, r->id);
+        const kv_value *obj = res ? &res->obj : lookup_added(B, r->id);
         if (!obj)
             continue;
         for (size_t k = 0; k < r->n; k++) {
@@ -936,7 +944,7 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
         ps_jw_arr(&w);
         for (size_t i = 0; i < B->n; i++) {
             const ps_resource *r = lookup_resource(S->rs, B->list[i]->id);
-            const kv_value *obj = r ? &r->obj : lookup_added(S, a, B->list[i]->id);
+            const kv_value *obj = r ? &r->obj : lookup_added(B, B->list[i]->id);
             if (!obj)
                 continue;
             kv_value red;
@@ -1049,6 +1057,7 @@ int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *o
     }
     rc = ps_scan_prepare(&S, lib, rs, opts, err);
     ks_map_init(&B.by_id);
+    ks_map_init(&B.added);
     if (!rc)
         rc = collect(&B);
     if (!rc)
@@ -1057,6 +1066,7 @@ int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *o
         rc = build_report(&B, a, report, err);
     ps_exceptions_free(B.ex);
     ks_map_free(&B.by_id);
+    ks_map_free(&B.added);
     free(B.list);
     ps_scan_ctx_free(&S);
     if (rc && !err->msg[0])

@@ -253,9 +253,17 @@ static int id_ref(dec *d, const kv_value *obj, kv_value *out)
     int rc = ps_object_id(d->a, obj, &id, &t);
     if (rc)
         return rc;
-    kv_member m = {.key = kv_str_ref("id", 2)};
-    m.val = kv_str_ref(id, strlen(id));
-    return kv_object_new(d->a, &m, 1, KV_DUP_LAST_WINS, out, NULL);
+    kv_member m[2] = {{.key = kv_str_ref("id", 2)}, {.key = kv_str_ref("namespace", 9)}};
+    m[0].val = kv_str_ref(id, strlen(id));
+    const kv_value *md = kv_obj_get(obj, "metadata", 8);
+    const kv_value *ns = md && md->kind == KV_OBJECT ? kv_obj_get(md, "namespace", 9) : NULL;
+    size_t n = 1;
+    if (ns && ns->kind == KV_STRING && t == PS_RES_K8S) {
+        if ((rc = kv_str_copy(d->a, ns->u.s, ns->len, &m[1].val)))
+            return rc;
+        n = 2;
+    }
+    return kv_object_new(d->a, m, n, KV_DUP_LAST_WINS, out, NULL);
 }
 
 static int dec_object(dec *d, const kv_value *v, kv_value *out)

@@ -13,6 +13,16 @@
 #include "posture/internal.h"
 
 #define CASE_FILE_MAX (64u << 20)
+#define PBUF          4096
+
+/* dir/name into out (PBUF bytes); a path too long for it comes out cut,
+ * and then fails to open with its name in the error. */
+static void pjoin(char *out, const char *dir, const char *name)
+{
+    int n = snprintf(out, PBUF, "%s/%s", dir, name);
+    if (n < 0)
+        out[0] = '\0';
+}
 
 typedef struct names {
     char **v;
@@ -46,9 +56,9 @@ static int list_dir(const char *dir, bool dirs_only, names *out)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         if (dirs_only) {
-            char p[4096];
+            char p[PBUF];
             struct stat st;
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            pjoin(p, dir, e->d_name);
             if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
                 continue;
         }
@@ -125,8 +135,8 @@ static int as_float64(ks_arena *a, const kv_value *in, kv_value *out, int depth)
  * document of each (JSON is read as YAML too, as go-yaml v3 does). */
 static int read_inputs(ks_arena *a, const char *case_dir, kv_value **objs, size_t *n, ks_error *err)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/input", case_dir);
+    char dir[PBUF];
+    pjoin(dir, case_dir, "input");
     names files;
     *objs = NULL;
     *n = 0;
@@ -137,8 +147,8 @@ static int read_inputs(ks_arena *a, const char *case_dir, kv_value **objs, size_
     if (!*objs)
         rc = KS_ENOMEM;
     for (size_t i = 0; !rc && i < files.n; i++) {
-        char path[4096 + 256];
-        snprintf(path, sizeof path, "%s/%s", dir, files.v[i]);
+        char path[PBUF];
+        pjoin(path, dir, files.v[i]);
         char *data;
         size_t len;
         if ((rc = read_file_z(path, &data, &len, err)))
@@ -358,8 +368,8 @@ static int run_case(const rule_ctx *R, const ps_compiled *raw, const ps_compiled
         rc = kv_array_new(&a, agg, nagg, &input);
     /* data: defaults overlaid key by key with data.json */
     if (!rc) {
-        char path[4096 + 16];
-        snprintf(path, sizeof path, "%s/data.json", case_dir);
+        char path[PBUF];
+        pjoin(path, case_dir, "data.json");
         kv_value dj = kv_null();
         struct stat st;
         if (stat(path, &st) == 0) {
@@ -412,8 +422,8 @@ static int run_case(const rule_ctx *R, const ps_compiled *raw, const ps_compiled
         rc = ps_eval_rule(raw, &input, &data, &a, &got, &err);
     for (size_t i = 0; !rc && i < got.len; i++)
         rc = strip_response(&a, &got.u.items[i], (kv_value *)&got.u.items[i]);
-    char path[4096 + 32];
-    snprintf(path, sizeof path, "%s/expected.json", case_dir);
+    char path[PBUF];
+    pjoin(path, case_dir, "expected.json");
     if (!rc)
         rc = read_expected(&a, path, &want, &err);
     bool pass = false;
@@ -422,7 +432,7 @@ static int run_case(const rule_ctx *R, const ps_compiled *raw, const ps_compiled
         if (!pass)
             describe(detail, "expected.json", &got, &want);
     }
-    snprintf(path, sizeof path, "%s/expected-filter.json", case_dir);
+    pjoin(path, case_dir, "expected-filter.json");
     struct stat st;
     if (!rc && pass && stat(path, &st) == 0) {
         if (!filt) {
@@ -474,9 +484,9 @@ int ps_ruletest_run(const char *libdir, const ps_ruletest_opts *opts, ps_ruletes
     ks_arena_init(&a, NULL, 0);
     rule_ctx R = {
             .libdir = libdir, .helpers = ps_helpers_builtin, .helpers_len = ps_helpers_builtin_len};
-    char path[4096];
+    char path[PBUF];
     /* defaults */
-    snprintf(path, sizeof path, "%s/default-config-inputs.json", libdir);
+    pjoin(path, libdir, "default-config-inputs.json");
     char *data;
     size_t len;
     int rc = read_file_z(path, &data, &len, err);
@@ -493,7 +503,7 @@ int ps_ruletest_run(const char *libdir, const ps_ruletest_opts *opts, ps_ruletes
     R.defaults = ps_get(ps_get(&defaults, "settings"), "postureControlInputs");
     if (!R.defaults || R.defaults->kind != KV_OBJECT)
         R.defaults = NULL;
-    snprintf(path, sizeof path, "%s/rules", libdir);
+    pjoin(path, libdir, "rules");
     names rules;
     if ((rc = list_dir(path, true, &rules))) {
         ks_arena_free(&a);
@@ -502,23 +512,23 @@ int ps_ruletest_run(const char *libdir, const ps_ruletest_opts *opts, ps_ruletes
     for (size_t i = 0; i < rules.n; i++) {
         if (!wanted(opts, rules.v[i]))
             continue;
-        char rdir[4096 + 256], tdir[4096 + 512];
-        snprintf(rdir, sizeof rdir, "%s/%s", path, rules.v[i]);
-        snprintf(tdir, sizeof tdir, "%s/test", rdir);
+        char rdir[PBUF], tdir[PBUF];
+        pjoin(rdir, path, rules.v[i]);
+        pjoin(tdir, rdir, "test");
         names cases;
         if (list_dir(tdir, true, &cases) != 0)
             continue; /* no test/: nothing to run (as upstream) */
         ks_buf detail = KS_BUF_INIT;
         ks_error e = {0};
-        char file[4096 + 600];
+        char file[PBUF];
         char *raw_text = NULL, *filt_text = NULL, *meta_text = NULL;
         size_t raw_len = 0, filt_len = 0, meta_len = 0;
         kv_value meta = kv_null();
         ps_compiled raw = {0}, filt = {0};
         bool have_filt = false;
-        snprintf(file, sizeof file, "%s/raw.rego", rdir);
+        pjoin(file, rdir, "raw.rego");
         int r1 = read_file_z(file, &raw_text, &raw_len, &e);
-        snprintf(file, sizeof file, "%s/rule.metadata.json", rdir);
+        pjoin(file, rdir, "rule.metadata.json");
         if (!r1)
             r1 = read_file_z(file, &meta_text, &meta_len, &e);
         if (!r1) {
@@ -527,7 +537,7 @@ int ps_ruletest_run(const char *libdir, const ps_ruletest_opts *opts, ps_ruletes
         }
         if (!r1)
             r1 = ps_compile_rule(rules.v[i], raw_text, raw_len, R.helpers, R.helpers_len, &raw, &e);
-        snprintf(file, sizeof file, "%s/filter.rego", rdir);
+        pjoin(file, rdir, "filter.rego");
         struct stat st;
         if (!r1 && stat(file, &st) == 0) {
             r1 = read_file_z(file, &filt_text, &filt_len, &e);
@@ -537,9 +547,9 @@ int ps_ruletest_run(const char *libdir, const ps_ruletest_opts *opts, ps_ruletes
             have_filt = r1 == 0;
         }
         for (size_t k = 0; k < cases.n; k++) {
-            char cname[1024], cdir[4096 + 1024];
-            snprintf(cname, sizeof cname, "%s/%s", rules.v[i], cases.v[k]);
-            snprintf(cdir, sizeof cdir, "%s/%s", tdir, cases.v[k]);
+            char cname[PBUF], cdir[PBUF];
+            pjoin(cname, rules.v[i], cases.v[k]);
+            pjoin(cdir, tdir, cases.v[k]);
             stats->cases++;
             ks_buf_reset(&detail);
             bool pass;

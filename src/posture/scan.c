@@ -356,195 +356,172 @@ static const char *ns_from_id(ks_arena *a, const char *id)
     return ks_arena_strndup(a, p, (size_t)(q - p));
 }
 
-static void mark_all(ps_eval *e, const char *const *ids, size_t n, int status, const char *sub)
+/* Marks resources skipped (an evaluation error); failures found in another
+ * scope are not downgraded. */
+static void mark_all(ps_eval *e, const char *const *ids, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         ps_verdict *v = verdict_get(e, ids[i], true);
-        if (v) {
-            v->status = status;
-            v->substatus = sub;
+        if (v && v->status != PS_ST_FAILED) {
+            v->status = PS_ST_SKIPPED;
+            v->substatus = "";
         }
     }
 }
 
-int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
+static void eval_error(ps_eval *e, ks_error *err)
+{
+    if (e->error)
+        return; /* the first error is the one reported */
+    ks_buf msg = KS_BUF_INIT;
+    ks_error_format(err, &msg);
+    e->error = ks_arena_strndup(&e->arena, ks_buf_cstr(&msg), msg.len);
+    ks_buf_free(&msg);
+    ks_log_warn("scan", "rule failed", KS_F_STR("rule", e->rule->name),
+                KS_F_STR("error", e->error));
+}
+
+/* Appends paths to a verdict's, leaving out entries it already has (a
+ * cluster-scoped resource fails the same way in every namespace scope). */
+static int merge_paths(ks_arena *a, kv_value *have, const vbuf *more)
+{
+    vbuf keep = {0};
+    int rc = 0;
+    for (size_t i = 0; i < more->n && !rc; i++) {
+        bool dup = false;
+        for (size_t k = 0; have->kind == KV_ARRAY && k < have->len && !dup; k++)
+            dup = kv_equal(&have->u.items[k], &more->v[i]);
+        for (size_t k = 0; k < keep.n && !dup; k++)
+            dup = kv_equal(&keep.v[k], &more->v[i]);
+        if (!dup)
+            rc = vb_push(&keep, more->v[i]);
+    }
+    if (!rc && have->kind != KV_ARRAY)
+        rc = kv_array_new(a, NULL, 0, have);
+    if (!rc && keep.n)
+        rc = concat_into(a, have, &keep);
+    free(keep.v);
+    return rc;
+}
+
+typedef struct compiled_rule {
+    ps_compiled raw, filt;
+    bool have_filt;
+    ps_eval_limits lim;
+} compiled_rule;
+
+/* Evaluates the rule on one scope's objects (processRuleOnScope). */
+static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const kv_value *objs,
+                     size_t nobjs)
 {
     const ps_rule *rule = e->rule;
     ks_arena *a = &e->arena;
     ks_error err = {0};
     int rc = 0;
-    /* input: matching resources (namespace filter applied) */
-    vbuf in = {0};
-    const char **in_ids = NULL;
-    size_t nin = 0;
-    for (size_t i = 0; i < S->rs->n; i++) {
-        const ps_resource *r = &S->rs->items[i];
-        if (!rule_matches(rule, r) || ps_skip_namespace(S->opts, r->namespace_))
-            continue;
-        if ((rc = vb_push(&in, r->obj)))
-            goto out;
-    }
-    kv_value *agg = in.v;
-    size_t nagg = in.n;
+    const kv_value *agg = objs;
+    kv_value *aggv = NULL;
+    size_t nagg = nobjs;
     if (rule->aggregator != PS_AGG_NONE) {
-        if ((rc = ps_aggregate(a, rule->aggregator, in.v, in.n, &agg, &nagg)))
-            goto out;
+        if ((rc = ps_aggregate(a, rule->aggregator, objs, nobjs, &aggv, &nagg)))
+            return rc;
+        agg = aggv;
     }
     if (nagg == 0)
-        goto out; /* nothing to evaluate: the rule has no verdicts */
+        return 0; /* nothing to evaluate: no verdicts */
     kv_value input;
     if ((rc = kv_array_new(a, agg, nagg, &input)))
-        goto out;
-    in_ids = ks_arena_calloc(a, nagg, sizeof *in_ids);
-    if (!in_ids) {
-        rc = KS_ENOMEM;
-        goto out;
-    }
+        return rc;
+    const char **in_ids = ks_arena_calloc(a, nagg, sizeof *in_ids);
+    if (!in_ids)
+        return KS_ENOMEM;
     for (size_t i = 0; i < nagg; i++) {
         enum ps_res_type t;
         if ((rc = ps_object_id(a, &agg[i], &in_ids[i], &t)))
-            goto out;
+            return rc;
     }
-    nin = nagg;
-    /* data: the rule's declared inputs plus the control's fixed input */
-    {
-        ps_jw w;
-        ks_buf b = KS_BUF_INIT;
-        ps_jw_init(&w, &b);
-        ps_jw_obj(&w);
-        const kv_value *inputs = S->inputs;
-        for (size_t k = 0; k < rule->nconfig; k++) {
-            const kv_value *v = ps_get(inputs, rule->config_keys[k]);
-            bool fixed = e->fixed && ps_get(e->fixed, rule->config_keys[k]);
-            if (v && v->kind != KV_NULL && !fixed) {
-                ps_jw_key(&w, rule->config_keys[k]);
-                ps_jw_value(&w, v);
-            }
-        }
-        for (size_t k = 0; e->fixed && k < e->fixed->len; k++) {
-            const kv_member *m = &e->fixed->u.members[k];
-            if (m->key.kind != KV_STRING)
-                continue;
-            ps_jw_key(&w, m->key.u.s);
-            ps_jw_value(&w, &m->val);
-        }
-        ps_jw_end_obj(&w);
-        rc = ps_jw_finish(&w, a, &e->config, &err);
-        ks_buf_free(&b);
-        if (rc)
-            goto fail;
-        kv_member dm[2], cp = {kv_str_ref("cloudProvider", 13), kv_str_ref("", 0)};
-        if (S->opts->cloud_provider)
-            cp.val = kv_str_ref(S->opts->cloud_provider, strlen(S->opts->cloud_provider));
-        kv_value dci;
-        if ((rc = kv_object_new(a, &cp, 1, KV_DUP_LAST_WINS, &dci, NULL)))
-            goto out;
-        dm[0].key = kv_str_ref("dataControlInputs", 17);
-        dm[0].val = dci;
-        dm[1].key = kv_str_ref("postureControlInputs", 20);
-        dm[1].val = e->config;
-        if ((rc = kv_object_new(a, dm, 2, KV_DUP_LAST_WINS, &e->data, NULL)))
-            goto out;
-    }
-    /* compile */
-    ps_compiled raw, filt = {0};
-    if ((rc = ps_compile_rule(rule->name, rule->rego, rule->rego_len, S->lib->helpers,
-                              S->lib->helpers_len, &raw, &err)))
-        goto fail;
-    if (rule->filter && (rc = ps_compile_rule(rule->name, rule->filter, rule->filter_len,
-                                              S->lib->helpers, S->lib->helpers_len, &filt, &err))) {
-        ps_compiled_free(&raw);
-        goto fail;
-    }
-    ps_eval_limits lim = {.max_memory = S->max_memory, .max_steps = S->max_steps};
-    /* enumerator: its failed objects are the resources passes are counted on */
+    size_t nin = nagg;
+    /* enumerator: its failed objects are the resources passes count on */
     const char **enum_ids = in_ids;
     size_t nenum = nin;
-    if (rule->filter) {
+    if (cr->have_filt) {
         kv_value fr;
-        rc = ps_eval_rule_mode(&filt, &input, &e->data, false, &lim, a, &fr, &err);
+        rc = ps_eval_rule_mode(&cr->filt, &input, &e->data, false, &cr->lim, a, &fr, &err);
         if (rc) {
-            ps_compiled_free(&raw);
-            ps_compiled_free(&filt);
-            goto fail;
+            eval_error(e, &err);
+            mark_all(e, in_ids, nin);
+            return 0;
         }
-        enum_ids = ks_arena_calloc(a, fr.len * 2 + 1, sizeof *enum_ids);
+        size_t cap = 16;
+        enum_ids = ks_arena_alloc(a, cap * sizeof *enum_ids);
         nenum = 0;
         vbuf added = {0};
-        for (size_t i = 0; enum_ids && i < fr.len; i++) {
+        ks_map seen;
+        ks_map_init(&seen);
+        for (size_t i = 0; enum_ids && !rc && i < fr.len; i++) {
             const kv_value *resp = &fr.u.items[i];
             if (ps_get(resp, "exception"))
                 continue;
             const kv_value *ao = ps_get(resp, "alertObject");
             const kv_value *k8s = ps_get(ao, "k8sApiObjects");
-            const kv_value *objs[64];
-            size_t no = 0;
-            for (size_t k = 0; k8s && k8s->kind == KV_ARRAY && k < k8s->len && no < 63; k++)
-                if (k8s->u.items[k].kind == KV_OBJECT)
-                    objs[no++] = &k8s->u.items[k];
             const kv_value *ext = ps_get(ao, "externalObjects");
-            if (ext && ext->kind == KV_OBJECT)
-                objs[no++] = ext;
-            for (size_t k = 0; k < no; k++) {
-                if (ps_skip_namespace(S->opts, object_namespace(objs[k])))
+            size_t nk = k8s && k8s->kind == KV_ARRAY ? k8s->len : 0;
+            for (size_t k = 0; !rc && k <= nk; k++) {
+                const kv_value *o = k < nk ? &k8s->u.items[k] : ext;
+                if (!o || o->kind != KV_OBJECT || ps_skip_namespace(S->opts, object_namespace(o)))
                     continue;
                 const char *id;
                 enum ps_res_type t;
-                if ((rc = ps_object_id(a, objs[k], &id, &t)))
+                if ((rc = ps_object_id(a, o, &id, &t)))
                     break;
-                bool seen = false;
-                for (size_t q = 0; q < nenum && !seen; q++)
-                    seen = strcmp(enum_ids[q], id) == 0;
-                if (seen)
+                size_t idn = strlen(id);
+                if (ks_map_get(&seen, id, idn))
                     continue;
-                if (nenum % (fr.len * 2 + 1) == fr.len * 2) {
-                    const char **np = ks_arena_calloc(a, nenum * 2 + 2, sizeof *np);
+                ks_map_put(&seen, id, idn, (void *)id);
+                if (nenum == cap) {
+                    const char **np = ks_arena_alloc(a, cap * 2 * sizeof *np);
                     if (!np) {
                         rc = KS_ENOMEM;
                         break;
                     }
                     memcpy(np, enum_ids, nenum * sizeof *np);
                     enum_ids = np;
+                    cap *= 2;
                 }
                 enum_ids[nenum++] = id;
-                if ((rc = vb_push(&added, *objs[k])))
-                    break;
+                rc = vb_push(&added, *o);
             }
-            if (rc)
-                break;
         }
         if (!enum_ids)
             rc = KS_ENOMEM;
-        if (!rc)
-            rc = kv_array_new(a, added.v, added.n, &e->added);
-        free(added.v);
-        ps_compiled_free(&filt);
-        if (rc) {
-            ps_compiled_free(&raw);
-            goto out;
+        if (!rc && added.n) {
+            if (e->added.kind != KV_ARRAY)
+                rc = kv_array_new(a, NULL, 0, &e->added);
+            if (!rc)
+                rc = concat_into(a, &e->added, &added);
         }
+        free(added.v);
+        ks_map_free(&seen);
+        if (rc)
+            return rc;
     }
     kv_value resps;
-    rc = ps_eval_rule_mode(&raw, &input, &e->data, true, &lim, a, &resps, &err);
-    ps_compiled_free(&raw);
+    rc = ps_eval_rule_mode(&cr->raw, &input, &e->data, true, &cr->lim, a, &resps, &err);
     if (rc) {
         /* evaluation failed: every input resource is skipped for this rule */
-        ks_buf msg = KS_BUF_INIT;
-        ks_error_format(&err, &msg);
-        e->error = ks_arena_strndup(a, ks_buf_cstr(&msg), msg.len);
-        ks_buf_free(&msg);
-        mark_all(e, enum_ids, nenum, PS_ST_SKIPPED, "");
-        rc = 0;
-        goto out;
+        eval_error(e, &err);
+        mark_all(e, enum_ids, nenum);
+        return 0;
     }
     /* failed resources */
     failed_ref fails[64];
-    for (size_t i = 0; i < resps.len; i++) {
+    ks_map failed_here;
+    ks_map_init(&failed_here);
+    for (size_t i = 0; i < resps.len && !rc; i++) {
         const kv_value *resp = &resps.u.items[i];
         size_t nf;
         if ((rc = failed_of(e, resp, fails, 64, &nf)))
-            goto out;
-        for (size_t k = 0; k < nf; k++) {
+            break;
+        for (size_t k = 0; k < nf && !rc; k++) {
             const char *ns =
                     fails[k].ns ? fails[k].ns : (fails[k].obj ? NULL : ns_from_id(a, fails[k].id));
             if (!fails[k].id || ps_skip_namespace(S->opts, ns))
@@ -552,10 +529,11 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
             ps_verdict *v = verdict_get(e, fails[k].id, true);
             if (!v) {
                 rc = KS_ENOMEM;
-                goto out;
+                break;
             }
             v->status = PS_ST_FAILED;
             v->substatus = "";
+            ks_map_put(&failed_here, v->id, strlen(v->id), v);
             vbuf paths = {0}, rel = {0};
             rc = append_paths(a, &paths, resp, v->id);
             const kv_value *ro = ps_get(resp, "relatedObjects");
@@ -575,10 +553,8 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
                 if (!rc)
                     rc = append_paths(a, &paths, &ro->u.items[q], rid);
             }
-            if (!rc && v->paths.kind != KV_ARRAY)
-                rc = kv_array_new(a, NULL, 0, &v->paths);
             if (!rc)
-                rc = concat_into(a, &v->paths, &paths);
+                rc = merge_paths(a, &v->paths, &paths);
             if (!rc && rel.n) {
                 if (v->related.kind != KV_ARRAY)
                     rc = kv_array_new(a, NULL, 0, &v->related);
@@ -587,50 +563,179 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
             }
             free(paths.v);
             free(rel.v);
-            if (rc)
-                goto out;
-            if (fails[k].obj) {
+            if (!rc && fails[k].obj) {
                 /* a vector: keep it so the report can list it */
                 vbuf one = {0};
                 kv_value copy;
                 if (!(rc = kv_clone(a, fails[k].obj, &copy)))
                     rc = vb_push(&one, copy);
-                if (!rc) {
-                    if (e->added.kind != KV_ARRAY)
-                        rc = kv_array_new(a, NULL, 0, &e->added);
-                    if (!rc)
-                        rc = concat_into(a, &e->added, &one);
-                }
+                if (!rc && e->added.kind != KV_ARRAY)
+                    rc = kv_array_new(a, NULL, 0, &e->added);
+                if (!rc)
+                    rc = concat_into(a, &e->added, &one);
                 free(one.v);
-                if (rc)
-                    goto out;
             }
         }
     }
+    ks_map_free(&failed_here);
+    if (rc)
+        return rc;
     /* every other enumerated resource passed */
     for (size_t i = 0; i < nenum; i++) {
         ps_verdict *v = verdict_get(e, enum_ids[i], false);
         if (v && (v->status == PS_ST_FAILED || v->status == PS_ST_SKIPPED))
             continue;
-        if (!v && !(v = verdict_get(e, enum_ids[i], true))) {
-            rc = KS_ENOMEM;
-            goto out;
-        }
+        if (!v && !(v = verdict_get(e, enum_ids[i], true)))
+            return KS_ENOMEM;
         v->status = PS_ST_PASSED;
         v->substatus = "";
     }
-    goto out;
-fail : {
-    ks_buf msg = KS_BUF_INIT;
-    ks_error_format(&err, &msg);
-    e->error = ks_arena_strndup(a, ks_buf_cstr(&msg), msg.len);
-    ks_buf_free(&msg);
-    ks_log_warn("scan", "rule failed", KS_F_STR("rule", rule->name), KS_F_STR("error", e->error));
-    mark_all(e, in_ids ? in_ids : NULL, in_ids ? nin : 0, PS_ST_SKIPPED, "");
-    rc = 0;
+    return 0;
 }
-out:
-    free(in.v);
+
+/* The rule's data: its declared control inputs plus the control's fixed
+ * input, and dataControlInputs. */
+static int make_data(ps_eval *e, const ps_scan_ctx *S, ks_error *err)
+{
+    const ps_rule *rule = e->rule;
+    ks_arena *a = &e->arena;
+    ps_jw w;
+    ks_buf b = KS_BUF_INIT;
+    ps_jw_init(&w, &b);
+    ps_jw_obj(&w);
+    for (size_t k = 0; k < rule->nconfig; k++) {
+        const kv_value *v = ps_get(S->inputs, rule->config_keys[k]);
+        bool fixed = e->fixed && ps_get(e->fixed, rule->config_keys[k]);
+        if (v && v->kind != KV_NULL && !fixed) {
+            ps_jw_key(&w, rule->config_keys[k]);
+            ps_jw_value(&w, v);
+        }
+    }
+    for (size_t k = 0; e->fixed && k < e->fixed->len; k++) {
+        const kv_member *m = &e->fixed->u.members[k];
+        if (m->key.kind != KV_STRING)
+            continue;
+        ps_jw_key(&w, m->key.u.s);
+        ps_jw_value(&w, &m->val);
+    }
+    ps_jw_end_obj(&w);
+    int rc = ps_jw_finish(&w, a, &e->config, err);
+    ks_buf_free(&b);
+    if (rc)
+        return rc;
+    kv_member dm[2], cp = {kv_str_ref("cloudProvider", 13), kv_str_ref("", 0)};
+    if (S->opts->cloud_provider)
+        cp.val = kv_str_ref(S->opts->cloud_provider, strlen(S->opts->cloud_provider));
+    kv_value dci;
+    if ((rc = kv_object_new(a, &cp, 1, KV_DUP_LAST_WINS, &dci, NULL)))
+        return rc;
+    dm[0].key = kv_str_ref("dataControlInputs", 17);
+    dm[0].val = dci;
+    dm[1].key = kv_str_ref("postureControlInputs", 20);
+    dm[1].val = e->config;
+    return kv_object_new(a, dm, 2, KV_DUP_LAST_WINS, &e->data, NULL);
+}
+
+static int cmp_ns(const void *x, const void *y)
+{
+    const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
+{
+    const ps_rule *rule = e->rule;
+    ks_error err = {0};
+    int rc = 0;
+    /* the matching resources (namespace filter applied) */
+    size_t cap = 64, n = 0;
+    const ps_resource **match = malloc(cap * sizeof *match);
+    if (!match)
+        return KS_ENOMEM;
+    for (size_t i = 0; i < S->rs->n; i++) {
+        const ps_resource *r = &S->rs->items[i];
+        if (!rule_matches(rule, r) || ps_skip_namespace(S->opts, r->namespace_))
+            continue;
+        if (n == cap) {
+            const ps_resource **p = realloc(match, cap * 2 * sizeof *p);
+            if (!p) {
+                free(match);
+                return KS_ENOMEM;
+            }
+            match = p;
+            cap *= 2;
+        }
+        match[n++] = r;
+    }
+    if (n == 0) {
+        free(match);
+        return 0;
+    }
+    if ((rc = make_data(e, S, &err))) {
+        free(match);
+        return rc;
+    }
+    compiled_rule cr = {.lim = {.max_memory = S->max_memory, .max_steps = S->max_steps}};
+    rc = ps_compile_rule(rule->name, rule->rego, rule->rego_len, S->lib->helpers,
+                         S->lib->helpers_len, &cr.raw, &err);
+    if (!rc && rule->filter) {
+        rc = ps_compile_rule(rule->name, rule->filter, rule->filter_len, S->lib->helpers,
+                             S->lib->helpers_len, &cr.filt, &err);
+        cr.have_filt = rc == 0;
+    }
+    kv_value *objs = malloc(n * sizeof *objs);
+    if (!objs) {
+        ps_compiled_free(&cr.raw);
+        ps_compiled_free(&cr.filt);
+        free(match);
+        return KS_ENOMEM;
+    }
+    if (rc) {
+        /* a rule that does not compile: its resources are not evaluated */
+        eval_error(e, &err);
+        const char **ids = ks_arena_calloc(&e->arena, n, sizeof *ids);
+        for (size_t i = 0; ids && i < n; i++)
+            ids[i] = match[i]->id;
+        if (ids)
+            mark_all(e, ids, n);
+        rc = ids ? 0 : KS_ENOMEM;
+    } else if (!e->whole && S->rs->n > S->large) {
+        /* a large input: one scope per namespace, each with the
+         * cluster-scoped resources (spec §4.2) */
+        const char **nss = malloc(n * sizeof *nss);
+        size_t nn = 0;
+        if (!nss)
+            rc = KS_ENOMEM;
+        for (size_t i = 0; !rc && i < n; i++)
+            if (match[i]->namespace_)
+                nss[nn++] = match[i]->namespace_;
+        if (!rc)
+            qsort(nss, nn, sizeof *nss, cmp_ns);
+        size_t ncluster = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!match[i]->namespace_)
+                objs[ncluster++] = match[i]->obj;
+        if (!rc && nn == 0)
+            rc = run_scope(e, S, &cr, objs, ncluster);
+        for (size_t i = 0; !rc && i < nn; i++) {
+            if (i && strcmp(nss[i], nss[i - 1]) == 0)
+                continue;
+            size_t k = ncluster;
+            for (size_t q = 0; q < n; q++)
+                if (match[q]->namespace_ && strcmp(match[q]->namespace_, nss[i]) == 0)
+                    objs[k++] = match[q]->obj;
+            rc = run_scope(e, S, &cr, objs, k);
+        }
+        free(nss);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            objs[i] = match[i]->obj;
+        rc = run_scope(e, S, &cr, objs, n);
+    }
+    ps_compiled_free(&cr.raw);
+    ps_compiled_free(&cr.filt);
+    free(objs);
+    free(match);
     return rc;
 }
 
@@ -824,6 +929,7 @@ static int plan_evals(ps_scan_ctx *S)
                 ks_arena_init(&e->arena, NULL, 0);
                 ks_map_init(&e->by_id);
             }
+            e->whole |= c->whole_cluster;
             sel->evals[sel->nevals++] = e;
         }
     }
@@ -861,6 +967,7 @@ int ps_scan_prepare(ps_scan_ctx *S, const ps_library *lib, const ps_resources *r
     if (S->inputs->kind != KV_OBJECT)
         return ks_error_set(err, KS_EINVAL,
                             "control inputs must be a JSON object of string arrays");
+    S->large = opts->large_cluster_size ? opts->large_cluster_size : 2500;
     S->max_memory = (size_t)1 << 30;
     S->max_steps = 2000000000ULL;
     int rc = select_controls(S, err);

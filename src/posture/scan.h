@@ -30,6 +30,7 @@ typedef struct ps_eval {
     kv_value data;
     kv_value added;    /* objects the enumerator or the rule produced (vectors) */
     const char *error; /* evaluation error: the input resources are skipped */
+    bool whole;        /* a control using it needs the whole cluster at once */
     ks_map by_id;      /* id -> ps_verdict */
     ps_verdict **list; /* in order of first verdict */
     size_t nlist, caplist;
@@ -50,6 +51,7 @@ typedef struct ps_scan_ctx {
     const kv_value *inputs;
     size_t max_memory;
     uint64_t max_steps;
+    size_t large; /* more resources than this: per-namespace evaluation */
     ps_framework **fws;
     size_t nfws;
     ps_sel *sel; /* sorted by control ID */

@@ -787,8 +787,8 @@ static int parse_time(rg_x509_der *in, int64_t *secs, char out[32])
         return -1;
     *secs = ks_days_from_civil(y, (unsigned)v[0], (unsigned)v[1]) * 86400 + v[2] * 3600 +
             v[3] * 60 + v[4];
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, v[0], v[1], v[2], v[3], v[4]);
-    return 0;
+    int n = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, v[0], v[1], v[2], v[3], v[4]);
+    return n > 0 && n < 32 ? 0 : -1;
 }
 
 /* ---- certificates ---- */

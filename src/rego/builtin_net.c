@@ -35,7 +35,7 @@ static bool plain_v6(const rg_ipnet *n)
  * "operand 1", as OPA's do. */
 static int cidr_contains(rg_bctx *c, const kv_value *a, const kv_value *b, bool *res)
 {
-    rg_ipnet na, nb;
+    rg_ipnet na = {0}, nb = {0};
     rg_ip ip;
     int rc = net_operand(c, a, &na, NULL);
     if (rc < 0)
@@ -71,7 +71,7 @@ static int cidr_contains(rg_bctx *c, const kv_value *a, const kv_value *b, bool 
 
 static int bi_cidr_contains(rg_bctx *c, const kv_value *args, kv_value *out)
 {
-    bool res;
+    bool res = false;
     int rc = cidr_contains(c, &args[0], &args[1], &res);
     if (rc < 0)
         return rc;
@@ -154,7 +154,7 @@ static int bi_cidr_contains_matches(rg_bctx *c, const kv_value *args, kv_value *
     kv_value *pairs = NULL;
     int rc = 0;
     for (size_t i = 0; i < na && rc == 0; i++) {
-        const kv_value *ca, *cb;
+        const kv_value *ca = NULL, *cb = NULL;
         kv_value pair[2];
         rc = match_at(c, 1, &args[0], i, &ca, &pair[0]);
         for (size_t j = 0; j < nb && rc == 0; j++) {
