@@ -883,8 +883,13 @@ static int select_controls(ps_scan_ctx *S, ks_error *err)
     size_t k = 0;
     for (size_t i = 0; i < S->nsel; i++) {
         ps_control *c = S->sel[i].control;
-        if (!o->ncontrols && !scope_accepts(c->scope, S->scope))
-            continue;
+        if (!o->ncontrols && !scope_accepts(c->scope, S->scope)) {
+            /* out of scope: its rules do not run; a manual-review control
+             * stays, as upstream keeps it (skipped / manual review) */
+            if (c->action != PS_ACT_MANUAL_REVIEW)
+                continue;
+            S->sel[i].norules = true;
+        }
         size_t live = 0;
         for (size_t r = 0; r < c->nrules; r++)
             live += rule_enabled(c->rules[r], S->version);
@@ -912,7 +917,7 @@ static int plan_evals(ps_scan_ctx *S)
         sel->evals = calloc(c->nrules ? c->nrules : 1, sizeof *sel->evals);
         if (!sel->evals)
             return KS_ENOMEM;
-        for (size_t r = 0; r < c->nrules; r++) {
+        for (size_t r = 0; r < c->nrules && !sel->norules; r++) {
             ps_rule *rule = c->rules[r];
             if (!rule_enabled(rule, S->version))
                 continue;

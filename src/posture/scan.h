@@ -40,6 +40,7 @@ typedef struct ps_sel {
     ps_control *control;
     ps_eval **evals; /* per enabled rule, in the control's rule order */
     size_t nevals;
+    bool norules; /* out of the scan's scope but kept (manual review) */
 } ps_sel;
 
 typedef struct ps_scan_ctx {
