@@ -55,6 +55,7 @@ bench: deps
 	@bench/json/run $(BUILD)/bench
 	@scripts/setup-testenv >/dev/null
 	@bench/rego/run $(BUILD)/bench/src/kso $${KSO_TESTENV:-$$HOME/.cache/kso-testenv}/bin/opa
+	@bench/scan/run $(BUILD)/bench/src/kso
 
 lint: deps
 	@scripts/lint
