@@ -636,6 +636,18 @@ static int make_data(ps_eval *e, const ps_scan_ctx *S, ks_error *err)
     return kv_object_new(a, dm, 2, KV_DUP_LAST_WINS, &e->data, NULL);
 }
 
+/* The namespace scope a resource is evaluated in: its namespace, and for a
+ * Namespace object its own name (so its policies and service accounts are
+ * in the same scope); NULL for other cluster-scoped resources. */
+static const char *scope_ns(const ps_resource *r)
+{
+    if (r->namespace_)
+        return r->namespace_;
+    if (r->type == PS_RES_K8S && strcmp(r->kind, "Namespace") == 0 && *r->name)
+        return r->name;
+    return NULL;
+}
+
 static int cmp_ns(const void *x, const void *y)
 {
     const char *a = *(const char *const *)x, *b = *(const char *const *)y;
@@ -707,13 +719,13 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
         if (!nss)
             rc = KS_ENOMEM;
         for (size_t i = 0; !rc && i < n; i++)
-            if (match[i]->namespace_)
-                nss[nn++] = match[i]->namespace_;
+            if (scope_ns(match[i]))
+                nss[nn++] = scope_ns(match[i]);
         if (!rc)
             qsort(nss, nn, sizeof *nss, cmp_ns);
         size_t ncluster = 0;
         for (size_t i = 0; i < n; i++)
-            if (!match[i]->namespace_)
+            if (!scope_ns(match[i]))
                 objs[ncluster++] = match[i]->obj;
         if (!rc && nn == 0)
             rc = run_scope(e, S, &cr, objs, ncluster);
@@ -722,7 +734,7 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
                 continue;
             size_t k = ncluster;
             for (size_t q = 0; q < n; q++)
-                if (match[q]->namespace_ && strcmp(match[q]->namespace_, nss[i]) == 0)
+                if (scope_ns(match[q]) && strcmp(scope_ns(match[q]), nss[i]) == 0)
                     objs[k++] = match[q]->obj;
             rc = run_scope(e, S, &cr, objs, k);
         }
