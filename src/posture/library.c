@@ -790,7 +790,7 @@ static int read_tree(fileset *fs, const char *root, const char *rel, int depth, 
         nn++;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && nn)
         qsort(names, nn, sizeof *names, cmp_name);
     for (size_t i = 0; i < nn && !rc; i++) {
         char sub[2048], full[4096 + 8];
@@ -930,7 +930,7 @@ static int load_artifacts(loader *L, const char *dir)
                 rc = KS_ENOMEM;
         }
         closedir(d);
-        if (!rc)
+        if (!rc && nn)
             qsort(names, nn, sizeof *names, cmp_name);
         for (size_t i = 0; i < nn && !rc; i++) {
             char p[4096];

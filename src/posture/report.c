@@ -938,7 +938,8 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
     free(all);
 
     /* resources and results, sorted by resource ID */
-    qsort(B->list, B->n, sizeof *B->list, cmp_res);
+    if (B->n)
+        qsort(B->list, B->n, sizeof *B->list, cmp_res);
     if (o->keep_resources) {
         ps_jw_key(&w, "resources");
         ps_jw_arr(&w);

@@ -700,7 +700,7 @@ static int add_dir(ps_resources *rs, const char *dir, const char *root, int dept
             rc = KS_ENOMEM;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && n)
         qsort(names, n, sizeof *names, cmp_name);
     for (size_t i = 0; i < n && !rc; i++) {
         char path[4096];

@@ -78,7 +78,7 @@ static int list_dir(const char *dir, bool dirs_only, names *out)
         out->n++;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && out->n)
         qsort(out->v, out->n, sizeof *out->v, cmp_name);
     return rc;
 }

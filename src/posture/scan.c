@@ -910,7 +910,8 @@ static int select_controls(ps_scan_ctx *S, ks_error *err)
         S->sel[k++] = S->sel[i];
     }
     S->nsel = k;
-    qsort(S->sel, S->nsel, sizeof *S->sel, cmp_sel);
+    if (S->nsel)
+        qsort(S->sel, S->nsel, sizeof *S->sel, cmp_sel);
     return 0;
 }
 
