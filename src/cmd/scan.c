@@ -4,6 +4,7 @@
  *
  *   kso scan [framework NAMES | control IDS] [PATHS...] [flags]
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,32 @@ static const char scan_usage[] =
         "      --use-from FILE          policies from a framework or control file (repeatable)\n"
         "      --use-artifacts-from DIR policies from a library directory (source layout or\n"
         "                               release artifacts)\n"
+        "      --download-artifacts     download the control library release (frameworks,\n"
+        "                               controls, rules, inputs, exceptions) into the cache\n"
+        "                               (or into --use-artifacts-from DIR) and scan with it\n"
+        "      --controls-version TAG   the release to download (default v2, the rolling\n"
+        "                               release; 'latest' for GitHub's latest)\n"
+        "      --artifacts-url URL      releases base URL (default\n"
+        "                               https://github.com/kubescape/regolibrary/releases)\n"
+        "      --proxy URL              HTTP(S) proxy for the download (default: environment)\n"
+        "      --ca-file FILE           trusted CA certificates (PEM) for the download\n"
         "      --omit-raw-resources     leave the scanned objects out of the JSON report\n"
         "      --threads N              evaluation threads (default: one per core)\n"
         "  -v, --verbose                list every resource (pretty-printer)\n"
         "  -h, --help                   show this help\n"
         "\n"
+        "Without --download-artifacts or --use-from/--use-artifacts-from, the built-in\n"
+        "library is used and nothing is downloaded.\n"
+        "\n"
+        "Environment:\n"
+        "  KSO_DOWNLOAD_ARTIFACTS=true  as --download-artifacts\n"
+        "  KSO_ARTIFACTS_URL=URL        releases base URL when --artifacts-url is not given\n"
+        "  KSO_CACHE_DIR=DIR            cache directory (default ~/.kso); the library is\n"
+        "                               downloaded into DIR/artifacts\n"
+        "  HTTPS_PROXY, HTTP_PROXY, NO_PROXY, SSL_CERT_FILE  proxy and CAs of the download\n"
+        "\n"
         "Exit codes: 0 done, 1 a threshold was crossed, 2 usage, 3 unreadable input or\n"
-        "policies.\n";
+        "policies, or a failed download.\n";
 
 enum {
     OPT_FORMAT_VERSION = 256,
@@ -57,6 +77,11 @@ enum {
     OPT_USE_ARTIFACTS,
     OPT_OMIT_RAW,
     OPT_THREADS,
+    OPT_DOWNLOAD,
+    OPT_CONTROLS_VERSION,
+    OPT_ARTIFACTS_URL,
+    OPT_PROXY,
+    OPT_CA_FILE,
 };
 
 typedef struct strlist {
@@ -102,6 +127,40 @@ static void sl_free(strlist *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
     free(l->v);
+}
+
+/* Go's strconv.ParseBool, as upstream reads boolean settings: 1 if true, 0
+ * if false, -1 if neither. */
+static int parse_bool(const char *s)
+{
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcmp(s, yes[i]) == 0)
+            return 1;
+        if (strcmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Where --download-artifacts puts the library: $KSO_CACHE_DIR/artifacts,
+ * else ~/.kso/artifacts. */
+static int artifacts_cache_dir(char *out, size_t size, ks_error *err)
+{
+    const char *cache = getenv("KSO_CACHE_DIR"), *home = getenv("HOME");
+    int n;
+    if (cache && *cache)
+        n = snprintf(out, size, "%s/artifacts", cache);
+    else if (home && *home)
+        n = snprintf(out, size, "%s/.kso/artifacts", home);
+    else
+        return ks_error_set(err, KS_EINVAL,
+                            "no cache directory for the downloaded library: set KSO_CACHE_DIR "
+                            "or HOME, or give --use-artifacts-from DIR");
+    if (n < 0 || (size_t)n >= size)
+        return ks_error_set(err, KS_ELIMIT, "cache directory path too long");
+    return 0;
 }
 
 static int read_json_doc(ks_arena *a, const char *path, kv_value *out, ks_error *err)
@@ -198,6 +257,11 @@ int cmd_scan(int argc, char **argv)
             {"use-artifacts-from", required_argument, NULL, OPT_USE_ARTIFACTS},
             {"omit-raw-resources", no_argument, NULL, OPT_OMIT_RAW},
             {"threads", required_argument, NULL, OPT_THREADS},
+            {"download-artifacts", no_argument, NULL, OPT_DOWNLOAD},
+            {"controls-version", required_argument, NULL, OPT_CONTROLS_VERSION},
+            {"artifacts-url", required_argument, NULL, OPT_ARTIFACTS_URL},
+            {"proxy", required_argument, NULL, OPT_PROXY},
+            {"ca-file", required_argument, NULL, OPT_CA_FILE},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
@@ -205,7 +269,8 @@ int cmd_scan(int argc, char **argv)
     const char *format = "pretty-printer", *output = NULL, *include_ns = NULL, *exclude_ns = NULL;
     const char *exceptions = NULL, *controls_config = NULL, *severity = NULL, *artifacts = NULL;
     double compliance = -1;
-    bool omit_raw = false, verbose = false;
+    bool omit_raw = false, verbose = false, download = false;
+    const char *dl_version = NULL, *dl_url = NULL, *dl_proxy = NULL, *dl_ca = NULL;
     int threads = 0, code = KSO_EXIT_OK;
     strlist use_from = {0}, names = {0}, paths = {0};
     opterr = 0;
@@ -250,6 +315,11 @@ int cmd_scan(int argc, char **argv)
             threads = (int)n;
             break;
         }
+        case OPT_DOWNLOAD: download = true; break;
+        case OPT_CONTROLS_VERSION: dl_version = optarg; break;
+        case OPT_ARTIFACTS_URL: dl_url = optarg; break;
+        case OPT_PROXY: dl_proxy = optarg; break;
+        case OPT_CA_FILE: dl_ca = optarg; break;
         case 'v': verbose = true; break;
         case 'h': fputs(scan_usage, stdout); goto out;
         case ':':
@@ -268,6 +338,28 @@ int cmd_scan(int argc, char **argv)
                                "--format %s is not supported (pretty-printer, json, junit, sarif, "
                                "prometheus, html, k8s-objects)",
                                format);
+        goto out;
+    }
+    const char *env_dl = getenv("KSO_DOWNLOAD_ARTIFACTS");
+    if (!download && env_dl && *env_dl) {
+        int b = parse_bool(env_dl);
+        if (b < 0) {
+            code = kso_usage_error(
+                    "scan", "KSO_DOWNLOAD_ARTIFACTS=%s is not a boolean (true, false)", env_dl);
+            goto out;
+        }
+        download = b == 1;
+    }
+    if (!download && (dl_version || dl_url || dl_proxy || dl_ca)) {
+        code = kso_usage_error("scan", "--%s needs --download-artifacts",
+                               dl_version ? "controls-version"
+                               : dl_url   ? "artifacts-url"
+                               : dl_proxy ? "proxy"
+                                          : "ca-file");
+        goto out;
+    }
+    if (download && use_from.n) {
+        code = kso_usage_error("scan", "--download-artifacts and --use-from exclude each other");
         goto out;
     }
     if (severity && ps_report_failed_at_severity(NULL, severity) < 0) {
@@ -302,6 +394,24 @@ int cmd_scan(int argc, char **argv)
     ks_arena arena;
     ks_arena_init(&arena, NULL, 0);
     int rc;
+    char cache[4096];
+    if (download) {
+        const char *env_url = getenv("KSO_ARTIFACTS_URL");
+        ps_download_opts dl = {.url = dl_url ? dl_url : (env_url && *env_url ? env_url : NULL),
+                               .version = dl_version,
+                               .proxy = dl_proxy,
+                               .ca_file = dl_ca};
+        rc = artifacts ? 0 : artifacts_cache_dir(cache, sizeof cache, &err);
+        if (!rc)
+            rc = ps_library_download(&dl, artifacts ? artifacts : cache, &err);
+        if (rc) {
+            code = kso_report("scan", &err, KSO_EXIT_INPUT);
+            goto done;
+        }
+        if (!artifacts)
+            artifacts = cache;
+        ks_log_info("scan", "downloaded the control library", KS_F_STR("path", artifacts));
+    }
     if (artifacts)
         rc = ps_library_load_dir(artifacts, &lib, &err);
     else if (use_from.n)
@@ -335,7 +445,8 @@ int cmd_scan(int argc, char **argv)
                        .exclude_ns = exclude_ns,
                        .threads = threads,
                        .keep_resources = !omit_raw,
-                       .inline_exceptions = true};
+                       .inline_exceptions = true,
+                       .stream_fd = -1};
     if (controls_config) {
         if ((rc = read_json_doc(&arena, controls_config, &inputs, &err))) {
             code = kso_report("scan", &err, KSO_EXIT_INPUT);
@@ -379,22 +490,52 @@ int cmd_scan(int argc, char **argv)
         so.frameworks = defaults;
         so.nframeworks = k;
     }
+    /* JSON is streamed to its destination as it is built (a temporary
+     * file renamed into place once complete); the pretty-printer needs
+     * only the summary unless --verbose */
+    bool json = strcmp(format, "json") == 0;
+    char tmp[4096] = "";
+    if (json && output && strcmp(output, "-") != 0) {
+        int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
+        so.stream_fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : -1;
+        if (so.stream_fd < 0) {
+            fprintf(stderr, "kso scan: %s: cannot create the output file: %s\n", output,
+                    strerror(errno));
+            code = KSO_EXIT_INPUT;
+            goto done;
+        }
+    } else if (json) {
+        so.stream_fd = STDOUT_FILENO;
+    }
+    so.summary_only = strcmp(format, "pretty-printer") == 0 && !verbose;
     kv_value report;
     rc = ps_scan(lib, rs, &so, &arena, &report, &err);
+    if (*tmp) {
+        if (!rc && (fsync(so.stream_fd) != 0 || close(so.stream_fd) != 0)) {
+            rc = ks_error_set(&err, KS_EIO, "%s: %s", output, strerror(errno));
+            so.stream_fd = -1;
+        } else if (!rc) {
+            so.stream_fd = -1;
+            if (rename(tmp, output) != 0)
+                rc = ks_error_set(&err, KS_EIO, "%s: %s", output, strerror(errno));
+        }
+        if (so.stream_fd >= 0)
+            close(so.stream_fd);
+        if (rc)
+            unlink(tmp);
+    }
     if (rc) {
         code = kso_report("scan", &err, rc == KS_ENOENT ? KSO_EXIT_USAGE : KSO_EXIT_INPUT);
         goto done;
     }
     ks_buf out = KS_BUF_INIT;
-    if (strcmp(format, "json") == 0) {
-        rc = kv_json_write(&out, &report, KV_JSON_INDENT(2));
-        if (!rc)
-            rc = ks_buf_putc(&out, '\n');
+    if (json) {
+        /* already written */
     } else {
         rc = render(format, lib, &report, controls, names.n ? names.v : NULL, names.n, verbose,
                     output, &arena, &out, &err);
     }
-    if (!rc)
+    if (!rc && !json)
         rc = write_output(output, &out, &err);
     ks_buf_free(&out);
     if (rc) {

@@ -217,7 +217,11 @@ typedef struct ps_jw {
     ks_buf *b;
     int depth;
     unsigned long long first; /* bit per depth: no item written yet */
+    int fd;                   /* >= 0: ps_jw_flush writes the text there */
+    int werr;                 /* first write error (KS_EIO) */
 } ps_jw;
+/* With w->fd set, writes out what was built once it passes 1 MiB. */
+void ps_jw_flush(ps_jw *w, bool force);
 void ps_jw_init(ps_jw *w, ks_buf *b);
 void ps_jw_obj(ps_jw *w);
 void ps_jw_end_obj(ps_jw *w);

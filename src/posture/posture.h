@@ -61,6 +61,35 @@ void ps_library_free(ps_library *lib);
  * --use-artifacts-from` reads. version is written into frameworks. */
 int ps_library_export(const ps_library *lib, const char *dir, const char *version, ks_error *err);
 
+/* Downloading the upstream release artifacts (regolibrary's GitHub
+ * releases, or a mirror of the same layout). */
+#define PS_DOWNLOAD_DEFAULT_URL     "https://github.com/kubescape/regolibrary/releases"
+#define PS_DOWNLOAD_DEFAULT_VERSION "v2" /* the rolling tag kubescape reads by default */
+
+typedef struct ps_download_opts {
+    const char *url;         /* releases base URL; NULL: PS_DOWNLOAD_DEFAULT_URL */
+    const char *version;     /* release tag; NULL: the default; "latest": <url>/latest/download */
+    const char *proxy;       /* proxy URL; NULL: the environment (HTTPS_PROXY, NO_PROXY, ...) */
+    const char *ca_file;     /* trusted CAs (PEM); NULL: the system's */
+    bool insecure;           /* skip TLS verification */
+    size_t max_file_size;    /* per artifact; 0: 64 MiB */
+    long timeout_ms;         /* per request; 0: 120 s */
+    long connect_timeout_ms; /* 0: 15 s */
+} ps_download_opts;
+
+/* Downloads the release artifacts <url>/download/<version>/<name> (frameworks,
+ * security_frameworks (optional), controls, rules, default_config_inputs,
+ * exceptions, attack_tracks; each tried as the release's extension-less
+ * asset name, then as <name>.json) into a temporary directory beside dir,
+ * checks each is JSON of the right shape and that the set loads as a
+ * library, adds the files `kubescape download artifacts` writes
+ * (<framework>.json, controls-inputs.json, attack-tracks.json), then
+ * replaces dir in one rename. On any failure dir is left as it was. An
+ * existing dir must be empty or hold release artifacts (it is never
+ * replaced otherwise). Errors name the URL or file; network, TLS and HTTP
+ * failures are KS_EIO. */
+int ps_library_download(const ps_download_opts *o, const char *dir, ks_error *err);
+
 size_t ps_library_framework_count(const ps_library *lib);
 const char *ps_library_framework_name(const ps_library *lib, size_t i);
 size_t ps_library_control_count(const ps_library *lib);
@@ -119,10 +148,24 @@ typedef struct ps_scan_opts {
     size_t large_cluster_size;     /* per-namespace evaluation above this many resources; 0: 2500 */
     int64_t now_ns;                /* report time; 0: the clock */
     const char *report_guid;       /* NULL: random */
+    /* The report built: with summary_only, no results[] and resources[]
+     * (all the pretty-printer needs without --verbose); with stream_fd
+     * >= 0 the whole report is also written to that descriptor as compact
+     * JSON while it is built (only the summary is kept in memory). A
+     * zeroed ps_scan_opts would stream to descriptor 0: start from
+     * PS_SCAN_OPTS_INIT or set stream_fd to -1. */
+    bool summary_only;
+    int stream_fd;
 } ps_scan_opts;
 
 /* Scans and builds the JSON v2 report in arena a. Returns KS_ENOENT with
- * a message for an unknown framework or control. */
+ * a message for an unknown framework or control. Set stream_fd to -1 when
+ * not streaming (a zeroed ps_scan_opts streams to descriptor 0 otherwise:
+ * use PS_SCAN_OPTS_INIT). */
+#define PS_SCAN_OPTS_INIT \
+    {                     \
+        .stream_fd = -1   \
+    }
 int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *opts, ks_arena *a,
             kv_value *report, ks_error *err);
 

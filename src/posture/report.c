@@ -800,13 +800,17 @@ static int apply_exceptions(builder *B)
     return 0;
 }
 
-static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
+/* Writes the report: with full, results[] and resources[] too; with fd >= 0
+ * the text goes to fd as it is built and *out is left alone, otherwise it
+ * is parsed into *out. */
+static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *out, ks_error *err)
 {
     ps_scan_ctx *S = B->S;
     const ps_scan_opts *o = S->opts;
     ks_buf buf = KS_BUF_INIT;
     ps_jw w;
     ps_jw_init(&w, &buf);
+    w.fd = fd;
     cstat *cs = calloc(S->nsel ? S->nsel : 1, sizeof *cs);
     if (!cs)
         return KS_ENOMEM;
@@ -940,10 +944,11 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
     /* resources and results, sorted by resource ID */
     if (B->n)
         qsort(B->list, B->n, sizeof *B->list, cmp_res);
-    if (o->keep_resources) {
+    if (full && o->keep_resources) {
         ps_jw_key(&w, "resources");
         ps_jw_arr(&w);
         for (size_t i = 0; i < B->n; i++) {
+            ps_jw_flush(&w, false);
             const ps_resource *r = lookup_resource(S->rs, B->list[i]->id);
             const kv_value *obj = r ? &r->obj : lookup_added(B, B->list[i]->id);
             if (!obj)
@@ -962,10 +967,13 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
         }
         ps_jw_end_arr(&w);
     }
-    ps_jw_key(&w, "results");
-    ps_jw_arr(&w);
-    for (size_t i = 0; i < B->n; i++) {
+    if (full)
+        ps_jw_key(&w, "results");
+    if (full)
+        ps_jw_arr(&w);
+    for (size_t i = 0; full && i < B->n; i++) {
         rres *r = B->list[i];
+        ps_jw_flush(&w, false);
         ps_jw_obj(&w);
         ps_jw_key(&w, "resourceID");
         ps_jw_str(&w, r->id);
@@ -990,7 +998,8 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
         ps_jw_end_arr(&w);
         ps_jw_end_obj(&w);
     }
-    ps_jw_end_arr(&w);
+    if (full)
+        ps_jw_end_arr(&w);
     ps_jw_key(&w, "attributes");
     ps_jw_arr(&w);
     ps_jw_end_arr(&w);
@@ -1032,7 +1041,16 @@ static int build_report(builder *B, ks_arena *a, kv_value *out, ks_error *err)
     }
     ps_jw_end_obj(&w);
     free(cs);
-    int rc = ps_jw_finish(&w, a, out, err);
+    int rc;
+    if (fd >= 0) {
+        ks_buf_putc(&buf, '\n');
+        rc = buf.err;
+        ps_jw_flush(&w, true);
+        if (!rc && w.werr)
+            rc = ks_error_set(err, w.werr, "writing the report failed");
+    } else {
+        rc = ps_jw_finish(&w, a, out, err);
+    }
     ks_buf_free(&buf);
     return rc;
 }
@@ -1063,8 +1081,10 @@ int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *o
         rc = collect(&B);
     if (!rc)
         rc = apply_exceptions(&B);
+    if (!rc && opts->stream_fd >= 0)
+        rc = build_report(&B, a, true, opts->stream_fd, NULL, err);
     if (!rc)
-        rc = build_report(&B, a, report, err);
+        rc = build_report(&B, a, !opts->summary_only && opts->stream_fd < 0, -1, report, err);
     ps_exceptions_free(B.ex);
     ks_map_free(&B.by_id);
     ks_map_free(&B.added);

@@ -197,7 +197,7 @@ static ps_verdict *verdict_get(ps_eval *e, const char *id, bool create)
     v = ks_arena_calloc(&e->arena, 1, sizeof *v);
     if (!v)
         return NULL;
-    v->id = ks_arena_strndup(&e->arena, id, n);
+    v->id = id; /* IDs live as long as the scan (resources' or e's arena) */
     v->paths = kv_null();
     v->related = kv_null();
     if (!v->id)
@@ -381,6 +381,33 @@ static void eval_error(ps_eval *e, ks_error *err)
                 KS_F_STR("error", e->error));
 }
 
+/* Records an object the enumerator or the rule produced (an RBAC subject
+ * vector, say) for the report, once per ID; obj lives in e's arena or is
+ * copied there. */
+static int add_produced(ps_eval *e, const kv_value *obj, const char *id, bool copy)
+{
+    size_t n = strlen(id);
+    if (ks_map_get(&e->prod_ids, id, n))
+        return 0;
+    kv_value v = *obj;
+    if (copy) {
+        int rc = kv_clone(&e->arena, obj, &v);
+        if (rc)
+            return rc;
+    }
+    if (e->nprod == e->capprod) {
+        size_t cap = e->capprod ? e->capprod * 2 : 16;
+        kv_value *p = realloc(e->prod, cap * sizeof *p);
+        if (!p)
+            return KS_ENOMEM;
+        e->prod = p;
+        e->capprod = cap;
+    }
+    e->prod[e->nprod++] = v;
+    ks_map_put(&e->prod_ids, id, n, (void *)id);
+    return 0;
+}
+
 /* Appends paths to a verdict's, leaving out entries it already has (a
  * cluster-scoped resource fails the same way in every namespace scope). */
 static int merge_paths(ks_arena *a, kv_value *have, const vbuf *more)
@@ -412,7 +439,7 @@ typedef struct compiled_rule {
 
 /* Evaluates the rule on one scope's objects (processRuleOnScope). */
 static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const kv_value *objs,
-                     size_t nobjs)
+                     const char **ids, size_t nobjs)
 {
     const ps_rule *rule = e->rule;
     ks_arena *a = &e->arena;
@@ -431,13 +458,16 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
     kv_value input;
     if ((rc = kv_array_new(a, agg, nagg, &input)))
         return rc;
-    const char **in_ids = ks_arena_calloc(a, nagg, sizeof *in_ids);
-    if (!in_ids)
-        return KS_ENOMEM;
-    for (size_t i = 0; i < nagg; i++) {
-        enum ps_res_type t;
-        if ((rc = ps_object_id(a, &agg[i], &in_ids[i], &t)))
-            return rc;
+    const char **in_ids = ids;
+    if (rule->aggregator != PS_AGG_NONE) {
+        in_ids = ks_arena_calloc(a, nagg, sizeof *in_ids);
+        if (!in_ids)
+            return KS_ENOMEM;
+        for (size_t i = 0; i < nagg; i++) {
+            enum ps_res_type t;
+            if ((rc = ps_object_id(a, &agg[i], &in_ids[i], &t)))
+                return rc;
+        }
     }
     size_t nin = nagg;
     /* enumerator: its failed objects are the resources passes count on */
@@ -445,7 +475,7 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
     size_t nenum = nin;
     if (cr->have_filt) {
         kv_value fr;
-        rc = ps_eval_rule_mode(&cr->filt, &input, &e->data, false, &cr->lim, a, &fr, &err);
+        rc = ps_eval_rule_mode(&cr->filt, &input, &e->data, true, &cr->lim, a, &fr, &err);
         if (rc) {
             eval_error(e, &err);
             mark_all(e, in_ids, nin);
@@ -454,7 +484,6 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
         size_t cap = 16;
         enum_ids = ks_arena_alloc(a, cap * sizeof *enum_ids);
         nenum = 0;
-        vbuf added = {0};
         ks_map seen;
         ks_map_init(&seen);
         for (size_t i = 0; enum_ids && !rc && i < fr.len; i++) {
@@ -466,12 +495,19 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
             const kv_value *ext = ps_get(ao, "externalObjects");
             size_t nk = k8s && k8s->kind == KV_ARRAY ? k8s->len : 0;
             for (size_t k = 0; !rc && k <= nk; k++) {
+                /* alert objects come as {"id", "namespace"} references;
+                 * the external object (a vector) whole */
                 const kv_value *o = k < nk ? &k8s->u.items[k] : ext;
-                if (!o || o->kind != KV_OBJECT || ps_skip_namespace(S->opts, object_namespace(o)))
+                if (!o || o->kind != KV_OBJECT)
                     continue;
-                const char *id;
+                const char *id = k < nk ? ps_get_str(o, "id") : NULL;
+                const char *ns = k < nk ? ps_get_str(o, "namespace") : object_namespace(o);
+                if (ps_skip_namespace(S->opts, ns))
+                    continue;
                 enum ps_res_type t;
-                if ((rc = ps_object_id(a, o, &id, &t)))
+                if (!id && k < nk)
+                    continue;
+                if (!id && (rc = ps_object_id(a, o, &id, &t)))
                     break;
                 size_t idn = strlen(id);
                 if (ks_map_get(&seen, id, idn))
@@ -488,18 +524,12 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
                     cap *= 2;
                 }
                 enum_ids[nenum++] = id;
-                rc = vb_push(&added, *o);
+                if (k == nk)
+                    rc = add_produced(e, o, id, false);
             }
         }
         if (!enum_ids)
             rc = KS_ENOMEM;
-        if (!rc && added.n) {
-            if (e->added.kind != KV_ARRAY)
-                rc = kv_array_new(a, NULL, 0, &e->added);
-            if (!rc)
-                rc = concat_into(a, &e->added, &added);
-        }
-        free(added.v);
         ks_map_free(&seen);
         if (rc)
             return rc;
@@ -563,18 +593,8 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
             }
             free(paths.v);
             free(rel.v);
-            if (!rc && fails[k].obj) {
-                /* a vector: keep it so the report can list it */
-                vbuf one = {0};
-                kv_value copy;
-                if (!(rc = kv_clone(a, fails[k].obj, &copy)))
-                    rc = vb_push(&one, copy);
-                if (!rc && e->added.kind != KV_ARRAY)
-                    rc = kv_array_new(a, NULL, 0, &e->added);
-                if (!rc)
-                    rc = concat_into(a, &e->added, &one);
-                free(one.v);
-            }
+            if (!rc && fails[k].obj) /* a vector: kept so the report can list it */
+                rc = add_produced(e, fails[k].obj, v->id, false);
         }
     }
     ks_map_free(&failed_here);
@@ -696,7 +716,10 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
         cr.have_filt = rc == 0;
     }
     kv_value *objs = malloc(n * sizeof *objs);
-    if (!objs) {
+    const char **ids = malloc(n * sizeof *ids);
+    if (!objs || !ids) {
+        free(ids);
+        free(objs);
         ps_compiled_free(&cr.raw);
         ps_compiled_free(&cr.filt);
         free(match);
@@ -705,12 +728,10 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
     if (rc) {
         /* a rule that does not compile: its resources are not evaluated */
         eval_error(e, &err);
-        const char **ids = ks_arena_calloc(&e->arena, n, sizeof *ids);
-        for (size_t i = 0; ids && i < n; i++)
+        for (size_t i = 0; i < n; i++)
             ids[i] = match[i]->id;
-        if (ids)
-            mark_all(e, ids, n);
-        rc = ids ? 0 : KS_ENOMEM;
+        mark_all(e, ids, n);
+        rc = 0;
     } else if (!e->whole && S->rs->n > S->large) {
         /* a large input: one scope per namespace, each with the
          * cluster-scoped resources (spec §4.2) */
@@ -725,29 +746,38 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
             qsort(nss, nn, sizeof *nss, cmp_ns);
         size_t ncluster = 0;
         for (size_t i = 0; i < n; i++)
-            if (!scope_ns(match[i]))
+            if (!scope_ns(match[i])) {
+                ids[ncluster] = match[i]->id;
                 objs[ncluster++] = match[i]->obj;
+            }
         if (!rc && nn == 0)
-            rc = run_scope(e, S, &cr, objs, ncluster);
+            rc = run_scope(e, S, &cr, objs, ids, ncluster);
         for (size_t i = 0; !rc && i < nn; i++) {
             if (i && strcmp(nss[i], nss[i - 1]) == 0)
                 continue;
             size_t k = ncluster;
             for (size_t q = 0; q < n; q++)
-                if (scope_ns(match[q]) && strcmp(scope_ns(match[q]), nss[i]) == 0)
+                if (scope_ns(match[q]) && strcmp(scope_ns(match[q]), nss[i]) == 0) {
+                    ids[k] = match[q]->id;
                     objs[k++] = match[q]->obj;
-            rc = run_scope(e, S, &cr, objs, k);
+                }
+            rc = run_scope(e, S, &cr, objs, ids, k);
         }
         free(nss);
     } else {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = match[i]->id;
             objs[i] = match[i]->obj;
-        rc = run_scope(e, S, &cr, objs, n);
+        }
+        rc = run_scope(e, S, &cr, objs, ids, n);
     }
     ps_compiled_free(&cr.raw);
     ps_compiled_free(&cr.filt);
     free(objs);
+    free(ids);
     free(match);
+    if (!rc && e->nprod)
+        rc = kv_array_new(&e->arena, e->prod, e->nprod, &e->added);
     return rc;
 }
 
@@ -946,6 +976,7 @@ static int plan_evals(ps_scan_ctx *S)
                 e->added = kv_null();
                 ks_arena_init(&e->arena, NULL, 0);
                 ks_map_init(&e->by_id);
+                ks_map_init(&e->prod_ids);
             }
             e->whole |= c->whole_cluster;
             sel->evals[sel->nevals++] = e;
@@ -959,6 +990,8 @@ void ps_scan_ctx_free(ps_scan_ctx *S)
     for (size_t i = 0; i < S->nevals; i++) {
         ks_arena_free(&S->evals[i].arena);
         ks_map_free(&S->evals[i].by_id);
+        ks_map_free(&S->evals[i].prod_ids);
+        free(S->evals[i].prod);
         free(S->evals[i].list);
     }
     for (size_t i = 0; i < S->nsel; i++)

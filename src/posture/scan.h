@@ -28,7 +28,10 @@ typedef struct ps_eval {
     ks_arena arena;
     kv_value config; /* postureControlInputs given to the rule (controlConfigurations) */
     kv_value data;
-    kv_value added;    /* objects the enumerator or the rule produced (vectors) */
+    kv_value added; /* objects the enumerator or the rule produced (vectors) */
+    kv_value *prod; /* ...while evaluating, each once (prod_ids); added at the end */
+    size_t nprod, capprod;
+    ks_map prod_ids;
     const char *error; /* evaluation error: the input resources are skipped */
     bool whole;        /* a control using it needs the whole cluster at once */
     ks_map by_id;      /* id -> ps_verdict */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "core/jsonstr.h"
 #include "posture/internal.h"
 
@@ -58,6 +59,17 @@ void ps_jw_init(ps_jw *w, ks_buf *b)
     w->b = b;
     w->depth = 0;
     w->first = 1;
+    w->fd = -1;
+    w->werr = 0;
+}
+
+void ps_jw_flush(ps_jw *w, bool force)
+{
+    if (w->fd < 0 || (!force && w->b->len < (1u << 20)))
+        return;
+    if (!w->werr && w->b->len && ks_fd_write_all(w->fd, w->b->data, w->b->len) != 0)
+        w->werr = KS_EIO;
+    ks_buf_reset(w->b);
 }
 
 static void sep(ps_jw *w)
