@@ -18,7 +18,7 @@ static void print_overview(FILE *f)
                "  1  the command ran and reports a failure (for example, a scan over its "
                "threshold)\n"
                "  2  usage error: unknown command or flag, bad flag value\n"
-               "  3  input error: an input could not be read or parsed\n\n"
+               "  3  input error: an input could not be read, parsed or downloaded\n\n"
                "Global flags (anywhere on the command line):\n"
                "  --logger LEVEL       debug, info, warn, error, off (alias --log-level)\n"
                "  --logger-name NAME   pretty (text on stderr, the CLI default) or zap (JSON "

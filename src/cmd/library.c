@@ -2,6 +2,8 @@
  * kso library: control libraries (the built-in one, upstream's).
  *
  *   kso library export [--version TAG] [SRC] OUTDIR
+ *   kso library download [--url BASE] [--version TAG] [--proxy URL] [--ca-file FILE]
+ *                        [--insecure] [--max-file-size SIZE] DIR
  *   kso library list [SRC]
  *   kso library test [--rule NAME]... [--expected-failures FILE] [--write-failures FILE] [-v]
  * LIBDIR
@@ -14,6 +16,9 @@
 
 static const char library_usage[] =
         "Usage: kso library export [--version TAG] [SRC] OUTDIR\n"
+        "       kso library download [--url BASE] [--version TAG] [--proxy URL]\n"
+        "                            [--ca-file FILE] [--insecure] [--max-file-size SIZE]\n"
+        "                            DIR\n"
         "       kso library list [SRC]\n"
         "       kso library test [--rule NAME]... [--expected-failures FILE]\n"
         "                        [--write-failures FILE] [-v] LIBDIR\n"
@@ -23,6 +28,18 @@ static const char library_usage[] =
         "        attack_tracks.json, one <framework>.json each, the CSV tables, and the\n"
         "        controls-inputs.json / attack-tracks.json names that\n"
         "        `kubescape scan --use-artifacts-from` reads)\n"
+        "download fetches the release artifacts of the upstream control library from\n"
+        "        BASE/download/TAG/ (BASE/latest/download/ for --version latest) into DIR:\n"
+        "        frameworks, security_frameworks, controls, rules, default_config_inputs,\n"
+        "        exceptions and attack_tracks, each checked, plus the files `kubescape\n"
+        "        download artifacts` writes; DIR is replaced only once all of it is there\n"
+        "        and loads, and an existing DIR must hold release artifacts or be empty.\n"
+        "        BASE defaults to $KSO_ARTIFACTS_URL, else\n"
+        "        https://github.com/kubescape/regolibrary/releases; TAG to v2 (the rolling\n"
+        "        release kubescape reads). --proxy defaults to the environment (HTTPS_PROXY,\n"
+        "        HTTP_PROXY, NO_PROXY), --ca-file to $SSL_CERT_FILE or the system's CAs;\n"
+        "        --insecure skips TLS verification; --max-file-size bounds each artifact\n"
+        "        (default 64Mi). Exit 3 when the download fails.\n"
         "list    prints the frameworks and controls of a library\n"
         "test    runs the rule test cases of a source-layout library (rules/RULE/test/CASE/:\n"
         "        input/, expected.json, data.json, expected-filter.json) through the engine\n"
@@ -66,6 +83,65 @@ static int library_export(int argc, char **argv)
                 ps_library_framework_count(lib), ps_library_control_count(lib), out);
     ps_library_free(lib);
     return rc ? kso_report("library export", &err, KSO_EXIT_INPUT) : KSO_EXIT_OK;
+}
+
+static int library_download(int argc, char **argv)
+{
+    const char *env_url = getenv("KSO_ARTIFACTS_URL");
+    ps_download_opts o = {.url = env_url && *env_url ? env_url : NULL};
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        size_t flen = eq && a[0] == '-' ? (size_t)(eq - a) : strlen(a);
+        const char *val = eq && a[0] == '-' ? eq + 1 : NULL;
+        static const char *const valued[] = {"--url", "--version", "--proxy", "--ca-file",
+                                             "--max-file-size"};
+        size_t k = 0;
+        for (; k < sizeof valued / sizeof *valued; k++)
+            if (strlen(valued[k]) == flen && strncmp(a, valued[k], flen) == 0)
+                break;
+        if (k < sizeof valued / sizeof *valued) {
+            if (!val) {
+                if (i + 1 >= argc)
+                    return kso_usage_error("library download", "flag %s needs a value", valued[k]);
+                val = argv[++i];
+            }
+            if (k == 0)
+                o.url = val;
+            else if (k == 1)
+                o.version = val;
+            else if (k == 2)
+                o.proxy = val;
+            else if (k == 3)
+                o.ca_file = val;
+            else if (kso_parse_size(val, &o.max_file_size) != 0 || o.max_file_size == 0)
+                return kso_usage_error("library download",
+                                       "--max-file-size %s is not a size (e.g. 64Mi)", val);
+        } else if (strcmp(a, "--insecure") == 0) {
+            o.insecure = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(library_usage, stdout);
+            return KSO_EXIT_OK;
+        } else if (a[0] == '-' && a[1]) {
+            return kso_usage_error("library download", "unknown flag %s", a);
+        } else if (!dir) {
+            dir = a;
+        } else {
+            return kso_usage_error("library download", "expected one DIR");
+        }
+    }
+    if (!dir)
+        return kso_usage_error("library download", "expected DIR");
+    ks_error err = {0};
+    if (ps_library_download(&o, dir, &err))
+        return kso_report("library download", &err, KSO_EXIT_INPUT);
+    ps_library *lib = NULL;
+    if (ps_library_load_dir(dir, &lib, &err))
+        return kso_report("library download", &err, KSO_EXIT_INPUT);
+    fprintf(stderr, "kso library download: %zu frameworks, %zu controls written to %s\n",
+            ps_library_framework_count(lib), ps_library_control_count(lib), dir);
+    ps_library_free(lib);
+    return KSO_EXIT_OK;
 }
 
 static int library_list(int argc, char **argv)
@@ -233,6 +309,8 @@ int cmd_library(int argc, char **argv)
     }
     if (strcmp(argv[1], "export") == 0)
         return library_export(argc - 1, argv + 1);
+    if (strcmp(argv[1], "download") == 0)
+        return library_download(argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0)
         return library_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "test") == 0)

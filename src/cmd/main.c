@@ -13,7 +13,7 @@ static const kso_command commands[] = {
         {"convert", cmd_convert, "convert YAML to JSON and JSON to YAML"},
         {"rego", cmd_rego, "evaluate, check and test Rego policies"},
         {"scan", cmd_scan, "scan manifests against security frameworks (NSA, MITRE, ...)"},
-        {"library", cmd_library, "export and list control libraries"},
+        {"library", cmd_library, "export, download, list and test control libraries"},
         {"help", cmd_help, "show help for kso or a command"},
         {"version", cmd_version, "print the version"},
 };
