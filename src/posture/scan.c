@@ -240,9 +240,12 @@ static int path_entry(ks_arena *a, vbuf *paths, const char *id, const char *key,
                       const kv_value *val)
 {
     kv_member m[2] = {{kv_str_ref("resourceID", 10), kv_str_ref(id, strlen(id))},
-                      {kv_str_ref(key, strlen(key)), *val}};
+                      {kv_str_ref(key, strlen(key)), kv_null()}};
     kv_value o;
-    int rc = kv_object_new(a, m, 2, KV_DUP_LAST_WINS, &o, NULL);
+    /* the value comes from a decoded response in a scratch arena */
+    int rc = kv_clone(a, val, &m[1].val);
+    if (!rc)
+        rc = kv_object_new(a, m, 2, KV_DUP_LAST_WINS, &o, NULL);
     return rc ? rc : vb_push(paths, o);
 }
 
@@ -408,6 +411,20 @@ static int add_produced(ps_eval *e, const kv_value *obj, const char *id, bool co
     return 0;
 }
 
+/* An ID that outlives the scope's scratch memory: the resource's own when
+ * the scan has it, else a copy in e's arena. */
+static const char *keep_id(ps_eval *e, const ps_scan_ctx *S, const char *id)
+{
+    size_t n = strlen(id);
+    size_t *idx = ks_map_get(&S->rs->by_id, id, n);
+    if (idx)
+        return S->rs->items[*idx].id;
+    ps_verdict *v = ks_map_get(&e->by_id, id, n);
+    if (v)
+        return v->id;
+    return ks_arena_strndup(&e->arena, id, n);
+}
+
 /* Appends paths to a verdict's, leaving out entries it already has (a
  * cluster-scoped resource fails the same way in every namespace scope). */
 static int merge_paths(ks_arena *a, kv_value *have, const vbuf *more)
@@ -438,35 +455,58 @@ typedef struct compiled_rule {
 } compiled_rule;
 
 /* Evaluates the rule on one scope's objects (processRuleOnScope). */
+static int run_scope_eval(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr,
+                          const kv_value *input, const kv_value *agg, size_t nagg, const char **ids,
+                          ks_arena *scr);
+
 static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const kv_value *objs,
                      const char **ids, size_t nobjs)
 {
     const ps_rule *rule = e->rule;
     ks_arena *a = &e->arena;
-    ks_error err = {0};
     int rc = 0;
     const kv_value *agg = objs;
     kv_value *aggv = NULL;
     size_t nagg = nobjs;
+    ks_arena scratch;
+    ks_arena_init(&scratch, NULL, 0);
     if (rule->aggregator != PS_AGG_NONE) {
-        if ((rc = ps_aggregate(a, rule->aggregator, objs, nobjs, &aggv, &nagg)))
+        if ((rc = ps_aggregate(&scratch, rule->aggregator, objs, nobjs, &aggv, &nagg))) {
+            ks_arena_free(&scratch);
             return rc;
+        }
         agg = aggv;
     }
-    if (nagg == 0)
-        return 0; /* nothing to evaluate: no verdicts */
     kv_value input;
-    if ((rc = kv_array_new(a, agg, nagg, &input)))
-        return rc;
+    if (nagg > 0 && !(rc = kv_array_new(&scratch, agg, nagg, &input)))
+        /* decoded responses live in the scratch arena; what verdicts keep
+         * is copied out */
+        rc = run_scope_eval(e, S, cr, &input, agg, nagg, ids, &scratch);
+    ks_arena_free(&scratch);
+    (void)a;
+    return rc;
+}
+
+static int run_scope_eval(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr,
+                          const kv_value *input_v, const kv_value *agg, size_t nagg,
+                          const char **ids, ks_arena *scr)
+{
+    const ps_rule *rule = e->rule;
+    ks_arena *a = &e->arena;
+    ks_error err = {0};
+    int rc = 0;
+    const kv_value input = *input_v;
     const char **in_ids = ids;
     if (rule->aggregator != PS_AGG_NONE) {
-        in_ids = ks_arena_calloc(a, nagg, sizeof *in_ids);
+        in_ids = ks_arena_calloc(scr, nagg, sizeof *in_ids);
         if (!in_ids)
             return KS_ENOMEM;
         for (size_t i = 0; i < nagg; i++) {
             enum ps_res_type t;
-            if ((rc = ps_object_id(a, &agg[i], &in_ids[i], &t)))
+            if ((rc = ps_object_id(scr, &agg[i], &in_ids[i], &t)))
                 return rc;
+            if (!(in_ids[i] = keep_id(e, S, in_ids[i])))
+                return KS_ENOMEM;
         }
     }
     size_t nin = nagg;
@@ -475,7 +515,7 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
     size_t nenum = nin;
     if (cr->have_filt) {
         kv_value fr;
-        rc = ps_eval_rule_mode(&cr->filt, &input, &e->data, true, &cr->lim, a, &fr, &err);
+        rc = ps_eval_rule_mode(&cr->filt, &input, &e->data, true, &cr->lim, scr, &fr, &err);
         if (rc) {
             eval_error(e, &err);
             mark_all(e, in_ids, nin);
@@ -507,8 +547,12 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
                 enum ps_res_type t;
                 if (!id && k < nk)
                     continue;
-                if (!id && (rc = ps_object_id(a, o, &id, &t)))
+                if (!id && (rc = ps_object_id(scr, o, &id, &t)))
                     break;
+                if (!(id = keep_id(e, S, id))) {
+                    rc = KS_ENOMEM;
+                    break;
+                }
                 size_t idn = strlen(id);
                 if (ks_map_get(&seen, id, idn))
                     continue;
@@ -525,7 +569,7 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
                 }
                 enum_ids[nenum++] = id;
                 if (k == nk)
-                    rc = add_produced(e, o, id, false);
+                    rc = add_produced(e, o, id, true);
             }
         }
         if (!enum_ids)
@@ -535,7 +579,7 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
             return rc;
     }
     kv_value resps;
-    rc = ps_eval_rule_mode(&cr->raw, &input, &e->data, true, &cr->lim, a, &resps, &err);
+    rc = ps_eval_rule_mode(&cr->raw, &input, &e->data, true, &cr->lim, scr, &resps, &err);
     if (rc) {
         /* evaluation failed: every input resource is skipped for this rule */
         eval_error(e, &err);
@@ -550,6 +594,11 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
         const kv_value *resp = &resps.u.items[i];
         size_t nf;
         if ((rc = failed_of(e, resp, fails, 64, &nf)))
+            break;
+        for (size_t k = 0; k < nf; k++)
+            if (fails[k].id && !(fails[k].id = keep_id(e, S, fails[k].id)))
+                rc = KS_ENOMEM;
+        if (rc)
             break;
         for (size_t k = 0; k < nf && !rc; k++) {
             const char *ns =
@@ -572,6 +621,10 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
                 const char *rid = ps_get_str(obj, "id");
                 if (!rid)
                     continue;
+                if (!(rid = keep_id(e, S, rid))) {
+                    rc = KS_ENOMEM;
+                    break;
+                }
                 bool dup = false;
                 const kv_value *have = &v->related;
                 for (size_t z = 0; have->kind == KV_ARRAY && z < have->len && !dup; z++)
@@ -594,7 +647,7 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
             free(paths.v);
             free(rel.v);
             if (!rc && fails[k].obj) /* a vector: kept so the report can list it */
-                rc = add_produced(e, fails[k].obj, v->id, false);
+                rc = add_produced(e, fails[k].obj, v->id, true);
         }
     }
     ks_map_free(&failed_here);
