@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -498,6 +499,11 @@ int cmd_scan(int argc, char **argv)
     if (json && output && strcmp(output, "-") != 0) {
         int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
         so.stream_fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : -1;
+        if (so.stream_fd >= 0 && fchmod(so.stream_fd, 0644) != 0) {
+            close(so.stream_fd);
+            unlink(tmp);
+            so.stream_fd = -1;
+        }
         if (so.stream_fd < 0) {
             fprintf(stderr, "kso scan: %s: cannot create the output file: %s\n", output,
                     strerror(errno));
