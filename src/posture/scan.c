@@ -831,6 +831,13 @@ int ps_eval_run(ps_eval *e, const ps_scan_ctx *S)
     free(match);
     if (!rc && e->nprod)
         rc = kv_array_new(&e->arena, e->prod, e->nprod, &e->added);
+    /* the indexes are only needed while evaluating: the report walks the
+     * verdict list */
+    ks_map_free(&e->by_id);
+    ks_map_free(&e->prod_ids);
+    free(e->prod);
+    e->prod = NULL;
+    e->nprod = e->capprod = 0;
     return rc;
 }
 
