@@ -12,8 +12,8 @@ import rego.v1
 # ReplicaSet, DaemonSet, StatefulSet, Job and CronJob.
 
 deny contains msga if {
-	some node in input
-	vulnerable_node(node)
+	# Checked once, before the workloads are visited.
+	vulnerable_node_present(input)
 	obj := input[_]
 	pod := pod_spec(obj)
 	some i, container in object.get(pod.spec, "containers", [])
@@ -33,6 +33,11 @@ deny contains msga if {
 		"fixPaths": [],
 		"alertObject": {"k8sApiObjects": [obj]},
 	}
+}
+
+vulnerable_node_present(objs) if {
+	some node in objs
+	vulnerable_node(node)
 }
 
 # CVE-2021-25741 is fixed in kubelet v1.19.15, v1.20.11, v1.21.5 and v1.22.2;

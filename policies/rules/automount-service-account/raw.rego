@@ -14,10 +14,20 @@ import rego.v1
 # StatefulSet, Job and CronJob.
 
 deny contains msga if {
+	# The [namespace, name] of every ServiceAccount of the input, and of those
+	# that do not opt out of token mounting: collected once, before the
+	# workloads are visited.
+	accounts := {account_key(sa) | some sa in input; sa.kind == "ServiceAccount"}
+	mounting := {account_key(sa) |
+		some sa in input
+		sa.kind == "ServiceAccount"
+		not sa.automountServiceAccountToken == false
+	}
+
 	obj := input[_]
 	pod := pod_spec(obj)
 	namespace := object_namespace(obj)
-	token_mounted(pod.spec, namespace, input)
+	token_mounted(pod.spec, namespace, accounts, mounting)
 	field := sprintf("%s.automountServiceAccountToken", [pod.path])
 
 	msga := {
@@ -31,35 +41,26 @@ deny contains msga if {
 }
 
 # The pod-level setting wins over the ServiceAccount.
-token_mounted(spec, _, _) if {
+token_mounted(spec, _, _, _) if {
 	spec.automountServiceAccountToken == true
 }
 
-token_mounted(spec, namespace, objects) if {
+token_mounted(spec, namespace, accounts, mounting) if {
 	not is_boolean(object.get(spec, "automountServiceAccountToken", null))
-	service_account_allows_mount(spec, namespace, objects)
+	service_account_allows_mount(spec, namespace, accounts, mounting)
 }
 
-service_account_allows_mount(spec, namespace, objects) if {
-	not some_service_account(spec, namespace, objects)
+# The pod's ServiceAccount is not in the input (Kubernetes' default applies),
+# or one by its name in the input does not opt out.
+service_account_allows_mount(spec, namespace, accounts, _) if {
+	not [namespace, service_account_name(spec)] in accounts
 }
 
-service_account_allows_mount(spec, namespace, objects) if {
-	some sa in objects
-	same_service_account(sa, spec, namespace)
-	not sa.automountServiceAccountToken == false
+service_account_allows_mount(spec, namespace, _, mounting) if {
+	[namespace, service_account_name(spec)] in mounting
 }
 
-some_service_account(spec, namespace, objects) if {
-	some sa in objects
-	same_service_account(sa, spec, namespace)
-}
-
-same_service_account(sa, spec, namespace) if {
-	sa.kind == "ServiceAccount"
-	sa.metadata.name == service_account_name(spec)
-	object_namespace(sa) == namespace
-}
+account_key(sa) := [object_namespace(sa), sa.metadata.name]
 
 service_account_name(spec) := spec.serviceAccountName if {
 	non_empty_string(spec.serviceAccountName)

@@ -6,13 +6,16 @@ import rego.v1
 # gateway answer with errors for that rule. Only Service references are
 # checked: other backend kinds cannot be resolved from the objects scanned.
 deny contains msga if {
+	# The [namespace, name] of every Service, collected once.
+	services := {[namespace_of(svc), svc.metadata.name] | some svc in input; svc.kind == "Service"}
+
 	some route in input
 	route.kind in {"HTTPRoute", "TCPRoute", "UDPRoute"}
 	some i, rule in route.spec.rules
 	some j, ref in rule.backendRefs
 	references_service(ref)
 	ns := object.get(ref, "namespace", namespace_of(route))
-	not service_exists(input, ns, ref.name)
+	not service_exists(services, ns, ref.name)
 
 	msga := {
 		"alertMessage": sprintf("%v '%v' backendRef '%v' does not exist in namespace '%v'", [route.kind, route.metadata.name, ref.name, ns]),
@@ -32,9 +35,4 @@ references_service(ref) if {
 
 namespace_of(obj) := object.get(obj.metadata, "namespace", "default")
 
-service_exists(objs, ns, name) if {
-	some svc in objs
-	svc.kind == "Service"
-	svc.metadata.name == name
-	namespace_of(svc) == ns
-}
+service_exists(services, ns, name) if [ns, name] in services

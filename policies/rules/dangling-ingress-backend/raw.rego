@@ -6,13 +6,16 @@ import rego.v1
 # otherwise the controller has nowhere to send the traffic (503s) and a later
 # Service of that name silently receives it.
 deny contains msga if {
+	# The [namespace, name] of every Service, collected once.
+	services := {[namespace_of(svc), svc.metadata.name] | some svc in input; svc.kind == "Service"}
+
 	some ingress in input
 	ingress.kind == "Ingress"
 	ns := namespace_of(ingress)
 	some i, rule in ingress.spec.rules
 	some j, path in rule.http.paths
 	name := path.backend.service.name
-	not service_exists(input, ns, name)
+	not service_exists(services, ns, name)
 
 	msga := {
 		"alertMessage": sprintf("Ingress '%v' backend Service '%v' does not exist in namespace '%v'", [ingress.metadata.name, name, ns]),
@@ -25,11 +28,14 @@ deny contains msga if {
 }
 
 deny contains msga if {
+	# The [namespace, name] of every Service, collected once.
+	services := {[namespace_of(svc), svc.metadata.name] | some svc in input; svc.kind == "Service"}
+
 	some ingress in input
 	ingress.kind == "Ingress"
 	ns := namespace_of(ingress)
 	name := ingress.spec.defaultBackend.service.name
-	not service_exists(input, ns, name)
+	not service_exists(services, ns, name)
 
 	msga := {
 		"alertMessage": sprintf("Ingress '%v' defaultBackend Service '%v' does not exist in namespace '%v'", [ingress.metadata.name, name, ns]),
@@ -44,9 +50,4 @@ deny contains msga if {
 # Objects read from files may carry no namespace: they land in "default".
 namespace_of(obj) := object.get(obj.metadata, "namespace", "default")
 
-service_exists(objs, ns, name) if {
-	some svc in objs
-	svc.kind == "Service"
-	svc.metadata.name == name
-	namespace_of(svc) == ns
-}
+service_exists(services, ns, name) if [ns, name] in services

@@ -7,12 +7,17 @@ import rego.v1
 # removed application that a future workload could inherit by accident. An
 # empty podSelector selects every pod and is never dangling.
 deny contains msga if {
+	# The distinct pod label sets of the workloads, by namespace, collected
+	# once before the policies are visited.
+	label_sets := {[namespace_of(wl), labels] | some wl in input; labels := pod_labels(wl)}
+	labels_by_namespace := group([pair | some pair in label_sets])
+
 	some policy in input
 	policy.kind == "NetworkPolicy"
 	selector := object.get(policy.spec, "podSelector", {})
 	is_selective(selector)
 	ns := namespace_of(policy)
-	not selects_some_workload(input, selector, ns)
+	not selects_some_workload(labels_by_namespace, selector, ns)
 
 	msga := {
 		"alertMessage": sprintf("NetworkPolicy '%v' podSelector matches no workloads in namespace '%v'", [policy.metadata.name, ns]),
@@ -28,10 +33,8 @@ is_selective(selector) if count(object.get(selector, "matchLabels", {})) > 0
 
 is_selective(selector) if count(object.get(selector, "matchExpressions", [])) > 0
 
-selects_some_workload(objs, selector, ns) if {
-	some wl in objs
-	labels := pod_labels(wl)
-	namespace_of(wl) == ns
+selects_some_workload(labels_by_namespace, selector, ns) if {
+	some labels in labels_by_namespace[ns]
 	selector_matches(selector, labels)
 }
 
@@ -87,4 +90,21 @@ requirement_holds(req, labels) if {
 
 has_key(obj, key) if {
 	_ = obj[key]
+}
+
+# Groups [key, value] pairs into {key: [value, ...]} in O(n log n): sorting
+# the keys with their positions brings the pairs of a key together.
+group(pairs) := {order[start][0]: [pairs[e[1]][1] | some e in array.slice(order, start, stops[j])] |
+	some j, start in starts
+} if {
+	order := sort([[p[0], i] | some i, p in pairs])
+	starts := [i | some i, _ in order; run_start(order, i)]
+	stops := array.concat(array.slice(starts, 1, count(starts)), [count(order)])
+}
+
+run_start(_, 0)
+
+run_start(order, i) if {
+	i > 0
+	order[i - 1][0] != order[i][0]
 }

@@ -6,9 +6,13 @@ import rego.v1
 # CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy selects: nothing
 # limits what those pods may connect to or accept.
 deny contains msga if {
+	# The policies by where they apply, grouped once before the workloads
+	# are visited.
+	policies := group([[policy_scope(policy), policy] | some policy in input])
+
 	some wl in input
 	wl.kind in {"Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob"}
-	not selected(input, wl)
+	not selected(policies, wl)
 
 	msga := {
 		"alertMessage": sprintf("%v: no networkpolicy configured in labels", [wl.metadata.name]),
@@ -20,11 +24,20 @@ deny contains msga if {
 	}
 }
 
-selected(objs, wl) if {
-	some policy in objs
+selected(policies, wl) if {
+	some scope in [["namespace", namespace_of(wl)], ["cluster"]]
+	some policy in policies[scope]
 	some r in policy_rules(policy)
 	rule_selects(policy, r, wl)
 }
+
+# Where a policy applies: in its namespace (NetworkPolicy,
+# CiliumNetworkPolicy) or in the whole cluster (CiliumClusterwideNetworkPolicy).
+policy_scope(policy) := ["namespace", namespace_of(policy)] if {
+	policy.kind in {"NetworkPolicy", "CiliumNetworkPolicy"}
+}
+
+policy_scope(policy) := ["cluster"] if policy.kind == "CiliumClusterwideNetworkPolicy"
 
 # ---- which pods a policy selects ----
 
@@ -136,4 +149,21 @@ requirement_holds(req, labels) if {
 
 has_key(obj, key) if {
 	_ = obj[key]
+}
+
+# Groups [key, value] pairs into {key: [value, ...]} in O(n log n): sorting
+# the keys with their positions brings the pairs of a key together.
+group(pairs) := {order[start][0]: [pairs[e[1]][1] | some e in array.slice(order, start, stops[j])] |
+	some j, start in starts
+} if {
+	order := sort([[p[0], i] | some i, p in pairs])
+	starts := [i | some i, _ in order; run_start(order, i)]
+	stops := array.concat(array.slice(starts, 1, count(starts)), [count(order)])
+}
+
+run_start(_, 0)
+
+run_start(order, i) if {
+	i > 0
+	order[i - 1][0] != order[i][0]
 }

@@ -5,6 +5,14 @@ import rego.v1
 # Enumerates the workloads whose name contains a configured sensitive
 # interface, each with the Services (of any type) that select its pods.
 deny contains msga if {
+	# The positions of the Services in the input by [namespace, selector],
+	# indexed once before the workloads are visited.
+	positions := group([[[namespace_of(svc), svc.spec.selector], i] |
+		some i, svc in input
+		selects_pods(svc)
+	])
+	keysets := {object.keys(key[1]) | some key, _ in positions}
+
 	some wl in input
 	wl.kind in {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "Pod", "CronJob"}
 	is_sensitive_interface(wl.metadata.name)
@@ -21,7 +29,7 @@ deny contains msga if {
 				"name": wl.metadata.name,
 				"namespace": namespace_of(wl),
 				"kind": wl.kind,
-				"relatedObjects": [svc | some svc in input; service_selects(svc, wl)],
+				"relatedObjects": [input[i] | some i in sort(selecting(positions, keysets, wl))],
 			},
 		},
 	}
@@ -47,13 +55,36 @@ pod_labels(wl) := object.get(wl, ["spec", "jobTemplate", "spec", "template", "me
 
 # A Service sends traffic to the pods of its namespace whose labels include
 # every pair of its (non-empty) selector.
-service_selects(svc, wl) if {
+selects_pods(svc) if {
 	svc.kind == "Service"
-	namespace_of(svc) == namespace_of(wl)
-	selector := svc.spec.selector
-	count(selector) > 0
+	is_object(svc.spec.selector)
+	count(svc.spec.selector) > 0
+}
+
+# The entries of an index by [namespace, selector] whose selector the pod
+# labels of the workload satisfy: for each key set of the selectors, the
+# labels restricted to those keys.
+selecting(index, keysets, wl) := [entry |
 	labels := pod_labels(wl)
-	every key in object.keys(selector) {
-		labels[key] == selector[key]
-	}
+	some keys in keysets
+	selector := object.filter(labels, keys)
+	count(selector) == count(keys)
+	some entry in index[[namespace_of(wl), selector]]
+]
+
+# Groups [key, value] pairs into {key: [value, ...]} in O(n log n): sorting
+# the keys with their positions brings the pairs of a key together.
+group(pairs) := {order[start][0]: [pairs[e[1]][1] | some e in array.slice(order, start, stops[j])] |
+	some j, start in starts
+} if {
+	order := sort([[p[0], i] | some i, p in pairs])
+	starts := [i | some i, _ in order; run_start(order, i)]
+	stops := array.concat(array.slice(starts, 1, count(starts)), [count(order)])
+}
+
+run_start(_, 0)
+
+run_start(order, i) if {
+	i > 0
+	order[i - 1][0] != order[i][0]
 }

@@ -7,12 +7,19 @@ import rego.v1
 # whose pods a NodePort Service, or a LoadBalancer Service that has been given
 # an external address, exposes outside the cluster.
 deny contains msga if {
+	# The Services exposed outside the cluster, by [namespace, selector],
+	# indexed once before the workloads are visited.
+	services := group([[[namespace_of(svc), svc.spec.selector], svc] |
+		some svc in input
+		exposed_outside(svc)
+		selects_pods(svc)
+	])
+	keysets := {object.keys(key[1]) | some key, _ in services}
+
 	some wl in input
 	wl.kind in {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "Pod", "CronJob"}
 	is_sensitive_interface(wl.metadata.name)
-	some svc in input
-	exposed_outside(svc)
-	service_selects(svc, wl)
+	some svc in selecting(services, keysets, wl)
 
 	msga := {
 		"alertMessage": sprintf("service: %v is exposed", [svc.metadata.name]),
@@ -65,13 +72,36 @@ pod_labels(wl) := object.get(wl, ["spec", "jobTemplate", "spec", "template", "me
 
 # A Service sends traffic to the pods of its namespace whose labels include
 # every pair of its (non-empty) selector.
-service_selects(svc, wl) if {
+selects_pods(svc) if {
 	svc.kind == "Service"
-	namespace_of(svc) == namespace_of(wl)
-	selector := svc.spec.selector
-	count(selector) > 0
+	is_object(svc.spec.selector)
+	count(svc.spec.selector) > 0
+}
+
+# The entries of an index by [namespace, selector] whose selector the pod
+# labels of the workload satisfy: for each key set of the selectors, the
+# labels restricted to those keys.
+selecting(index, keysets, wl) := [entry |
 	labels := pod_labels(wl)
-	every key in object.keys(selector) {
-		labels[key] == selector[key]
-	}
+	some keys in keysets
+	selector := object.filter(labels, keys)
+	count(selector) == count(keys)
+	some entry in index[[namespace_of(wl), selector]]
+]
+
+# Groups [key, value] pairs into {key: [value, ...]} in O(n log n): sorting
+# the keys with their positions brings the pairs of a key together.
+group(pairs) := {order[start][0]: [pairs[e[1]][1] | some e in array.slice(order, start, stops[j])] |
+	some j, start in starts
+} if {
+	order := sort([[p[0], i] | some i, p in pairs])
+	starts := [i | some i, _ in order; run_start(order, i)]
+	stops := array.concat(array.slice(starts, 1, count(starts)), [count(order)])
+}
+
+run_start(_, 0)
+
+run_start(order, i) if {
+	i > 0
+	order[i - 1][0] != order[i][0]
 }

@@ -6,6 +6,9 @@ import rego.v1
 # nothing and reports errors. Only built-in scalable kinds are resolved; a
 # custom resource with a scale subresource is not among the scanned objects.
 deny contains msga if {
+	# The [kind, namespace, name] of every object, collected once.
+	objects := {[obj.kind, namespace_of(obj), obj.metadata.name] | some obj in input}
+
 	some hpa in input
 	hpa.kind == "HorizontalPodAutoscaler"
 	target := object.get(hpa.spec, "scaleTargetRef", {})
@@ -13,7 +16,7 @@ deny contains msga if {
 	kind in {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
 	name := object.get(target, "name", "")
 	ns := namespace_of(hpa)
-	not target_exists(input, kind, ns, name)
+	not [kind, ns, name] in objects
 
 	msga := {
 		"alertMessage": sprintf("HorizontalPodAutoscaler '%v' scaleTargetRef points to %v '%v' which does not exist in namespace '%v'", [hpa.metadata.name, kind, name, ns]),
@@ -26,10 +29,3 @@ deny contains msga if {
 }
 
 namespace_of(obj) := object.get(obj.metadata, "namespace", "default")
-
-target_exists(objs, kind, ns, name) if {
-	some wl in objs
-	wl.kind == kind
-	wl.metadata.name == name
-	namespace_of(wl) == ns
-}

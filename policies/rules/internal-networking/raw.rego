@@ -6,10 +6,19 @@ import rego.v1
 # of its own while no CiliumClusterwideNetworkPolicy covers every endpoint:
 # its pods can reach, and be reached from, any pod in the cluster.
 deny contains msga if {
+	# Decided once, before the namespaces are visited: whether a clusterwide
+	# policy isolates every endpoint, and which namespaces have a policy of
+	# their own (policies read from files without a namespace belong to
+	# "default").
+	not has_clusterwide_isolation(input)
+	protected := {object.get(policy.metadata, "namespace", "default") |
+		some policy in input
+		policy.kind in {"NetworkPolicy", "CiliumNetworkPolicy"}
+	}
+
 	some ns in input
 	ns.kind == "Namespace"
-	not has_namespaced_policy(input, ns.metadata.name)
-	not has_clusterwide_isolation(input)
+	not ns.metadata.name in protected
 
 	msga := {
 		"alertMessage": sprintf("no policy is defined for namespace %v", [ns.metadata.name]),
@@ -19,13 +28,6 @@ deny contains msga if {
 		"fixPaths": [],
 		"alertObject": {"k8sApiObjects": [ns]},
 	}
-}
-
-# Policies read from files without a namespace belong to "default".
-has_namespaced_policy(objs, name) if {
-	some policy in objs
-	policy.kind in {"NetworkPolicy", "CiliumNetworkPolicy"}
-	object.get(policy.metadata, "namespace", "default") == name
 }
 
 # A clusterwide Cilium policy protects every namespace when one of its rules

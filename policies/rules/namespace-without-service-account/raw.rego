@@ -5,9 +5,17 @@ package armo_builtins
 import rego.v1
 
 deny contains msga if {
+	# The namespaces that have a ServiceAccount other than "default",
+	# collected once before the namespaces are visited.
+	served := {sa.metadata.namespace |
+		some sa in input
+		sa.kind == "ServiceAccount"
+		sa.metadata.name != "default"
+	}
+
 	some ns in input
 	ns.kind == "Namespace"
-	not has_dedicated_account(ns.metadata.name)
+	not ns.metadata.name in served
 
 	msga := {
 		"alertMessage": sprintf("Namespace: %v does not have any service accounts besides 'default'", [ns.metadata.name]),
@@ -17,11 +25,4 @@ deny contains msga if {
 		"fixPaths": [],
 		"alertObject": {"k8sApiObjects": [ns]},
 	}
-}
-
-has_dedicated_account(namespace) if {
-	some sa in input
-	sa.kind == "ServiceAccount"
-	sa.metadata.namespace == namespace
-	sa.metadata.name != "default"
 }

@@ -6,12 +6,16 @@ package armo_builtins
 import rego.v1
 
 deny contains msga if {
+	# The [namespace, name] of every ServiceAccount, collected once before
+	# the workloads are visited.
+	accounts := {[namespace_of(sa), sa.metadata.name] | some sa in input; sa.kind == "ServiceAccount"}
+
 	some wl in input
 	spec_path := pod_spec_path(wl)
 	account := object.get(wl, array.concat(spec_path, ["serviceAccountName"]), "")
 	not account in {"", "default"}
 	namespace := namespace_of(wl)
-	not account_exists(account, namespace)
+	not [namespace, account] in accounts
 
 	msga := {
 		"alertMessage": sprintf("%v: %v in namespace %v references missing ServiceAccount %v", [wl.kind, wl.metadata.name, namespace, account]),
@@ -21,13 +25,6 @@ deny contains msga if {
 		"fixPaths": [],
 		"alertObject": {"k8sApiObjects": [wl]},
 	}
-}
-
-account_exists(name, namespace) if {
-	some sa in input
-	sa.kind == "ServiceAccount"
-	sa.metadata.name == name
-	namespace_of(sa) == namespace
 }
 
 pod_spec_path(wl) := ["spec"] if wl.kind == "Pod"

@@ -10,11 +10,13 @@ import rego.v1
 # ReplicaSet, DaemonSet, StatefulSet, Job and CronJob.
 
 deny contains msga if {
+	# Decided once, before the containers are visited.
+	not escalation_blocked_by_psp(input)
+
 	obj := input[_]
 	pod := pod_spec(obj)
 	some i, container in object.get(pod.spec, "containers", [])
 	not container.securityContext.allowPrivilegeEscalation == false
-	not escalation_blocked_by_psp(input)
 	sc_path := sprintf("%s.containers[%d].securityContext", [pod.path, i])
 
 	msga := {

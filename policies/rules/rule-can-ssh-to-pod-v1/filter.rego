@@ -5,10 +5,14 @@ import rego.v1
 # Enumerates every (Pod or workload, Service selecting its pods) pair: the
 # resources the SSH control is evaluated on.
 deny contains msga if {
+	# The Services by [namespace, selector], indexed once before the
+	# workloads are visited.
+	services := service_index(input)
+	keysets := selector_keysets(services)
+
 	some wl in input
 	wl.kind in {"Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob"}
-	some svc in input
-	service_selects(svc, wl)
+	some svc in selecting_services(services, keysets, wl)
 	path := labels_path(wl)
 
 	msga := {
@@ -59,14 +63,39 @@ pod_labels(wl) := object.get(wl, ["spec", "jobTemplate", "spec", "template", "me
 }
 
 # A Service sends traffic to the pods of its namespace whose labels include
-# every pair of its (non-empty) selector.
-service_selects(svc, wl) if {
+# every pair of its (non-empty) selector. The Services are looked up by
+# [namespace, selector]: for each key set of the selectors, the workload's
+# pod labels restricted to those keys.
+service_index(svcs) := group([[[namespace_of(svc), svc.spec.selector], svc] |
+	some svc in svcs
 	svc.kind == "Service"
-	namespace_of(svc) == namespace_of(wl)
-	selector := svc.spec.selector
-	count(selector) > 0
+	is_object(svc.spec.selector)
+	count(svc.spec.selector) > 0
+])
+
+selector_keysets(index) := {object.keys(key[1]) | some key, _ in index}
+
+selecting_services(index, keysets, wl) := [svc |
 	labels := pod_labels(wl)
-	every key in object.keys(selector) {
-		labels[key] == selector[key]
-	}
+	some keys in keysets
+	selector := object.filter(labels, keys)
+	count(selector) == count(keys)
+	some svc in index[[namespace_of(wl), selector]]
+]
+
+# Groups [key, value] pairs into {key: [value, ...]} in O(n log n): sorting
+# the keys with their positions brings the pairs of a key together.
+group(pairs) := {order[start][0]: [pairs[e[1]][1] | some e in array.slice(order, start, stops[j])] |
+	some j, start in starts
+} if {
+	order := sort([[p[0], i] | some i, p in pairs])
+	starts := [i | some i, _ in order; run_start(order, i)]
+	stops := array.concat(array.slice(starts, 1, count(starts)), [count(order)])
+}
+
+run_start(_, 0)
+
+run_start(order, i) if {
+	i > 0
+	order[i - 1][0] != order[i][0]
 }

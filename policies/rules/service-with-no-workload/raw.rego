@@ -8,13 +8,29 @@ import rego.v1
 # Services without a selector (manually managed endpoints) and ExternalName
 # Services are not concerned.
 deny contains msga if {
+	# Built once, before the Services are visited: for each key set of the
+	# Service selectors, the [namespace, labels restricted to those keys] of
+	# every workload whose pod labels have all of the keys.
+	keysets := {object.keys(svc.spec.selector) |
+		some svc in input
+		svc.kind == "Service"
+		is_object(svc.spec.selector)
+	}
+	covered := {[namespace_of(wl), selector] |
+		some wl in input
+		labels := pod_labels(wl)
+		some keys in keysets
+		selector := object.filter(labels, keys)
+		count(selector) == count(keys)
+	}
+
 	some svc in input
 	svc.kind == "Service"
 	object.get(svc.spec, "type", "ClusterIP") != "ExternalName"
 	selector := object.get(svc.spec, "selector", {})
 	count(selector) > 0
 	ns := namespace_of(svc)
-	not selects_some_workload(input, selector, ns)
+	not selects_some_workload(covered, input, selector, ns)
 
 	msga := {
 		"alertMessage": sprintf("Service '%v' selector matches no workloads in namespace '%v'", [svc.metadata.name, ns]),
@@ -26,7 +42,12 @@ deny contains msga if {
 	}
 }
 
-selects_some_workload(objs, selector, ns) if {
+# Some pod template of the namespace has every label of the selector.
+selects_some_workload(covered, _, selector, ns) if [ns, selector] in covered
+
+# (A selector that is not an object is compared the long way.)
+selects_some_workload(_, objs, selector, ns) if {
+	not is_object(selector)
 	some wl in objs
 	labels := pod_labels(wl)
 	namespace_of(wl) == ns

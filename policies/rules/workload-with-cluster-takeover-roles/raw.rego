@@ -9,24 +9,35 @@ package armo_builtins
 import rego.v1
 
 deny contains msga if {
+	# Lookup tables, built once before the workloads are visited: the
+	# ServiceAccounts by [namespace, name], and each (binding, subject,
+	# takeover role) grant by the service account or the group it names.
+	accounts := group([[account_key(sa), sa] | some sa in input; sa.kind == "ServiceAccount"])
+	roles := group([[role_key(role), role] |
+		some role in input
+		role.kind in {"Role", "ClusterRole"}
+		takeover_role(role)
+	])
+	grants := [{"binding": binding, "index": idx, "subject": subject, "role": role} |
+		some binding in input
+		binding.kind in {"RoleBinding", "ClusterRoleBinding"}
+		some role in roles[bound_role_key(binding)]
+		some idx, subject in binding.subjects
+	]
+	by_account := group([[[object.get(g.subject, "namespace", namespace_of(g.binding)), g.subject.name], g] |
+		some g in grants
+		g.subject.kind == "ServiceAccount"
+	])
+	by_group := group([[g.subject.name, g] | some g in grants; g.subject.kind == "Group"])
+
 	some wl in input
 	spec_path := pod_spec_path(wl)
 	pod_spec := object.get(wl, spec_path, {})
 
-	some sa in input
-	sa.kind == "ServiceAccount"
-	runs_as(wl, pod_spec, sa)
+	some sa in accounts[[namespace_of(wl), account_name(pod_spec)]]
 	token_mounted(pod_spec, sa)
 
-	some role in input
-	role.kind in {"Role", "ClusterRole"}
-	takeover_role(role)
-
-	some binding in input
-	binding.kind in {"RoleBinding", "ClusterRoleBinding"}
-	grants(binding, role)
-	some idx, subject in binding.subjects
-	covers_service_account(subject, binding, sa)
+	some grant in grants_of(sa, by_account, by_group)
 
 	msga := {
 		"alertMessage": sprintf("%v: %v in the following namespace: %v has cluster takeover roles", [wl.kind, wl.metadata.name, namespace_of(wl)]),
@@ -36,10 +47,10 @@ deny contains msga if {
 		"relatedObjects": [
 			{"object": sa},
 			{
-				"object": binding,
-				"deletePaths": [sprintf("subjects[%d]", [idx])],
+				"object": grant.binding,
+				"deletePaths": [sprintf("subjects[%d]", [grant.index])],
 			},
-			{"object": role},
+			{"object": grant.role},
 		],
 	}
 }
@@ -66,11 +77,9 @@ pod_spec_path(wl) := ["spec", "jobTemplate", "spec", "template", "spec"] if wl.k
 # Objects without a namespace (manifest files) are taken to live in "default".
 namespace_of(obj) := object.get(obj, ["metadata", "namespace"], "default")
 
-# The service account the pod runs as: serviceAccountName, "default" when unset.
-runs_as(wl, pod_spec, sa) if {
-	sa.metadata.name == account_name(pod_spec)
-	namespace_of(sa) == namespace_of(wl)
-}
+# Key of a ServiceAccount, and of the account a pod runs as:
+# [namespace, name], with serviceAccountName "default" when unset.
+account_key(sa) := [namespace_of(sa), sa.metadata.name]
 
 account_name(pod_spec) := name if {
 	name := pod_spec.serviceAccountName
@@ -86,33 +95,27 @@ token_mounted(pod_spec, sa) if {
 	not sa.automountServiceAccountToken == false
 }
 
-# The binding points at this role (a Role only counts in its own namespace).
-grants(binding, role) if {
-	binding.roleRef.kind == role.kind
-	binding.roleRef.name == role.metadata.name
-	role_in_scope(binding, role)
-}
+# Key of a role, and of the role a binding points at (a Role only counts in
+# the binding's own namespace).
+role_key(role) := ["ClusterRole", role.metadata.name] if role.kind == "ClusterRole"
 
-role_in_scope(_, role) if role.kind == "ClusterRole"
+role_key(role) := ["Role", namespace_of(role), role.metadata.name] if role.kind == "Role"
 
-role_in_scope(binding, role) if {
-	role.kind == "Role"
-	namespace_of(role) == namespace_of(binding)
-}
+bound_role_key(binding) := ["ClusterRole", binding.roleRef.name] if binding.roleRef.kind == "ClusterRole"
 
-# The subject entry names the service account: directly (a service account
-# subject without namespace in a RoleBinding means the binding's namespace),
-# or through a group every service account of its namespace belongs to.
-covers_service_account(subject, binding, sa) if {
-	subject.kind == "ServiceAccount"
-	subject.name == sa.metadata.name
-	object.get(subject, "namespace", namespace_of(binding)) == namespace_of(sa)
-}
+bound_role_key(binding) := ["Role", namespace_of(binding), binding.roleRef.name] if binding.roleRef.kind == "Role"
 
-covers_service_account(subject, _, sa) if {
-	subject.kind == "Group"
-	subject.name in {"system:serviceaccounts", "system:authenticated", sprintf("system:serviceaccounts:%s", [namespace_of(sa)])}
-}
+# The grants whose subject entry names the service account: directly (a
+# service account subject without namespace in a RoleBinding means the
+# binding's namespace; by_account is keyed that way), or through a group
+# every service account (of its namespace) belongs to.
+grants_of(sa, by_account, by_group) := array.concat(
+	[g | some g in by_account[account_key(sa)]],
+	[g |
+		some name in {"system:serviceaccounts", "system:authenticated", sprintf("system:serviceaccounts:%s", [namespace_of(sa)])}
+		some g in by_group[name]
+	],
+)
 
 # A rule grants one of verbs on one of resources in one of groups.
 rule_grants(rule, verbs, resources, groups) if {
@@ -130,4 +133,21 @@ rule_grants(rule, verbs, resources, groups) if {
 automount_unset(obj) if {
 	not obj.automountServiceAccountToken == true
 	not obj.automountServiceAccountToken == false
+}
+
+# Groups [key, value] pairs into {key: [value, ...]} in O(n log n): sorting
+# the keys with their positions brings the pairs of a key together.
+group(pairs) := {order[start][0]: [pairs[e[1]][1] | some e in array.slice(order, start, stops[j])] |
+	some j, start in starts
+} if {
+	order := sort([[p[0], i] | some i, p in pairs])
+	starts := [i | some i, _ in order; run_start(order, i)]
+	stops := array.concat(array.slice(starts, 1, count(starts)), [count(order)])
+}
+
+run_start(_, 0)
+
+run_start(order, i) if {
+	i > 0
+	order[i - 1][0] != order[i][0]
 }
