@@ -43,21 +43,7 @@ static int write_text(exporter *E, const char *name, const ks_buf *b)
 
 static int set_member(ks_arena *a, kv_value *obj, const char *key, const kv_value *val)
 {
-    size_t n = obj->kind == KV_OBJECT ? obj->len : 0;
-    kv_member *m = malloc((n + 1) * sizeof *m);
-    if (!m)
-        return KS_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!ps_str_eq(&obj->u.members[i].key, key))
-            m[k++] = obj->u.members[i];
-    if (val) {
-        m[k].key = kv_str_ref(key, strlen(key));
-        m[k++].val = *val;
-    }
-    int rc = kv_object_new(a, m, k, KV_DUP_LAST_WINS, obj, NULL);
-    free(m);
-    return rc;
+    return ps_obj_set(a, obj, key, val, obj);
 }
 
 static int str_val(ks_arena *a, const char *s, kv_value *out)

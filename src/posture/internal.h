@@ -212,6 +212,14 @@ const char *ps_cstr(ks_arena *a, const kv_value *v);
 /* Case-insensitive ASCII comparison. */
 bool ps_strieq(const char *a, const char *b);
 
+/* A copy of obj with key set to val (NULL: removed); obj may be null. */
+int ps_obj_set(ks_arena *a, const kv_value *obj, const char *key, const kv_value *val,
+               kv_value *out);
+/* The entries of a directory but . and .., sorted by name (heap strings:
+ * ps_names_free). */
+int ps_dir_names(const char *dir, char ***names, size_t *n, ks_error *err);
+void ps_names_free(char **names, size_t n);
+
 /* A JSON text builder: members and items are separated automatically. */
 typedef struct ps_jw {
     ks_buf *b;

@@ -3,7 +3,6 @@
  * --use-from policy files and the built-in library, all normalised to the
  * release-artifact shape (spec configscan_rego.md §2).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,30 +17,9 @@
 
 /* ---- object editing (values are immutable: these build new objects) ---- */
 
-static int obj_set(ks_arena *a, const kv_value *obj, const char *key, const kv_value *val,
-                   kv_value *out)
-{
-    size_t n = obj && obj->kind == KV_OBJECT ? obj->len : 0;
-    kv_member *m = malloc((n + 1) * sizeof *m);
-    if (!m)
-        return KS_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!ps_str_eq(&obj->u.members[i].key, key))
-            m[k++] = obj->u.members[i];
-    if (val) {
-        m[k].key = kv_str_ref(key, strlen(key));
-        m[k].val = *val;
-        k++;
-    }
-    int rc = kv_object_new(a, m, k, KV_DUP_LAST_WINS, out, NULL);
-    free(m);
-    return rc;
-}
-
 static int obj_del(ks_arena *a, const kv_value *obj, const char *key, kv_value *out)
 {
-    return obj_set(a, obj, key, NULL, out);
+    return ps_obj_set(a, obj, key, NULL, out);
 }
 
 /* Key literals must outlive the values: copy them into the arena. */
@@ -50,7 +28,7 @@ static int obj_put(ks_arena *a, kv_value *obj, const char *key, const kv_value *
     const char *k = ks_arena_strndup(a, key, strlen(key));
     if (!k)
         return KS_ENOMEM;
-    return obj_set(a, obj, k, val, obj);
+    return ps_obj_set(a, obj, k, val, obj);
 }
 
 /* ---- growable arrays (malloc'd while loading) ---- */
@@ -597,7 +575,8 @@ static int finish_framework(loader *L, ps_framework *f, const kv_value *doc)
             const kv_value *patch = ps_get(e, "patch");
             for (size_t k = 0; patch && patch->kind == KV_OBJECT && k < patch->len; k++) {
                 const kv_member *pm = &patch->u.members[k];
-                if (pm->key.kind == KV_STRING && (rc = obj_set(a, &pd, pm->key.u.s, &pm->val, &pd)))
+                if (pm->key.kind == KV_STRING &&
+                    (rc = ps_obj_set(a, &pd, pm->key.u.s, &pm->val, &pd)))
                     return rc;
             }
         } else {
@@ -752,11 +731,6 @@ static void fileset_free(fileset *fs)
     free(fs->f);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Reads the library files under root/rel (recursively, sorted, no test/
  * directories, only .json and .rego). */
 static int read_tree(fileset *fs, const char *root, const char *rel, int depth, ks_error *err)
@@ -765,34 +739,14 @@ static int read_tree(fileset *fs, const char *root, const char *rel, int depth, 
         return 0;
     char path[4096];
     snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
-    DIR *d = opendir(path);
-    if (!d)
-        return ks_error_set(err, KS_EIO, "%s: %s", path, strerror(errno));
-    char **names = NULL;
-    size_t nn = 0, cap = 0;
-    int rc = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (nn == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof *p);
-            if (!p) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            names = p;
-        }
-        if (!(names[nn] = strdup(e->d_name))) {
-            rc = KS_ENOMEM;
-            break;
-        }
-        nn++;
-    }
-    closedir(d);
-    if (!rc && nn)
-        qsort(names, nn, sizeof *names, cmp_name);
+    char **names;
+    size_t nn;
+    int rc = ps_dir_names(path, &names, &nn, err);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < nn && !rc; i++) {
+        if (names[i][0] == '.')
+            continue;
         char sub[2048], full[4096 + 8];
         snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
         snprintf(full, sizeof full, "%s/%s", root, sub);
@@ -831,9 +785,7 @@ static int read_tree(fileset *fs, const char *root, const char *rel, int depth, 
         }
         fs->n++;
     }
-    for (size_t i = 0; i < nn; i++)
-        free(names[i]);
-    free(names);
+    ps_names_free(names, nn);
     return rc;
 }
 
@@ -907,42 +859,21 @@ static int load_artifacts(loader *L, const char *dir)
         }
     } else {
         /* kubescape's download layout: one file per framework */
-        fileset fs = {0};
-        DIR *d = opendir(dir);
-        if (!d)
-            return ks_error_set(L->err, KS_EIO, "%s: %s", dir, strerror(errno));
-        char **names = NULL;
-        size_t nn = 0, cap = 0;
-        rc = 0;
-        for (struct dirent *e; (e = readdir(d));) {
-            if (!has_suffix(e->d_name, ".json"))
-                continue;
-            if (nn == cap) {
-                cap = cap ? cap * 2 : 32;
-                char **p = realloc(names, cap * sizeof *p);
-                if (!p) {
-                    rc = KS_ENOMEM;
-                    break;
-                }
-                names = p;
-            }
-            if (!(names[nn++] = strdup(e->d_name)))
-                rc = KS_ENOMEM;
-        }
-        closedir(d);
-        if (!rc && nn)
-            qsort(names, nn, sizeof *names, cmp_name);
+        char **names;
+        size_t nn;
+        rc = ps_dir_names(dir, &names, &nn, L->err);
+        if (rc)
+            return rc;
         for (size_t i = 0; i < nn && !rc; i++) {
+            if (!has_suffix(names[i], ".json"))
+                continue;
             char p[4096];
             snprintf(p, sizeof p, "%s/%s", dir, names[i]);
             rc = read_json_file(L, p, &doc);
             if (!rc)
                 rc = add_policy_doc(L, &doc, names[i]);
         }
-        for (size_t i = 0; i < nn; i++)
-            free(names[i]);
-        free(names);
-        fileset_free(&fs);
+        ps_names_free(names, nn);
         if (rc)
             return rc;
     }

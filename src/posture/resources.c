@@ -3,7 +3,6 @@
  * resource IDs, object envelopes and the Rego input aggregators (spec
  * configscan_rego.md §3.3, §3.4, §4.3).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -640,11 +639,6 @@ static bool manifest_name(const char *name)
            str_has_suffix(name, n, ".json");
 }
 
-static int cmp_name(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static int add_file(ps_resources *rs, const char *path, const char *rel, bool explicit_,
                     ks_error *err)
 {
@@ -678,31 +672,14 @@ static int add_dir(ps_resources *rs, const char *dir, const char *root, int dept
 {
     if (depth > 64)
         return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return ks_error_set(err, KS_EIO, "%s: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof *p);
-            if (!p) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            names = p;
-        }
-        if (!(names[n++] = strdup(e->d_name)))
-            rc = KS_ENOMEM;
-    }
-    closedir(d);
-    if (!rc && n)
-        qsort(names, n, sizeof *names, cmp_name);
+    char **names;
+    size_t n;
+    int rc = ps_dir_names(dir, &names, &n, err);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < n && !rc; i++) {
+        if (names[i][0] == '.')
+            continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         struct stat st;
@@ -717,9 +694,7 @@ static int add_dir(ps_resources *rs, const char *dir, const char *root, int dept
             rc = add_file(rs, path, rel, false, err);
         }
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    ps_names_free(names, n);
     return rc;
 }
 

@@ -3,7 +3,6 @@
  * run through the engine exactly as the upstream library's test runner
  * runs them (spec configscan_rego.md §10.2).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,49 +37,26 @@ static void names_free(names *x)
     x->n = 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Entries of dir, sorted (os.ReadDir order); dirs_only keeps directories. */
 static int list_dir(const char *dir, bool dirs_only, names *out)
 {
+    ks_error err = {0};
     memset(out, 0, sizeof *out);
-    DIR *d = opendir(dir);
-    if (!d)
-        return KS_ENOENT;
-    size_t cap = 0;
-    int rc = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (dirs_only) {
-            char p[PBUF];
-            struct stat st;
-            pjoin(p, dir, e->d_name);
-            if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-                continue;
-        }
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **v = realloc(out->v, cap * sizeof *v);
-            if (!v) {
-                rc = KS_ENOMEM;
-                break;
-            }
-            out->v = v;
-        }
-        if (!(out->v[out->n] = strdup(e->d_name))) {
-            rc = KS_ENOMEM;
-            break;
-        }
-        out->n++;
+    int rc = ps_dir_names(dir, &out->v, &out->n, &err);
+    if (rc || !dirs_only)
+        return rc ? KS_ENOENT : 0;
+    size_t k = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        char p[PBUF];
+        struct stat st;
+        pjoin(p, dir, out->v[i]);
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            out->v[k++] = out->v[i];
+        else
+            free(out->v[i]);
     }
-    closedir(d);
-    if (!rc && out->n)
-        qsort(out->v, out->n, sizeof *out->v, cmp_name);
-    return rc;
+    out->n = k;
+    return 0;
 }
 
 static int read_file_z(const char *path, char **data, size_t *len, ks_error *err)

@@ -2,6 +2,8 @@
  * Small helpers of the posture module: value access and a JSON text
  * builder for the documents the module writes (reports, artifacts).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,4 +184,75 @@ int ps_jw_finish(ps_jw *w, ks_arena *a, kv_value *out, ks_error *err)
     kv_json_opts jo = {.source = "(generated)", .max_depth = 10000};
     return kv_json_parse(a, w->b->data ? w->b->data : "null", w->b->data ? w->b->len : 4, &jo, out,
                          err);
+}
+
+int ps_obj_set(ks_arena *a, const kv_value *obj, const char *key, const kv_value *val,
+               kv_value *out)
+{
+    size_t n = obj && obj->kind == KV_OBJECT ? obj->len : 0;
+    kv_member *m = malloc((n + 1) * sizeof *m);
+    if (!m)
+        return KS_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!ps_str_eq(&obj->u.members[i].key, key))
+            m[k++] = obj->u.members[i];
+    if (val) {
+        m[k].key = kv_str_ref(key, strlen(key));
+        m[k++].val = *val;
+    }
+    int rc = kv_object_new(a, m, k, KV_DUP_LAST_WINS, out, NULL);
+    free(m);
+    return rc;
+}
+
+static int cmp_names(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int ps_dir_names(const char *dir, char ***names, size_t *n, ks_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return ks_error_set(err, KS_EIO, "%s: %s", dir, strerror(errno));
+    size_t cap = 0;
+    int rc = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **p = realloc(*names, cap * sizeof *p);
+            if (!p) {
+                rc = KS_ENOMEM;
+                break;
+            }
+            *names = p;
+        }
+        if (!((*names)[*n] = strdup(e->d_name))) {
+            rc = KS_ENOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    closedir(d);
+    if (!rc && *n)
+        qsort(*names, *n, sizeof **names, cmp_names);
+    if (rc) {
+        ps_names_free(*names, *n);
+        *names = NULL;
+        *n = 0;
+        return ks_error_set(err, rc, "%s: %s", dir, ks_strerror(rc));
+    }
+    return 0;
+}
+
+void ps_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }
