@@ -80,6 +80,20 @@ typedef struct rctl {
     rover *ov;          /* per sel->evals entry */
 } rctl;
 
+/* A rule's status as the control sees it: the verdict's, unless an
+ * exception changed it (ov, made only then). */
+static int ov_status(const rctl *c, size_t i)
+{
+    return c->ov ? c->ov[i].status : c->rules[i]->status;
+}
+
+static const char *ov_sub(const rctl *c, size_t i)
+{
+    if (c->ov)
+        return c->ov[i].sub;
+    return c->rules[i]->substatus ? c->rules[i]->substatus : "";
+}
+
 typedef struct rres {
     const char *id;
     rctl *ctls;
@@ -147,7 +161,7 @@ static void control_status(rctl *c)
     const char *sub = "";
     for (size_t i = 0; i < c->sel->nevals; i++)
         if (c->rules[i])
-            combine(&st, &sub, c->ov[i].status, c->ov[i].sub);
+            combine(&st, &sub, ov_status(c, i), ov_sub(c, i));
     c->info = "";
     enum ps_action act = c->sel->control->action;
     if (act == PS_ACT_REQUIRES_REVIEW && st == PS_ST_FAILED) {
@@ -198,14 +212,11 @@ static int collect(builder *B)
                     c = &r->ctls[r->n++];
                     c->sel = sel;
                     c->rules = ks_arena_calloc(B->a, sel->nevals, sizeof *c->rules);
-                    c->ov = ks_arena_calloc(B->a, sel->nevals, sizeof *c->ov);
-                    if (!c->rules || !c->ov)
+                    c->ov = NULL; /* made when an exception changes a rule */
+                    if (!c->rules)
                         return KS_ENOMEM;
                 }
                 c->rules[e] = v;
-                c->ov[e].status = v->status;
-                c->ov[e].sub = v->substatus ? v->substatus : "";
-                c->ov[e].exc = kv_null();
             }
         }
     }
@@ -750,6 +761,21 @@ static const kv_value *lookup_added(builder *B, const char *id)
     return ks_map_get(&B->added, id, strlen(id));
 }
 
+static int make_ov(builder *B, rctl *c)
+{
+    c->ov = ks_arena_calloc(B->a, c->sel->nevals, sizeof *c->ov);
+    if (!c->ov)
+        return KS_ENOMEM;
+    for (size_t i = 0; i < c->sel->nevals; i++) {
+        c->ov[i].exc = kv_null();
+        if (c->rules[i]) {
+            c->ov[i].status = c->rules[i]->status;
+            c->ov[i].sub = c->rules[i]->substatus ? c->rules[i]->substatus : "";
+        }
+    }
+    return 0;
+}
+
 /* Exceptions (spec §4.5): a failed rule of a control that did not pass
  * becomes passed / w/exceptions when policies exempt it; the control's
  * status is then recomputed. */
@@ -768,7 +794,7 @@ static int apply_exceptions(builder *B)
                 continue;
             bool changed = false;
             for (size_t e = 0; e < c->sel->nevals; e++) {
-                if (!c->rules[e] || c->ov[e].status != PS_ST_FAILED)
+                if (!c->rules[e] || ov_status(c, e) != PS_ST_FAILED)
                     continue;
                 ps_exc_target t = {.control_id = c->sel->control->id,
                                    .rule_name = c->sel->evals[e]->rule->name,
@@ -787,6 +813,8 @@ static int apply_exceptions(builder *B)
                     return KS_ENOMEM;
                 for (size_t q = 0; q < n; q++)
                     pols[q] = *ps_exceptions_policy(B->ex, idx[q]);
+                if (!c->ov && (rc = make_ov(B, c)))
+                    return rc;
                 if ((rc = kv_array_new(B->a, pols, n, &c->ov[e].exc)))
                     return rc;
                 c->ov[e].status = PS_ST_PASSED;
@@ -990,8 +1018,10 @@ static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *ou
             ps_jw_key(&w, "rules");
             ps_jw_arr(&w);
             for (size_t e = 0; e < c->sel->nevals; e++)
-                if (c->rules[e])
-                    write_rule(&w, c->sel->evals[e], c->rules[e], &c->ov[e]);
+                if (c->rules[e]) {
+                    rover one = {ov_status(c, e), ov_sub(c, e), c->ov ? c->ov[e].exc : kv_null()};
+                    write_rule(&w, c->sel->evals[e], c->rules[e], &one);
+                }
             ps_jw_end_arr(&w);
             ps_jw_end_obj(&w);
         }
