@@ -11,7 +11,10 @@
 
 #include <stdio.h>
 
+#include "core/arena.h"
 #include "core/error.h"
+#include "core/map.h"
+#include "value/value.h"
 
 enum {
     KSO_EXIT_OK = 0,
@@ -43,6 +46,22 @@ int cmd_library(int argc, char **argv);
 int kso_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "kso CMD: source:line:col: message"; returns the exit code. */
 int kso_report(const char *cmd, const ks_error *err, int exit_code);
+
+/* Reads one JSON or YAML document (by the name's extension; a name with
+ * neither is tried as JSON, then YAML) of at most max bytes. */
+int kso_read_doc(ks_arena *a, const char *path, size_t max, kv_value *out, ks_error *err);
+
+/* A list of names, one per line (expected-failure files): blank lines and
+ * text after '#' are ignored, names are trimmed. */
+typedef struct kso_names {
+    ks_map set;
+    char **v;
+    size_t n;
+} kso_names;
+/* Loads path (NULL: an empty list). 0, or -1 when the file cannot be read. */
+int kso_names_load(const char *path, kso_names *x);
+bool kso_names_has(const kso_names *x, const char *s, size_t n);
+void kso_names_free(kso_names *x);
 
 /* Parses a size such as 512, 64Ki, 256Mi, 1G (binary and decimal units). */
 int kso_parse_size(const char *s, size_t *out);

@@ -167,25 +167,16 @@ static int library_list(int argc, char **argv)
 }
 
 typedef struct tstate {
-    char **expected;
-    size_t nexpected;
+    kso_names expected;
     bool verbose;
     size_t unexpected, fixed;
     FILE *write;
 } tstate;
 
-static bool is_expected(const tstate *t, const char *name)
-{
-    for (size_t i = 0; i < t->nexpected; i++)
-        if (strcmp(t->expected[i], name) == 0)
-            return true;
-    return false;
-}
-
 static void on_case(void *ctx, const char *name, bool pass, const char *detail)
 {
     tstate *t = ctx;
-    bool xf = is_expected(t, name);
+    bool xf = kso_names_has(&t->expected, name, strlen(name));
     if (!pass && t->write)
         fprintf(t->write, "%s\n", name);
     if (pass && xf) {
@@ -199,44 +190,10 @@ static void on_case(void *ctx, const char *name, bool pass, const char *detail)
     }
 }
 
-static int load_expected(const char *path, tstate *t)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[2048];
-    size_t cap = 0;
-    while (fgets(line, sizeof line, f)) {
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\t' ||
-                     line[n - 1] == '\r'))
-            line[--n] = '\0';
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            continue;
-        if (t->nexpected == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(t->expected, cap * sizeof *p);
-            if (!p)
-                break;
-            t->expected = p;
-        }
-        t->expected[t->nexpected] = strdup(s);
-        if (t->expected[t->nexpected])
-            t->nexpected++;
-    }
-    fclose(f);
-    return 0;
-}
-
 static int library_test(int argc, char **argv)
 {
     tstate t = {0};
+    kso_names_load(NULL, &t.expected);
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     size_t nrules = 0;
     const char *dir = NULL, *write_path = NULL;
@@ -246,7 +203,8 @@ static int library_test(int argc, char **argv)
         if (strcmp(a, "--rule") == 0 && i + 1 < argc)
             rules[nrules++] = argv[++i];
         else if (strcmp(a, "--expected-failures") == 0 && i + 1 < argc) {
-            if (load_expected(argv[++i], &t) != 0) {
+            kso_names_free(&t.expected);
+            if (kso_names_load(argv[++i], &t.expected) != 0) {
                 code = kso_usage_error("library test", "cannot read %s", argv[i]);
                 goto out;
             }
@@ -285,7 +243,7 @@ static int library_test(int argc, char **argv)
     printf("rule tests: %zu/%zu cases pass (%.1f%%); %zu expected failures listed, %zu unexpected "
            "failures, %zu fixed\n",
            st.passed, st.cases, st.cases ? 100.0 * (double)st.passed / (double)st.cases : 0.0,
-           t.nexpected, t.unexpected, t.fixed);
+           t.expected.n, t.unexpected, t.fixed);
     if (st.cases == 0) {
         fprintf(stderr, "kso library test: %s: no test cases found\n", dir);
         code = KSO_EXIT_FAILED;
@@ -294,9 +252,7 @@ static int library_test(int argc, char **argv)
 out:
     if (t.write)
         fclose(t.write);
-    for (size_t i = 0; i < t.nexpected; i++)
-        free(t.expected[i]);
-    free(t.expected);
+    kso_names_free(&t.expected);
     free(rules);
     return code;
 }

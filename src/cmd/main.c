@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/file.h"
 #include "core/log.h"
 
 static const kso_command commands[] = {
@@ -182,4 +183,86 @@ int main(int argc, char **argv)
     if (!c)
         return kso_usage_error(NULL, "unknown command '%s'", name);
     return c->fn(argc - 1, argv + 1);
+}
+
+static bool name_ends(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int kso_read_doc(ks_arena *a, const char *path, size_t max, kv_value *out, ks_error *err)
+{
+    char *data;
+    size_t len;
+    int rc = ks_file_read(path, max, &data, &len, err);
+    if (rc < 0)
+        return rc;
+    kv_yaml_opts yo = {.source = path, .flags = KV_YAML_DUP_LAST_WINS};
+    if (name_ends(path, ".yaml") || name_ends(path, ".yml")) {
+        rc = kv_yaml_parse(a, data, len, &yo, out, err);
+    } else {
+        kv_json_opts jo = {.source = path};
+        rc = kv_json_parse(a, data, len, &jo, out, err);
+        if (rc < 0 && !name_ends(path, ".json")) {
+            ks_error_clear(err);
+            rc = kv_yaml_parse(a, data, len, &yo, out, err);
+        }
+    }
+    free(data);
+    return rc;
+}
+
+int kso_names_load(const char *path, kso_names *x)
+{
+    memset(x, 0, sizeof *x);
+    ks_map_init(&x->set);
+    if (!path)
+        return 0;
+    char *data;
+    size_t len;
+    if (ks_file_read(path, 16u << 20, &data, &len, NULL) < 0)
+        return -1;
+    size_t cap = 0;
+    for (char *p = data, *end = data + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *stop = nl ? nl : end;
+        char *hash = memchr(p, '#', (size_t)(stop - p));
+        char *e = hash ? hash : stop;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            e--;
+        if (e > p) {
+            if (x->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                char **v = realloc(x->v, cap * sizeof *v);
+                if (!v)
+                    abort();
+                x->v = v;
+            }
+            char *name = strndup(p, (size_t)(e - p));
+            if (!name)
+                abort();
+            x->v[x->n++] = name;
+            ks_map_put(&x->set, name, strlen(name), name);
+        }
+        p = stop + 1;
+    }
+    free(data);
+    return 0;
+}
+
+bool kso_names_has(const kso_names *x, const char *s, size_t n)
+{
+    return ks_map_get(&x->set, s, n) != NULL;
+}
+
+void kso_names_free(kso_names *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        free(x->v[i]);
+    free(x->v);
+    ks_map_free(&x->set);
+    memset(x, 0, sizeof *x);
 }

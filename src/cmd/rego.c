@@ -82,29 +82,6 @@ static void free_strvec(strvec *v)
     ks_vec_free(v);
 }
 
-/* Reads JSON or YAML by name. */
-static int read_doc(ks_arena *a, const char *path, kv_value *out, ks_error *err)
-{
-    char *data;
-    size_t len;
-    int rc = ks_file_read(path, MAX_FILE, &data, &len, err);
-    if (rc < 0)
-        return rc;
-    if (has_suffix(path, ".yaml") || has_suffix(path, ".yml")) {
-        kv_yaml_opts yo = {.source = path, .flags = KV_YAML_DUP_LAST_WINS};
-        rc = kv_yaml_parse(a, data, len, &yo, out, err);
-    } else {
-        kv_json_opts jo = {.source = path};
-        rc = kv_json_parse(a, data, len, &jo, out, err);
-        if (rc < 0 && !has_suffix(path, ".json")) {
-            kv_yaml_opts yo = {.source = path, .flags = KV_YAML_DUP_LAST_WINS};
-            rc = kv_yaml_parse(a, data, len, &yo, out, err);
-        }
-    }
-    ks_xfree(data);
-    return rc;
-}
-
 /* Merges b into a (objects recursively; b wins elsewhere). */
 static int merge_docs(ks_arena *ar, const kv_value *a, const kv_value *b, kv_value *out)
 {
@@ -215,7 +192,7 @@ static int load_paths(loaded *L, const strvec *paths, int version, ks_error *err
             ks_xfree(src);
         } else {
             kv_value d;
-            if ((rc = read_doc(&L->arena, f, &d, err)) < 0)
+            if ((rc = kso_read_doc(&L->arena, f, MAX_FILE, &d, err)) < 0)
                 break;
             kv_value merged;
             rc = merge_docs(&L->arena, &L->data, &d, &merged);
@@ -463,7 +440,7 @@ static int rego_eval_cmd(int argc, char **argv)
     int rc = load_paths(&L, &paths, version, &err);
     kv_value in;
     if (rc == 0 && input) {
-        rc = read_doc(&L.arena, input, &in, &err);
+        rc = kso_read_doc(&L.arena, input, MAX_FILE, &in, &err);
         if (rc < 0) {
             kso_report("rego eval", &err, KSO_EXIT_INPUT);
             code = KSO_EXIT_INPUT;

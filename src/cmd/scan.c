@@ -32,8 +32,8 @@ static const char scan_usage[] =
         "      --format-version v2      report format version (only v2)\n"
         "      --include-namespaces NS  only these namespaces (comma list)\n"
         "  -e, --exclude-namespaces NS  skip these namespaces (comma list)\n"
-        "      --exceptions FILE        exception policies (JSON array)\n"
-        "      --controls-config FILE   control inputs (JSON object of string lists)\n"
+        "      --exceptions FILE        exception policies (a JSON or YAML array)\n"
+        "      --controls-config FILE   control inputs (JSON or YAML object of string lists)\n"
         "      --compliance-threshold N exit 1 when the compliance score is below N\n"
         "      --severity-threshold S   exit 1 when a control of severity S or above fails\n"
         "                               (low, medium, high, critical)\n"
@@ -162,19 +162,6 @@ static int artifacts_cache_dir(char *out, size_t size, ks_error *err)
     if (n < 0 || (size_t)n >= size)
         return ks_error_set(err, KS_ELIMIT, "cache directory path too long");
     return 0;
-}
-
-static int read_json_doc(ks_arena *a, const char *path, kv_value *out, ks_error *err)
-{
-    char *data;
-    size_t len;
-    int rc = ks_file_read(path, 256u << 20, &data, &len, err);
-    if (rc)
-        return rc;
-    kv_json_opts jo = {.source = path};
-    rc = kv_json_parse(a, data, len, &jo, out, err);
-    free(data);
-    return rc;
 }
 
 static int write_output(const char *path, const ks_buf *b, ks_error *err)
@@ -449,7 +436,7 @@ int cmd_scan(int argc, char **argv)
                        .inline_exceptions = true,
                        .stream_fd = -1};
     if (controls_config) {
-        if ((rc = read_json_doc(&arena, controls_config, &inputs, &err))) {
+        if ((rc = kso_read_doc(&arena, controls_config, 256u << 20, &inputs, &err))) {
             code = kso_report("scan", &err, KSO_EXIT_INPUT);
             goto done;
         }
@@ -462,7 +449,7 @@ int cmd_scan(int argc, char **argv)
         so.inputs = &inputs;
     }
     if (exceptions) {
-        if ((rc = read_json_doc(&arena, exceptions, &exc, &err))) {
+        if ((rc = kso_read_doc(&arena, exceptions, 256u << 20, &exc, &err))) {
             code = kso_report("scan", &err, KSO_EXIT_INPUT);
             goto done;
         }

@@ -207,8 +207,6 @@ const kv_value *ps_get(const kv_value *obj, const char *key);
 /* String member, or NULL when absent or not a string. */
 const char *ps_get_str(const kv_value *obj, const char *key);
 bool ps_str_eq(const kv_value *v, const char *s);
-/* A NUL-terminated copy of a string value in the arena. */
-const char *ps_cstr(ks_arena *a, const kv_value *v);
 /* Case-insensitive ASCII comparison. */
 bool ps_strieq(const char *a, const char *b);
 

@@ -335,30 +335,6 @@ static int failed_of(ps_eval *e, const kv_value *resp, failed_ref *out, size_t c
     return 0;
 }
 
-/* ps_eval_rule_mode with ids_only drops the namespace; recover it from the
- * ID (group/version/namespace/kind/name) for Kubernetes objects. */
-static const char *ns_from_id(ks_arena *a, const char *id)
-{
-    const char *p = id;
-    for (int i = 0; i < 2 && p; i++) {
-        p = strchr(p, '/');
-        if (p)
-            p++;
-    }
-    if (!p)
-        return NULL;
-    const char *q = strchr(p, '/');
-    if (!q || q == p)
-        return NULL;
-    /* host (group/version/Kind/name) and cloud IDs have 4 parts */
-    int slashes = 0;
-    for (const char *s = id; *s; s++)
-        slashes += *s == '/';
-    if (slashes != 4)
-        return NULL;
-    return ks_arena_strndup(a, p, (size_t)(q - p));
-}
-
 /* Marks resources skipped (an evaluation error); failures found in another
  * scope are not downgraded. */
 static void mark_all(ps_eval *e, const char *const *ids, size_t n)
@@ -463,7 +439,6 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
                      const char **ids, size_t nobjs)
 {
     const ps_rule *rule = e->rule;
-    ks_arena *a = &e->arena;
     int rc = 0;
     const kv_value *agg = objs;
     kv_value *aggv = NULL;
@@ -483,7 +458,6 @@ static int run_scope(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr, const 
          * is copied out */
         rc = run_scope_eval(e, S, cr, &input, agg, nagg, ids, &scratch);
     ks_arena_free(&scratch);
-    (void)a;
     return rc;
 }
 
@@ -601,9 +575,8 @@ static int run_scope_eval(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr,
         if (rc)
             break;
         for (size_t k = 0; k < nf && !rc; k++) {
-            const char *ns =
-                    fails[k].ns ? fails[k].ns : (fails[k].obj ? NULL : ns_from_id(a, fails[k].id));
-            if (!fails[k].id || ps_skip_namespace(S->opts, ns))
+            /* references carry their object's namespace */
+            if (!fails[k].id || ps_skip_namespace(S->opts, fails[k].ns))
                 continue;
             ps_verdict *v = verdict_get(e, fails[k].id, true);
             if (!v) {

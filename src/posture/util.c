@@ -31,14 +31,6 @@ bool ps_str_eq(const kv_value *v, const char *s)
     return v && v->kind == KV_STRING && v->len == n && memcmp(v->u.s, s, n) == 0;
 }
 
-const char *ps_cstr(ks_arena *a, const kv_value *v)
-{
-    (void)a; /* strings are NUL-terminated after len bytes already */
-    if (!v || v->kind != KV_STRING)
-        return NULL;
-    return v->u.s;
-}
-
 bool ps_strieq(const char *a, const char *b)
 {
     for (;; a++, b++) {
