@@ -215,6 +215,20 @@ void ks_arena_rewind(ks_arena *a, ks_arena_mark m)
     a->end = m.end;
 }
 
+void ks_arena_rewind_keep(ks_arena *a, ks_arena_mark m)
+{
+    while (a->chunks != m.chunk) {
+        ks_arena_chunk *c = a->chunks;
+        a->chunks = c->next;
+        c->next = a->spare;
+        a->spare = c;
+    }
+    chunks_release(a, a->large, m.large);
+    a->large = m.large;
+    a->ptr = m.ptr;
+    a->end = m.end;
+}
+
 size_t ks_arena_used(const ks_arena *a)
 {
     size_t used = 0;

@@ -93,6 +93,11 @@ char *ks_arena_strndup(ks_arena *a, const char *s, size_t n);
 ks_arena_mark ks_arena_mark_get(const ks_arena *a);
 /* Releases everything allocated after the mark was taken. */
 void ks_arena_rewind(ks_arena *a, ks_arena_mark m);
+/* As ks_arena_rewind, but regular chunks taken since the mark are kept (still
+ * reserved) for the next allocations, as ks_arena_reset does: for a loop that
+ * rewinds after every step, so a step that crosses a chunk boundary does not
+ * take and fault in a fresh chunk each time. */
+void ks_arena_rewind_keep(ks_arena *a, ks_arena_mark m);
 
 /* Bytes handed out (approximately: includes alignment padding). */
 size_t ks_arena_used(const ks_arena *a);

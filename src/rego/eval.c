@@ -87,6 +87,11 @@ struct ev {
     frame *free_frames[FRAME_FREE_SIZES];
     const rg_rule *cur_rule; /* the rule being evaluated, for rego.metadata.* */
     const rg_node *cur_node;
+    /* Counts stores of arena memory into state that outlives the step that
+     * allocated it (the rule cache, fresh frames that go to the free list);
+     * a function call that changed nothing here and returned a scalar leaves
+     * nothing behind, and its memory is given back (call_func). */
+    uint64_t escapes;
 };
 
 static int eval_body(ev *E, frame *fr, const rg_body *b, uint32_t i, kont *k);
@@ -154,6 +159,7 @@ static frame *frame_new(ev *E, uint32_t n)
         fr = ks_arena_alloc(E->a, sizeof *fr + (n ? n : 1) * sizeof(kv_value));
         if (!fr)
             return NULL;
+        E->escapes++; /* it will join the free list */
         fr->slots = (kv_value *)(fr + 1);
     }
     fr->n = n;
@@ -614,6 +620,7 @@ typedef struct arrk {
     kv_value *items;
     kont *next;
     const uint32_t *order; /* evaluation order of the terms (iterating refs first) */
+    bool borrow;           /* an array of call arguments: items lent, not copied */
 } arrk;
 
 static int arr_elem_cont(ev *E, kont *kk, const kv_value *v);
@@ -626,12 +633,20 @@ static int arr_step(ev *E, arrk *ak)
         kv_value out;
         int rc;
         switch (t->type) {
-        case RG_ARRAY: rc = kv_array_new(E->a, ak->items, ak->n, &out); break;
+        case RG_ARRAY:
+            if (ak->borrow) { /* read by the call and forgotten */
+                out = (kv_value){.kind = KV_ARRAY, .len = ak->n, .u.items = ak->items};
+                rc = 0;
+                break;
+            }
+            rc = kv_array_new(E->a, ak->items, ak->n, &out);
+            break;
         case RG_SET: rc = kv_set_new(E->a, ak->items, ak->n, &out); break;
         case RG_OBJECT: {
             /* items: keys then values */
             uint32_t m = ak->n / 2;
-            kv_member *mem = ks_arena_alloc(E->a, (m + 1) * sizeof *mem);
+            kv_member mem_stack[4]; /* kv_object_new copies the members */
+            kv_member *mem = m <= 4 ? mem_stack : ks_arena_alloc(E->a, (m + 1) * sizeof *mem);
             if (!mem)
                 return oom(E, t->loc);
             for (uint32_t i = 0; i < m; i++) {
@@ -666,10 +681,16 @@ static int arr_elem_cont(ev *E, kont *kk, const kv_value *v)
     return rc;
 }
 
-static int eval_list(ev *E, frame *fr, const rg_term *t, rg_term *const *terms, uint32_t n, kont *k)
+/* Evaluates the terms of a composite or of a call's arguments, each solution
+ * at a time. The per-solution values are copied into the result (arrays,
+ * sets, objects) or read by the call, so short lists work on the stack. */
+static int eval_list_as(ev *E, frame *fr, const rg_term *t, rg_term *const *terms, uint32_t n,
+                        bool borrow, kont *k)
 {
-    kv_value *items = ks_arena_alloc(E->a, (n + 1) * sizeof *items);
-    uint32_t *order = ks_arena_alloc(E->a, (n + 1) * sizeof *order);
+    kv_value items_stack[8];
+    uint32_t order_stack[8];
+    kv_value *items = n <= 8 ? items_stack : ks_arena_alloc(E->a, (n + 1) * sizeof *items);
+    uint32_t *order = n <= 8 ? order_stack : ks_arena_alloc(E->a, (n + 1) * sizeof *order);
     if (!items || !order)
         return oom(E, t->loc);
     /* terms that bind variables by iterating (refs with unbound keys) go
@@ -681,8 +702,13 @@ static int eval_list(ev *E, frame *fr, const rg_term *t, rg_term *const *terms, 
             if (binds == (pass == 0))
                 order[m++] = i;
         }
-    arrk ak = {{arr_elem_cont}, t, fr, terms, n, 0, items, k, order};
+    arrk ak = {{arr_elem_cont}, t, fr, terms, n, 0, items, k, order, borrow};
     return arr_step(E, &ak);
+}
+
+static int eval_list(ev *E, frame *fr, const rg_term *t, rg_term *const *terms, uint32_t n, kont *k)
+{
+    return eval_list_as(E, fr, t, terms, n, false, k);
 }
 
 static bool is_relation_call(const rg_term *t)
@@ -1566,14 +1592,47 @@ static int node_value(ev *E, const rg_node *n, const kv_value *base, kv_value *o
         return rc;
     if (use_cache) {
         c->state = rc == RG_OK ? 2 : 3;
-        if (rc == RG_OK)
+        if (rc == RG_OK) {
             c->v = *out;
+            E->escapes++;
+        }
     }
     return rc;
 }
 
+/* Whether v holds no pointer (into the arena or anywhere). */
+static bool is_immediate(const kv_value *v)
+{
+    switch (v->kind) {
+    case KV_NULL:
+    case KV_BOOL: return true;
+    case KV_NUMBER: return v->sub != KV_NUM_DECIMAL;
+    default: return false;
+    }
+}
+
+static int call_func_eval(ev *E, const rg_node *n, const kv_value *args, uint32_t nargs,
+                          kv_value *out, rg_loc loc);
+
+/* A function call's garbage (its frames' values, comprehensions, builtin
+ * results) is given back when the call leaves nothing behind: its result is
+ * undefined or an immediate value, and it stored nothing into longer-lived
+ * state. Helper predicates called once per combination of resources (a
+ * rule joining workloads, service accounts, roles and bindings) then run
+ * in constant memory instead of keeping every iteration's garbage. */
 static int call_func(ev *E, const rg_node *n, const kv_value *args, uint32_t nargs, kv_value *out,
                      rg_loc loc)
+{
+    ks_arena_mark m = ks_arena_mark_get(E->a);
+    uint64_t escapes = E->escapes;
+    int rc = call_func_eval(E, n, args, nargs, out, loc);
+    if (E->escapes == escapes && (rc == RG_UNDEF || (rc == RG_OK && is_immediate(out))))
+        ks_arena_rewind_keep(E->a, m);
+    return rc;
+}
+
+static int call_func_eval(ev *E, const rg_node *n, const kv_value *args, uint32_t nargs,
+                          kv_value *out, rg_loc loc)
 {
     int rc = depth_enter(E, loc);
     if (rc < 0)
@@ -2065,7 +2124,7 @@ static int eval_expr_inner(ev *E, frame *fr, const rg_expr *e, kont *k)
         rg_term at = {.type = RG_ARRAY, .loc = e->loc};
         at.u.list.items = e->terms + 1;
         at.u.list.n = nin;
-        return eval_term(E, fr, &at, &ck.k);
+        return eval_list_as(E, fr, &at, at.u.list.items, nin, true, &ck.k);
     }
     case RG_E_GROUP:
     case RG_E_LOGIC: {

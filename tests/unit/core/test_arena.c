@@ -263,6 +263,39 @@ static void test_mark_rewind_releases(void **state)
     assert_int_equal(ks_mem_current(&acct), 0);
 }
 
+/* rewind_keep: the chunks taken since the mark stay reserved and are reused
+ * by the next allocations, so a rewind loop does not grow or churn memory. */
+static void test_rewind_keep_reuses_chunks(void **state)
+{
+    (void)state;
+    static KS_MEM_ACCOUNT(acct, "test-arena-keep");
+    ks_arena a;
+    ks_arena_init(&a, &acct, 0);
+    char *keep = ks_arena_strndup(&a, "keep me", 7);
+    size_t used0 = ks_arena_used(&a);
+    ks_arena_mark m = ks_arena_mark_get(&a);
+    char *after = ks_arena_alloc(&a, 24);
+    for (int i = 0; i < 2000; i++)
+        assert_non_null(ks_arena_alloc(&a, 200));
+    assert_non_null(ks_arena_alloc(&a, 300000)); /* a large one: released */
+    ks_arena_rewind_keep(&a, m);
+    size_t reserved1 = a.reserved;
+    assert_int_equal(ks_arena_used(&a), used0);
+    assert_string_equal(keep, "keep me");
+    assert_ptr_equal(ks_arena_alloc(&a, 24), after);
+    /* The same work again takes no new memory. */
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < 2000; i++)
+            assert_non_null(ks_arena_alloc(&a, 200));
+        ks_arena_rewind_keep(&a, m);
+        assert_true(a.reserved <= reserved1);
+    }
+    assert_true(a.reserved < reserved1 + 1); /* no large chunk kept */
+    assert_int_equal(ks_mem_current(&acct), a.reserved);
+    ks_arena_free(&a);
+    assert_int_equal(ks_mem_current(&acct), 0);
+}
+
 static void test_nested_marks(void **state)
 {
     (void)state;
@@ -387,6 +420,7 @@ int main(void)
             cmocka_unit_test(test_large_allocation_keeps_current_chunk),
             cmocka_unit_test(test_calloc_memdup_strndup),
             cmocka_unit_test(test_mark_rewind_releases),
+            cmocka_unit_test(test_rewind_keep_reuses_chunks),
             cmocka_unit_test(test_nested_marks),
             cmocka_unit_test(test_rewind_within_limit_allows_reuse),
             cmocka_unit_test(test_reset_reuses_chunks),

@@ -216,6 +216,54 @@ static void test_eval_errors_and_limits(void **state)
     expect_eval_error("package k\n", "x := to_number(\"nope\")", &o, "to_number");
 }
 
+/* A helper called once per iteration gives its memory back when it returns
+ * a boolean: 20,000 calls that each build arrays, a comprehension, a string
+ * and argument lists with unbound variables run within a 2 MiB evaluation
+ * limit that keeping every call's garbage (several MiB) would exceed. */
+static void test_eval_calls_reuse_memory(void **state)
+{
+    (void)state;
+    static const char src[] = "package k\n"
+                              "import rego.v1\n"
+                              "big(x) if {\n"
+                              "  a := [x, x, x, x, x, x, x, x]\n"
+                              "  b := [y | some y in a; y > 0]\n"
+                              "  some k; a[k] == x\n"
+                              "  sprintf(\"%d-%d\", [x, count(b)]) != \"\"\n"
+                              "}\n"
+                              "n := count([i | some i in numbers.range(1, 20000); big(i)])\n";
+    ks_error err = {0};
+    rego_policy *pol = compile_src(src, &err);
+    assert_non_null(pol);
+    rego_query *q;
+    assert_int_equal(rego_query_new(pol, "data.k.n", 8, &q, &err), 0);
+    rego_eval_opts o = {0};
+    o.max_memory = 2 << 20;
+    collect c = {0};
+    assert_int_equal(rego_eval(q, &o, on_result, &c, &err), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.json, "20000");
+    rego_query_free(q);
+    rego_policy_free(pol);
+
+    /* A call that fills the rule cache keeps its memory: the cached value
+     * must survive the allocations made after the call. */
+    static const char src2[] = "package k\n"
+                               "import rego.v1\n"
+                               "r := [sprintf(\"v%d\", [x]) | some x in numbers.range(1, 3)]\n"
+                               "f(x) if count(r) == x\n"
+                               "g(x) := [x, x] if x > 100\n"
+                               "p := [f(3), [g(y) | some y in numbers.range(1, 200)][50], r]\n";
+    pol = compile_src(src2, &err);
+    assert_non_null(pol);
+    assert_int_equal(rego_query_new(pol, "data.k.p", 8, &q, &err), 0);
+    c = (collect){0};
+    assert_int_equal(rego_eval(q, &o, on_result, &c, &err), 0);
+    assert_string_equal(c.json, "[true,[151,151],[\"v1\",\"v2\",\"v3\"]]");
+    rego_query_free(q);
+    rego_policy_free(pol);
+}
+
 /* A host builtin, as Kubescape registers image.parse_normalized_name. */
 static int normalize(struct rg_bctx *c, const kv_value *args, kv_value *out)
 {
@@ -259,7 +307,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_eval_basic),     cmocka_unit_test(test_threads),
             cmocka_unit_test(test_compile_errors), cmocka_unit_test(test_eval_errors_and_limits),
-            cmocka_unit_test(test_host_builtin),
+            cmocka_unit_test(test_host_builtin),   cmocka_unit_test(test_eval_calls_reuse_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
