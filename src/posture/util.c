@@ -181,21 +181,7 @@ int ps_jw_finish(ps_jw *w, ks_arena *a, kv_value *out, ks_error *err)
 int ps_obj_set(ks_arena *a, const kv_value *obj, const char *key, const kv_value *val,
                kv_value *out)
 {
-    size_t n = obj && obj->kind == KV_OBJECT ? obj->len : 0;
-    kv_member *m = malloc((n + 1) * sizeof *m);
-    if (!m)
-        return KS_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!ps_str_eq(&obj->u.members[i].key, key))
-            m[k++] = obj->u.members[i];
-    if (val) {
-        m[k].key = kv_str_ref(key, strlen(key));
-        m[k++].val = *val;
-    }
-    int rc = kv_object_new(a, m, k, KV_DUP_LAST_WINS, out, NULL);
-    free(m);
-    return rc;
+    return kv_obj_with(a, obj, key, strlen(key), val, out);
 }
 
 static int cmp_names(const void *x, const void *y)

@@ -447,6 +447,32 @@ const kv_value *kv_lookup(const kv_value *v, const kv_value *steps, size_t n)
     return v;
 }
 
+/* ---- building from another value ---- */
+
+int kv_obj_with(ks_arena *a, const kv_value *obj, const char *key, size_t n, const kv_value *val,
+                kv_value *out)
+{
+    size_t len = obj && obj->kind == KV_OBJECT ? obj->len : 0;
+    kv_member *m = ks_arena_alloc(a, (len + 1) * sizeof *m);
+    if (!m)
+        return KS_ELIMIT;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        const kv_value *mk = &obj->u.members[i].key;
+        if (mk->kind == KV_STRING && mk->len == n && memcmp(mk->u.s, key, n) == 0)
+            continue;
+        m[k++] = obj->u.members[i];
+    }
+    if (val) {
+        kv_value kk;
+        if (kv_str_copy(a, key, n, &kk) < 0)
+            return KS_ELIMIT;
+        m[k].key = kk;
+        m[k++].val = *val;
+    }
+    return kv_object_new(a, m, k, KV_DUP_LAST_WINS, out, NULL);
+}
+
 /* ---- copying ---- */
 
 int kv_clone(ks_arena *a, const kv_value *v, kv_value *out)

@@ -211,6 +211,14 @@ const kv_value *kv_pointer(const kv_value *v, const char *ptr, size_t n);
  * (and any value into objects with non-string keys). */
 const kv_value *kv_lookup(const kv_value *v, const kv_value *steps, size_t n);
 
+/* ---- building from another value ---- */
+
+/* obj with member key set to *val (replaced or added), or removed when val
+ * is NULL; obj NULL or not an object counts as {}. Members are shared with
+ * obj (values are immutable). 0 or KS_ELIMIT. */
+int kv_obj_with(ks_arena *a, const kv_value *obj, const char *key, size_t n, const kv_value *val,
+                kv_value *out);
+
 /* ---- copying ---- */
 
 /* Deep copy of v into arena a (for moving a value out of a short-lived

@@ -206,6 +206,32 @@ static void test_obj_get(void **state)
     }
 }
 
+static void test_obj_with(void **state)
+{
+    ks_arena *a = *state;
+    kv_value o = tu_json(a, "{\"b\":1,\"d\":2}");
+    kv_value v = kv_str_ref("x", 1), out;
+    assert_int_equal(kv_obj_with(a, &o, "c", 1, &v, &out), 0);
+    char *j = tu_to_json(&out, 0);
+    assert_string_equal(j, "{\"b\":1,\"c\":\"x\",\"d\":2}"); /* sorted */
+    ks_xfree(j);
+    assert_int_equal(kv_obj_with(a, &out, "b", 1, &v, &out), 0);   /* replaced */
+    assert_int_equal(kv_obj_with(a, &out, "d", 1, NULL, &out), 0); /* removed */
+    j = tu_to_json(&out, 0);
+    assert_string_equal(j, "{\"b\":\"x\",\"c\":\"x\"}");
+    ks_xfree(j);
+    j = tu_to_json(&o, 0); /* the original is untouched */
+    assert_string_equal(j, "{\"b\":1,\"d\":2}");
+    ks_xfree(j);
+    kv_value num = kv_int(3);
+    assert_int_equal(kv_obj_with(a, &num, "k", 1, &num, &out), 0); /* a non-object is {} */
+    j = tu_to_json(&out, 0);
+    assert_string_equal(j, "{\"k\":3}");
+    ks_xfree(j);
+    assert_int_equal(kv_obj_with(a, NULL, "k", 1, NULL, &out), 0);
+    assert_int_equal(out.len, 0);
+}
+
 static void test_clone(void **state)
 {
     ks_arena *dst = *state;
@@ -291,6 +317,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_array_and_set, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_obj_get, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_clone, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_obj_with, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_arena_limit, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
