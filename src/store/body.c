@@ -1,0 +1,313 @@
+/* Identifiers, body files and the JSON the store writes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "core/file.h"
+#include "core/mem.h"
+#include "store/internal.h"
+
+static bool is_alnum_lower(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* DNS-style identifier: [a-z0-9] plus the extra characters, starting and
+ * ending alphanumeric, 1..max bytes. */
+static int check_ident(const char *what, const char *v, size_t max, const char *extra,
+                       ks_error *err)
+{
+    size_t n = strnlen(v, max + 1);
+    if (n == 0)
+        return ks_error_set(err, KS_EINVAL, "%s is empty", what);
+    if (n > max)
+        return ks_error_set(err, KS_EINVAL, "%s is longer than %zu characters", what, max);
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (is_alnum_lower(c))
+            continue;
+        if (strchr(extra, c) && c != '\0' && i > 0 && i + 1 < n)
+            continue;
+        return ks_error_at(err, KS_EINVAL, what, 1, (int)i + 1, i,
+                           "%s %.64s: character %zu (0x%02x) is not allowed (lowercase letters, "
+                           "digits%s%s; alphanumeric at both ends)",
+                           what, v, i + 1, (unsigned char)c, *extra ? " and " : "", extra);
+    }
+    return 0;
+}
+
+int kstore_check_key(const char *res, const char *ns, const char *name, ks_error *err)
+{
+    if (!res || !ns || !name)
+        return ks_error_set(err, KS_EINVAL, "resource, namespace and name must be given");
+    int rc = check_ident("resource", res, 63, "-", err);
+    if (rc == 0 && *ns)
+        rc = check_ident("namespace", ns, 63, "-", err);
+    if (rc == 0)
+        rc = check_ident("name", name, KSTORE_MAX_NAME, ".-", err);
+    return rc;
+}
+
+void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *out)
+{
+    ks_buf_printf(out, "%s/objects/%s/%s", s->dir, res, *ns ? ns : "_cluster");
+}
+
+/* Longest name kept whole in a file name: "<name>.<rv>.json" and its
+ * ".tmp-" twin must fit NAME_MAX (255). Longer names become their first
+ * STEM_PREFIX characters, '~' (never in a name) and the SHA-256 of the
+ * whole name. */
+#define STEM_WHOLE  200
+#define STEM_PREFIX 150
+
+void kstore_body_stem(const char *name, char out[KSTORE_STEM_MAX])
+{
+    size_t n = strlen(name);
+    if (n <= STEM_WHOLE) {
+        memcpy(out, name, n + 1);
+        return;
+    }
+    char hex[KS_SHA256_HEXLEN + 1];
+    if (ks_sha256_hex(name, n, hex) != 0) {
+        memset(hex, '0', KS_SHA256_HEXLEN);
+        hex[KS_SHA256_HEXLEN] = '\0';
+    }
+    snprintf(out, KSTORE_STEM_MAX, "%.*s~%s", STEM_PREFIX, name, hex);
+}
+
+void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
+                      uint64_t rv, ks_buf *out)
+{
+    char stem[KSTORE_STEM_MAX];
+    kstore_body_stem(name, stem);
+    kstore_body_dir(s, res, ns, out);
+    ks_buf_printf(out, "/%s.%" PRIu64 ".json", stem, rv);
+}
+
+bool kstore_parse_body_name(const char *f, char stem[KSTORE_STEM_MAX], uint64_t *rv)
+{
+    size_t n = strlen(f);
+    if (n < 8 || strcmp(f + n - 5, ".json") != 0)
+        return false;
+    size_t end = n - 5, dot = end;
+    while (dot > 0 && f[dot - 1] >= '0' && f[dot - 1] <= '9')
+        dot--;
+    if (dot == end || end - dot > 20 || dot < 2 || f[dot - 1] != '.')
+        return false;
+    uint64_t v = 0;
+    for (size_t i = dot; i < end; i++) {
+        uint64_t d = (uint64_t)(f[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    size_t slen = dot - 1;
+    if (slen >= KSTORE_STEM_MAX || v == 0)
+        return false;
+    memcpy(stem, f, slen);
+    stem[slen] = '\0';
+    char *tilde = strchr(stem, '~');
+    if (tilde) {
+        if (tilde - stem != STEM_PREFIX || strlen(tilde + 1) != KS_SHA256_HEXLEN)
+            return false;
+        *tilde = '\0';
+    }
+    bool ok = check_ident("name", stem, KSTORE_MAX_NAME, ".-", NULL) == 0;
+    if (tilde)
+        *tilde = '~';
+    if (!ok)
+        return false;
+    *rv = v;
+    return true;
+}
+
+int kstore_fsync_dir(const char *path, ks_error *err)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return ks_error_set(err, KS_EIO, "%s: %s", path, strerror(errno));
+    int rc = 0;
+    if (fsync(fd) != 0)
+        rc = ks_error_set(err, KS_EIO, "fsync %s: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+/* mkdir that fsyncs the parent when it created the directory. */
+static int mkdir_durable(const char *path, ks_error *err)
+{
+    if (mkdir(path, 0755) == 0) {
+        char parent[4096];
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        if (n == 0 || n >= sizeof(parent))
+            return 0;
+        memcpy(parent, path, n);
+        parent[n] = '\0';
+        return kstore_fsync_dir(parent, err);
+    }
+    if (errno == EEXIST)
+        return 0;
+    return ks_error_set(err, KS_EIO, "mkdir %s: %s", path, strerror(errno));
+}
+
+int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
+                      const char *data, size_t len, char **path_out, ks_error *err)
+{
+    ks_buf dir = KS_BUF_INIT, tmp = KS_BUF_INIT, path = KS_BUF_INIT;
+    int rc = 0, fd = -1;
+    ks_buf_printf(&dir, "%s/objects/%s", s->dir, res);
+    if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
+        goto out;
+    ks_buf_reset(&dir);
+    kstore_body_dir(s, res, ns, &dir);
+    if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
+        goto out;
+    char stem[KSTORE_STEM_MAX];
+    kstore_body_stem(name, stem);
+    ks_buf_printf(&tmp, "%s/.tmp-%s.%" PRIu64 ".json", ks_buf_cstr(&dir), stem, rv);
+    kstore_body_path(s, res, ns, name, rv, &path);
+    if (tmp.err || path.err) {
+        rc = ks_error_set(err, KS_ENOMEM, "body path of %s/%s", ns, name);
+        goto out;
+    }
+    fd = open(ks_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&tmp), strerror(errno));
+        goto out;
+    }
+    if (ks_fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        rc = ks_error_set(err, KS_EIO, "write %s: %s", ks_buf_cstr(&tmp), strerror(errno));
+        goto out_unlink;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = ks_error_set(err, KS_EIO, "close %s: %s", ks_buf_cstr(&tmp), strerror(errno));
+        goto out_unlink;
+    }
+    fd = -1;
+    if (rename(ks_buf_cstr(&tmp), ks_buf_cstr(&path)) != 0) {
+        rc = ks_error_set(err, KS_EIO, "rename %s: %s", ks_buf_cstr(&tmp), strerror(errno));
+        goto out_unlink;
+    }
+    *path_out = ks_buf_detach(&path, NULL);
+    goto out;
+out_unlink:
+    if (fd >= 0)
+        close(fd);
+    unlink(ks_buf_cstr(&tmp));
+out:
+    ks_buf_free(&dir);
+    ks_buf_free(&tmp);
+    ks_buf_free(&path);
+    return rc;
+}
+
+/* ---- JSON ---- */
+
+static int set_member(ks_arena *a, const kv_value *obj, const char *key, kv_value val,
+                      kv_value *out)
+{
+    kv_member *m = ks_arena_alloc(a, ((size_t)obj->len + 1) * sizeof(*m));
+    if (!m)
+        return KS_ENOMEM;
+    size_t n = 0;
+    for (uint32_t i = 0; i < obj->len; i++) {
+        const kv_member *src = &obj->u.members[i];
+        if (src->key.kind == KV_STRING && strcmp(src->key.u.s, key) == 0)
+            continue;
+        m[n++] = *src;
+    }
+    m[n++] = (kv_member){kv_str_ref(key, strlen(key)), val};
+    return kv_object_new(a, m, n, KV_DUP_LAST_WINS, out, NULL);
+}
+
+/* obj with metadata.resourceVersion = rv; *meta_out gets the new metadata. */
+static int with_rv(ks_arena *a, const kv_value *obj, uint64_t rv, kv_value *out,
+                   const kv_value **meta_out, ks_error *err)
+{
+    if (obj->kind != KV_OBJECT)
+        return ks_error_set(err, KS_EINVAL, "object is a %s, not an object",
+                            kv_kind_name(kv_kind_of(obj)));
+    const kv_value *md = kv_obj_get(obj, "metadata", 8);
+    if (!md || md->kind != KV_OBJECT)
+        return ks_error_set(err, KS_EINVAL, "object has no metadata object");
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%" PRIu64, rv);
+    kv_value rvs, md2;
+    if (kv_str_copy(a, num, (size_t)n, &rvs) != 0 ||
+        set_member(a, md, "resourceVersion", rvs, &md2) != 0 ||
+        set_member(a, obj, "metadata", md2, out) != 0)
+        return ks_error_set(err, KS_ENOMEM, "out of memory setting resourceVersion");
+    if (meta_out)
+        *meta_out = kv_obj_get(out, "metadata", 8);
+    return 0;
+}
+
+static int write_meta_only(ks_arena *a, const kv_value *obj, ks_buf *meta)
+{
+    kv_member m[3];
+    size_t n = 0;
+    static const char *const keys[] = {"apiVersion", "kind", "metadata"};
+    for (size_t i = 0; i < 3; i++) {
+        const kv_value *v = kv_obj_get(obj, keys[i], strlen(keys[i]));
+        if (v)
+            m[n++] = (kv_member){kv_str_ref(keys[i], strlen(keys[i])), *v};
+    }
+    kv_value mo;
+    int rc = kv_object_new(a, m, n, KV_DUP_LAST_WINS, &mo, NULL);
+    return rc ? rc : kv_json_write(meta, &mo, 0);
+}
+
+static bool str_is(const kv_value *v, const char *s)
+{
+    return v->kind == KV_STRING && strlen(v->u.s) == v->len && strcmp(v->u.s, s) == 0;
+}
+
+int kstore_render(ks_arena *a, const kv_value *obj, const char *ns, const char *name, uint64_t rv,
+                  ks_buf *body, ks_buf *meta, const char **uid, ks_error *err)
+{
+    kv_value o;
+    const kv_value *md;
+    int rc = with_rv(a, obj, rv, &o, &md, err);
+    if (rc)
+        return rc;
+    if (name) {
+        const kv_value *nm = kv_obj_get(md, "name", 4);
+        if (nm && !str_is(nm, name))
+            return ks_error_set(err, KS_EINVAL, "metadata.name does not match the name %s", name);
+        const kv_value *nv = kv_obj_get(md, "namespace", 9);
+        if (nv && !str_is(nv, ns))
+            return ks_error_set(err, KS_EINVAL,
+                                "metadata.namespace does not match the namespace \"%s\"", ns);
+    }
+    if (uid) {
+        const kv_value *u = kv_obj_get(md, "uid", 3);
+        *uid = u && u->kind == KV_STRING ? ks_arena_strndup(a, u->u.s, u->len) : "";
+        if (!*uid)
+            return ks_error_set(err, KS_ENOMEM, "out of memory");
+    }
+    if (body && (rc = kv_json_write(body, &o, 0)) != 0)
+        return ks_error_set(err, rc, "object does not serialise: %s", ks_strerror(rc));
+    if (meta && (rc = write_meta_only(a, &o, meta)) != 0)
+        return ks_error_set(err, rc, "metadata does not serialise: %s", ks_strerror(rc));
+    return 0;
+}
+
+int kstore_rerender(const char *json, size_t len, uint64_t rv, ks_buf *out, ks_error *err)
+{
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    kv_value v, o;
+    int rc = kv_json_parse(&a, json, len, NULL, &v, err);
+    if (rc == 0 && (rc = with_rv(&a, &v, rv, &o, NULL, err)) == 0 &&
+        (rc = kv_json_write(out, &o, 0)) != 0)
+        rc = ks_error_set(err, rc, "object does not serialise");
+    ks_arena_free(&a);
+    return rc;
+}

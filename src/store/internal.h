@@ -1,0 +1,142 @@
+/* Internals of the object store shared by its files (not a public header). */
+#ifndef KS_STORE_INTERNAL_H
+#define KS_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+
+#include "core/digest.h"
+#include "store/store.h"
+
+/* ---- SQLite statements ---- */
+
+enum {
+    /* reader and writer */
+    ST_GET,     /* seq, rv, uid, meta, body_size, body_hash by key */
+    ST_GET_SEQ, /* namespace, name, rv, meta by seq */
+    ST_LIST_ALL,
+    ST_LIST_NS,
+    ST_COUNT_ALL,
+    ST_COUNT_NS,
+    ST_READ_COUNT,
+    /* writer only */
+    ST_INSERT = ST_READ_COUNT,
+    ST_UPDATE,
+    ST_DELETE,
+    ST_SET_REV,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_COUNT
+};
+
+typedef struct kstore_conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    bool busy;
+} kstore_conn;
+
+int kstore_conn_open(kstore *s, kstore_conn *c, bool writer, ks_error *err);
+void kstore_conn_close(kstore_conn *c);
+/* Prepared statement i of c, reset and unbound. */
+sqlite3_stmt *kstore_stmt(kstore_conn *c, int i);
+int kstore_sqlite_err(kstore_conn *c, int code, const char *what, ks_error *err);
+
+/* ---- the watch hub ---- */
+
+struct kstore_event_data {
+    atomic_size_t refs;
+    kstore_event_type type;
+    uint64_t rv;
+    char *res, *ns, *name;
+    char *json;
+    size_t len;
+    char *meta;
+    size_t meta_len;
+};
+
+typedef struct kstore_hub {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    kstore_event_data **ring; /* ring[pos % cap] for pos in [first, next) */
+    size_t cap;
+    uint64_t first, next; /* positions of the oldest kept and the next event */
+    size_t bytes, max_bytes;
+    uint64_t expired_rv; /* events with rv <= this are gone */
+    size_t watchers;
+    uint64_t dropped, published;
+} kstore_hub;
+
+int kstore_hub_init(kstore_hub *h, size_t cap, size_t max_bytes, uint64_t rev);
+void kstore_hub_destroy(kstore_hub *h);
+/* Takes the caller's reference to d. Never waits for a watcher. */
+void kstore_hub_publish(kstore_hub *h, kstore_event_data *d);
+void kstore_event_data_unref(kstore_event_data *d);
+
+/* ---- the store ---- */
+
+/* A write staged in the current batch. */
+typedef struct kstore_staged {
+    char *new_path; /* body written by the batch (unlinked on abort) */
+    char *old_path; /* body superseded (unlinked after commit); may be NULL */
+    kstore_event_data *ev;
+} kstore_staged;
+
+struct kstore {
+    char *dir;
+    kstore_opts o;
+    pthread_mutex_t wmu; /* the writer lock */
+    kstore_conn w;
+    atomic_uint_fast64_t rev; /* last committed revision */
+    uint64_t pending_rev;     /* revision of the last staged write */
+
+    /* the batch of the thread holding wmu (single writes are batches of one) */
+    bool batch_open;
+    pthread_t batch_owner;
+    kstore_staged *staged;
+    size_t nstaged, staged_cap;
+    char **dirty_dirs; /* directories to fsync before commit */
+    size_t ndirty, dirty_cap;
+
+    pthread_mutex_t pmu; /* the read pool */
+    pthread_cond_t pcond;
+    kstore_conn *readers;
+    size_t nreaders;
+
+    kstore_hub hub;
+};
+
+/* ---- bodies and identifiers (body.c) ---- */
+
+/* "<dir>/objects/<res>/<ns or _cluster>" */
+void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *out);
+/* "<body dir>/<stem>.<rv>.json" */
+void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
+                      uint64_t rv, ks_buf *out);
+/* Writes data as the body file, durably except for the directory entry
+ * (the caller fsyncs the directory). Creates the directory when missing. */
+int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
+                      const char *data, size_t len, char **path_out, ks_error *err);
+int kstore_fsync_dir(const char *path, ks_error *err);
+
+/* Checks that obj's metadata.name and .namespace, when present, are name and
+ * ns (unless name is NULL). Serialises obj with metadata.resourceVersion set to rv: the full JSON
+ * into body and {apiVersion, kind, metadata} into meta (either may be NULL). uid (may be NULL)
+ * receives metadata.uid ("" when absent), copied into a. */
+int kstore_render(ks_arena *a, const kv_value *obj, const char *ns, const char *name, uint64_t rv,
+                  ks_buf *body, ks_buf *meta, const char **uid, ks_error *err);
+/* Rewrites stored JSON text (full or metadata-only) with resourceVersion rv. */
+int kstore_rerender(const char *json, size_t len, uint64_t rv, ks_buf *out, ks_error *err);
+
+/* The file-name stem of a name: the name itself, or for names over 200
+ * characters a prefix, '~' and a hash, so file names fit NAME_MAX. */
+#define KSTORE_STEM_MAX 224
+void kstore_body_stem(const char *name, char out[KSTORE_STEM_MAX]);
+/* Parses "<stem>.<rv>.json"; false when f is not such a name. */
+bool kstore_parse_body_name(const char *f, char stem[KSTORE_STEM_MAX], uint64_t *rv);
+
+/* Recovery at open (recover.c). */
+int kstore_recover(kstore *s, ks_error *err);
+
+#endif

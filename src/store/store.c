@@ -1,0 +1,223 @@
+/* Opening and closing the store, SQLite connections and the read pool. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/file.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/internal.h"
+
+#define SCHEMA_VERSION 1
+
+static const char *const schema_sql =
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS objects("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,"
+        " uid TEXT NOT NULL, rv INTEGER NOT NULL, meta TEXT NOT NULL,"
+        " body_size INTEGER NOT NULL, body_hash BLOB NOT NULL,"
+        " UNIQUE(resource, namespace, name));"
+        "CREATE INDEX IF NOT EXISTS objects_res ON objects(resource, seq);"
+        "CREATE INDEX IF NOT EXISTS objects_res_ns ON objects(resource, namespace, seq);"
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1), ('revision', 0);";
+
+static const char *const stmt_sql[ST_COUNT] = {
+        [ST_GET] = "SELECT seq, rv, uid, meta, body_size, body_hash FROM objects"
+                   " WHERE resource=?1 AND namespace=?2 AND name=?3",
+        [ST_GET_SEQ] = "SELECT namespace, name, rv, meta FROM objects WHERE seq=?1",
+        [ST_LIST_ALL] = "SELECT seq, namespace, name, rv, meta FROM objects"
+                        " WHERE resource=?1 AND seq>?2 ORDER BY seq LIMIT ?3",
+        [ST_LIST_NS] = "SELECT seq, namespace, name, rv, meta FROM objects"
+                       " WHERE resource=?1 AND seq>?2 AND namespace=?4 ORDER BY seq LIMIT ?3",
+        [ST_COUNT_ALL] = "SELECT count(*) FROM objects WHERE resource=?1",
+        [ST_COUNT_NS] = "SELECT count(*) FROM objects WHERE resource=?1 AND namespace=?2",
+        [ST_INSERT] = "INSERT INTO objects(resource, namespace, name, uid, rv, meta, body_size,"
+                      " body_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        [ST_UPDATE] = "UPDATE objects SET uid=?2, rv=?3, meta=?4, body_size=?5, body_hash=?6"
+                      " WHERE seq=?1",
+        [ST_DELETE] = "DELETE FROM objects WHERE seq=?1",
+        [ST_SET_REV] = "UPDATE meta SET value=?1 WHERE key='revision'",
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
+};
+
+int kstore_sqlite_err(kstore_conn *c, int code, const char *what, ks_error *err)
+{
+    return ks_error_set(err, code == SQLITE_NOMEM ? KS_ENOMEM : KS_EIO, "sqlite: %s: %s", what,
+                        c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(code));
+}
+
+sqlite3_stmt *kstore_stmt(kstore_conn *c, int i)
+{
+    sqlite3_stmt *st = c->st[i];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static int exec(kstore_conn *c, const char *sql, ks_error *err)
+{
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : kstore_sqlite_err(c, rc, sql, err);
+}
+
+int kstore_conn_open(kstore *s, kstore_conn *c, bool writer, ks_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    ks_buf path = KS_BUF_INIT;
+    ks_buf_printf(&path, "%s/metadata.sq3", s->dir);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(ks_buf_cstr(&path), &c->db, flags, NULL);
+    ks_buf_free(&path);
+    if (rc != SQLITE_OK) {
+        rc = kstore_sqlite_err(c, rc, "open metadata.sq3", err);
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, s->o.busy_timeout_ms);
+    /* FULL: a commit is durable when it returns. The old body file is
+     * unlinked right after the commit, so a commit lost to a power cut
+     * (possible with NORMAL in WAL mode) would leave its row pointing at a
+     * deleted body. Batches amortise the one WAL fsync per commit. */
+    if ((rc = exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err)) != 0)
+        goto fail;
+    if (writer && (rc = exec(c, schema_sql, err)) != 0)
+        goto fail;
+    if (!writer && (rc = exec(c, "PRAGMA query_only=1;", err)) != 0)
+        goto fail;
+    int n = writer ? ST_COUNT : ST_READ_COUNT;
+    for (int i = 0; i < n; i++) {
+        rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL);
+        if (rc != SQLITE_OK) {
+            rc = kstore_sqlite_err(c, rc, stmt_sql[i], err);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    kstore_conn_close(c);
+    return rc;
+}
+
+void kstore_conn_close(kstore_conn *c)
+{
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(c->st[i]);
+    sqlite3_close(c->db);
+    memset(c, 0, sizeof(*c));
+}
+
+static int read_revision(kstore *s, uint64_t *rev, ks_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->w.db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return kstore_sqlite_err(&s->w, rc, "read meta", err);
+    int64_t schema = 0, r = 0;
+    sqlite3_bind_text(st, 1, "schema", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        schema = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, "revision", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        r = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (schema != SCHEMA_VERSION)
+        return ks_error_set(err, KS_EUNSUPPORTED, "%s/metadata.sq3: schema version %lld, not %d",
+                            s->dir, (long long)schema, SCHEMA_VERSION);
+    if (r < 0)
+        return ks_error_set(err, KS_EPARSE, "%s/metadata.sq3: negative revision", s->dir);
+    *rev = (uint64_t)r;
+    return 0;
+}
+
+int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
+{
+    *out = NULL;
+    if (!o || !o->dir || !*o->dir)
+        return ks_error_set(err, KS_EINVAL, "store directory not given");
+    if (!sqlite3_threadsafe())
+        return ks_error_set(err, KS_EUNSUPPORTED, "SQLite was built without thread support");
+    kstore *s = ks_xcalloc(1, sizeof(*s));
+    s->o = *o;
+    if (!s->o.watch_events)
+        s->o.watch_events = 10000;
+    if (!s->o.watch_bytes)
+        s->o.watch_bytes = (size_t)256 << 20;
+    if (!s->o.max_body)
+        s->o.max_body = (size_t)256 << 20;
+    if (!s->o.max_readers)
+        s->o.max_readers = 16;
+    if (!s->o.max_batch)
+        s->o.max_batch = 4096;
+    if (s->o.busy_timeout_ms <= 0)
+        s->o.busy_timeout_ms = 5000;
+    s->dir = ks_xstrndup(o->dir, strlen(o->dir));
+    s->o.dir = s->dir;
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_mutex_init(&s->pmu, NULL);
+    pthread_cond_init(&s->pcond, NULL);
+    s->readers = ks_xcalloc(s->o.max_readers, sizeof(*s->readers));
+
+    int rc;
+    ks_buf objdir = KS_BUF_INIT;
+    ks_buf_printf(&objdir, "%s/objects", s->dir);
+    rc = ks_mkdir_p(ks_buf_cstr(&objdir), 0755, err);
+    ks_buf_free(&objdir);
+    if (rc != 0)
+        goto fail;
+    if ((rc = kstore_conn_open(s, &s->w, true, err)) != 0)
+        goto fail;
+    uint64_t rev;
+    if ((rc = read_revision(s, &rev, err)) != 0)
+        goto fail;
+    if ((rc = kstore_recover(s, err)) != 0)
+        goto fail;
+    atomic_store(&s->rev, rev);
+    s->pending_rev = rev;
+    if ((rc = kstore_hub_init(&s->hub, s->o.watch_events, s->o.watch_bytes, rev)) != 0) {
+        rc = ks_error_set(err, rc, "watch ring of %zu events", s->o.watch_events);
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    ks_error_source(err, o->dir);
+    kstore_conn_close(&s->w);
+    pthread_cond_destroy(&s->pcond);
+    pthread_mutex_destroy(&s->pmu);
+    pthread_mutex_destroy(&s->wmu);
+    ks_xfree(s->readers);
+    ks_xfree(s->dir);
+    ks_xfree(s);
+    return rc;
+}
+
+void kstore_close(kstore *s)
+{
+    if (!s)
+        return;
+    if (s->batch_open && pthread_equal(s->batch_owner, pthread_self()))
+        kstore_batch_abort(s);
+    for (size_t i = 0; i < s->nreaders; i++)
+        kstore_conn_close(&s->readers[i]);
+    kstore_conn_close(&s->w);
+    kstore_hub_destroy(&s->hub);
+    ks_xfree(s->staged);
+    for (size_t i = 0; i < s->ndirty; i++)
+        ks_xfree(s->dirty_dirs[i]);
+    ks_xfree(s->dirty_dirs);
+    pthread_cond_destroy(&s->pcond);
+    pthread_mutex_destroy(&s->pmu);
+    pthread_mutex_destroy(&s->wmu);
+    ks_xfree(s->readers);
+    ks_xfree(s->dir);
+    ks_xfree(s);
+}
+
+uint64_t kstore_revision(kstore *s)
+{
+    return atomic_load(&s->rev);
+}

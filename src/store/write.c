@@ -1,0 +1,458 @@
+/* Writes: create, update, delete, and batches.
+ *
+ * Every write runs inside a batch of the thread that holds the writer lock;
+ * a single write outside kstore_batch_begin is a batch of one. A staged write
+ * has its body durable under its final name and its row changed in the open
+ * SQLite transaction; commit fsyncs the touched directories, stores the
+ * revision and commits, then unlinks superseded bodies and publishes events.
+ * Abort rolls the transaction back and unlinks the bodies the batch wrote. */
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/internal.h"
+
+/* The store whose batch this thread holds. */
+static _Thread_local kstore *tl_batch;
+
+static void batch_reset(kstore *s)
+{
+    for (size_t i = 0; i < s->nstaged; i++) {
+        ks_xfree(s->staged[i].new_path);
+        ks_xfree(s->staged[i].old_path);
+        if (s->staged[i].ev)
+            kstore_event_data_unref(s->staged[i].ev);
+    }
+    s->nstaged = 0;
+    for (size_t i = 0; i < s->ndirty; i++)
+        ks_xfree(s->dirty_dirs[i]);
+    s->ndirty = 0;
+    s->batch_open = false;
+    tl_batch = NULL;
+}
+
+static int step_done(kstore *s, int st, ks_error *err)
+{
+    sqlite3_stmt *q = kstore_stmt(&s->w, st);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : kstore_sqlite_err(&s->w, rc, sqlite3_sql(q), err);
+}
+
+static int batch_open(kstore *s, ks_error *err)
+{
+    pthread_mutex_lock(&s->wmu);
+    int rc = step_done(s, ST_BEGIN, err);
+    if (rc) {
+        pthread_mutex_unlock(&s->wmu);
+        return rc;
+    }
+    s->batch_open = true;
+    s->batch_owner = pthread_self();
+    s->pending_rev = atomic_load(&s->rev);
+    tl_batch = s;
+    return 0;
+}
+
+int kstore_batch_begin(kstore *s, ks_error *err)
+{
+    if (tl_batch == s)
+        return ks_error_set(err, KS_EINVAL, "a batch is already open in this thread");
+    return batch_open(s, err);
+}
+
+void kstore_batch_abort(kstore *s)
+{
+    if (tl_batch != s)
+        return;
+    ks_error e;
+    step_done(s, ST_ROLLBACK, &e);
+    for (size_t i = 0; i < s->nstaged; i++)
+        if (s->staged[i].new_path)
+            unlink(s->staged[i].new_path);
+    s->pending_rev = atomic_load(&s->rev);
+    batch_reset(s);
+    pthread_mutex_unlock(&s->wmu);
+}
+
+int kstore_batch_commit(kstore *s, ks_error *err)
+{
+    if (tl_batch != s)
+        return ks_error_set(err, KS_EINVAL, "no batch is open in this thread");
+    int rc = 0;
+    if (s->nstaged > 0) {
+        for (size_t i = 0; i < s->ndirty && rc == 0; i++)
+            rc = kstore_fsync_dir(s->dirty_dirs[i], err);
+        if (rc == 0) {
+            sqlite3_stmt *q = kstore_stmt(&s->w, ST_SET_REV);
+            sqlite3_bind_int64(q, 1, (int64_t)s->pending_rev);
+            int sr = sqlite3_step(q);
+            sqlite3_reset(q);
+            if (sr != SQLITE_DONE)
+                rc = kstore_sqlite_err(&s->w, sr, "store the revision", err);
+        }
+    }
+    if (rc == 0)
+        rc = step_done(s, ST_COMMIT, err);
+    if (rc) {
+        kstore_batch_abort(s);
+        return rc;
+    }
+    atomic_store(&s->rev, s->pending_rev);
+    for (size_t i = 0; i < s->nstaged; i++) {
+        kstore_staged *w = &s->staged[i];
+        if (w->old_path)
+            unlink(w->old_path);
+        kstore_hub_publish(&s->hub, w->ev);
+        w->ev = NULL;
+    }
+    batch_reset(s);
+    pthread_mutex_unlock(&s->wmu);
+    return 0;
+}
+
+/* Enters a write: joins this thread's batch or opens a batch of one. */
+static int write_enter(kstore *s, bool *single, ks_error *err)
+{
+    if (tl_batch == s) {
+        *single = false;
+        if (s->nstaged >= s->o.max_batch)
+            return ks_error_set(err, KS_ELIMIT, "a batch holds at most %zu writes", s->o.max_batch);
+        return 0;
+    }
+    *single = true;
+    return batch_open(s, err);
+}
+
+static int write_leave(kstore *s, bool single, int rc, ks_error *err)
+{
+    if (!single)
+        return rc;
+    if (rc) {
+        kstore_batch_abort(s);
+        return rc;
+    }
+    return kstore_batch_commit(s, err);
+}
+
+typedef struct stored {
+    bool found;
+    uint64_t seq, rv;
+    uint8_t hash[KS_SHA256_LEN];
+    char *meta; /* heap */
+    size_t meta_len;
+} stored;
+
+static int stored_get(kstore *s, const char *res, const char *ns, const char *name, stored *o,
+                      ks_error *err)
+{
+    memset(o, 0, sizeof(*o));
+    sqlite3_stmt *st = kstore_stmt(&s->w, ST_GET);
+    sqlite3_bind_text(st, 1, res, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    int rc = 0, sr = sqlite3_step(st);
+    if (sr == SQLITE_ROW) {
+        o->found = true;
+        o->seq = (uint64_t)sqlite3_column_int64(st, 0);
+        o->rv = (uint64_t)sqlite3_column_int64(st, 1);
+        o->meta_len = (size_t)sqlite3_column_bytes(st, 3);
+        o->meta = ks_xstrndup((const char *)sqlite3_column_text(st, 3), o->meta_len);
+        if (sqlite3_column_bytes(st, 5) == KS_SHA256_LEN)
+            memcpy(o->hash, sqlite3_column_blob(st, 5), KS_SHA256_LEN);
+    } else if (sr != SQLITE_DONE) {
+        rc = kstore_sqlite_err(&s->w, sr, "get", err);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const char *res,
+                                    const char *ns, const char *name, const char *json, size_t len,
+                                    const char *meta, size_t meta_len)
+{
+    size_t lr = strlen(res), ln = strlen(ns), lm = strlen(name);
+    kstore_event_data *d = ks_xmalloc(sizeof(*d) + lr + ln + lm + len + meta_len + 5);
+    char *p = (char *)(d + 1);
+    atomic_init(&d->refs, 1);
+    d->type = type;
+    d->rv = rv;
+    d->res = p;
+    memcpy(p, res, lr + 1);
+    p += lr + 1;
+    d->ns = p;
+    memcpy(p, ns, ln + 1);
+    p += ln + 1;
+    d->name = p;
+    memcpy(p, name, lm + 1);
+    p += lm + 1;
+    d->json = p;
+    if (len)
+        memcpy(p, json, len);
+    p[len] = '\0';
+    d->len = len;
+    p += len + 1;
+    d->meta = p;
+    if (meta_len)
+        memcpy(p, meta, meta_len);
+    p[meta_len] = '\0';
+    d->meta_len = meta_len;
+    return d;
+}
+
+static void add_dirty_dir(kstore *s, const char *res, const char *ns)
+{
+    ks_buf dir = KS_BUF_INIT;
+    kstore_body_dir(s, res, ns, &dir);
+    for (size_t i = s->ndirty; i-- > 0;) {
+        if (strcmp(s->dirty_dirs[i], ks_buf_cstr(&dir)) == 0) {
+            ks_buf_free(&dir);
+            return;
+        }
+    }
+    s->dirty_dirs = ks_grow_array(s->dirty_dirs, &s->dirty_cap, s->ndirty + 1, sizeof(char *));
+    s->dirty_dirs[s->ndirty++] = ks_buf_detach(&dir, NULL);
+}
+
+static kstore_staged *stage(kstore *s)
+{
+    s->staged = ks_grow_array(s->staged, &s->staged_cap, s->nstaged + 1, sizeof(*s->staged));
+    kstore_staged *w = &s->staged[s->nstaged];
+    memset(w, 0, sizeof(*w));
+    return w;
+}
+
+/* Create or update, the writer lock held. */
+static int put(kstore *s, bool create, const char *res, const char *ns, const char *name,
+               const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_error *err)
+{
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    ks_buf body = KS_BUF_INIT, meta = KS_BUF_INIT, old_path = KS_BUF_INIT;
+    ks_buf_init(&body, s->o.max_body);
+    stored old;
+    char *new_path = NULL;
+    const char *uid;
+    uint8_t hash[KS_SHA256_LEN];
+    int rc = stored_get(s, res, ns, name, &old, err);
+    if (rc)
+        goto out;
+    if (create && old.found) {
+        rc = ks_error_set(err, KS_EEXIST, "%s %s/%s already exists", res, ns, name);
+        goto out;
+    }
+    if (!create && !old.found) {
+        rc = ks_error_set(err, KS_ENOENT, "%s %s/%s not found", res, ns, name);
+        goto out;
+    }
+    if (!create && expect_rv && expect_rv != old.rv) {
+        if (out)
+            out->conflict = true;
+        rc = ks_error_set(err, KS_EEXIST,
+                          "%s %s/%s: resourceVersion %" PRIu64 " is not the stored %" PRIu64, res,
+                          ns, name, expect_rv, old.rv);
+        goto out;
+    }
+    if (!create) {
+        /* No-op detection: the object rendered with its stored RV. */
+        if ((rc = kstore_render(&a, obj, ns, name, old.rv, &body, NULL, NULL, err)) != 0)
+            goto out;
+        if ((rc = ks_sha256_digest(body.data, body.len, hash)) != 0) {
+            rc = ks_error_set(err, rc, "sha256");
+            goto out;
+        }
+        if (memcmp(hash, old.hash, KS_SHA256_LEN) == 0) {
+            if (out) {
+                out->rv = old.rv;
+                out->seq = old.seq;
+                out->noop = true;
+            }
+            goto out;
+        }
+        ks_buf_reset(&body);
+    }
+    uint64_t rv = s->pending_rev + 1;
+    if ((rc = kstore_render(&a, obj, ns, name, rv, &body, &meta, &uid, err)) != 0)
+        goto out;
+    if (body.err || meta.err) {
+        rc = ks_error_set(err, KS_ELIMIT, "%s %s/%s: object larger than %zu bytes", res, ns, name,
+                          s->o.max_body);
+        goto out;
+    }
+    if ((rc = ks_sha256_digest(body.data, body.len, hash)) != 0) {
+        rc = ks_error_set(err, rc, "sha256");
+        goto out;
+    }
+    kstore_event_data *ev = event_new(create ? KSTORE_ADDED : KSTORE_MODIFIED, rv, res, ns, name,
+                                      body.data, body.len, meta.data, meta.len);
+    if ((rc = kstore_body_write(s, res, ns, name, rv, body.data, body.len, &new_path, err)) != 0)
+        goto out_ev;
+    sqlite3_stmt *st = kstore_stmt(&s->w, create ? ST_INSERT : ST_UPDATE);
+    if (create) {
+        sqlite3_bind_text(st, 1, res, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, uid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (int64_t)rv);
+        sqlite3_bind_text(st, 6, meta.data, (int)meta.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, (int64_t)body.len);
+        sqlite3_bind_blob(st, 8, hash, KS_SHA256_LEN, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_int64(st, 1, (int64_t)old.seq);
+        sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (int64_t)rv);
+        sqlite3_bind_text(st, 4, meta.data, (int)meta.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (int64_t)body.len);
+        sqlite3_bind_blob(st, 6, hash, KS_SHA256_LEN, SQLITE_STATIC);
+    }
+    int sr = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (sr != SQLITE_DONE) {
+        rc = kstore_sqlite_err(&s->w, sr, create ? "insert" : "update", err);
+        unlink(new_path);
+        goto out_ev;
+    }
+    uint64_t seq = create ? (uint64_t)sqlite3_last_insert_rowid(s->w.db) : old.seq;
+    add_dirty_dir(s, res, ns);
+    kstore_staged *w = stage(s);
+    w->new_path = new_path;
+    new_path = NULL;
+    if (!create) {
+        kstore_body_path(s, res, ns, name, old.rv, &old_path);
+        w->old_path = ks_buf_detach(&old_path, NULL);
+    }
+    w->ev = ev;
+    s->nstaged++;
+    s->pending_rev = rv;
+    if (out) {
+        out->rv = rv;
+        out->seq = seq;
+    }
+    goto out;
+out_ev:
+    kstore_event_data_unref(ev);
+out:
+    ks_xfree(new_path);
+    ks_xfree(old.meta);
+    ks_buf_free(&body);
+    ks_buf_free(&meta);
+    ks_buf_free(&old_path);
+    ks_arena_free(&a);
+    return rc;
+}
+
+static int write_op(kstore *s, bool create, const char *res, const char *ns, const char *name,
+                    const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_error *err)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    int rc = kstore_check_key(res, ns, name, err);
+    if (rc)
+        return rc;
+    if (!obj)
+        return ks_error_set(err, KS_EINVAL, "no object given");
+    bool single;
+    if ((rc = write_enter(s, &single, err)) != 0)
+        return rc;
+    rc = put(s, create, res, ns, name, obj, expect_rv, out, err);
+    return write_leave(s, single, rc, err);
+}
+
+int kstore_create(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
+                  kstore_result *out, ks_error *err)
+{
+    return write_op(s, true, res, ns, name, obj, 0, out, err);
+}
+
+int kstore_update(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
+                  uint64_t expect_rv, kstore_result *out, ks_error *err)
+{
+    return write_op(s, false, res, ns, name, obj, expect_rv, out, err);
+}
+
+/* Delete, the writer lock held. */
+static int del(kstore *s, const char *res, const char *ns, const char *name, uint64_t expect_rv,
+               kstore_result *out, ks_error *err)
+{
+    stored old;
+    ks_buf path = KS_BUF_INIT, body = KS_BUF_INIT, meta = KS_BUF_INIT;
+    char *data = NULL;
+    size_t len = 0;
+    int rc = stored_get(s, res, ns, name, &old, err);
+    if (rc)
+        goto out;
+    if (!old.found) {
+        rc = ks_error_set(err, KS_ENOENT, "%s %s/%s not found", res, ns, name);
+        goto out;
+    }
+    if (expect_rv && expect_rv != old.rv) {
+        if (out)
+            out->conflict = true;
+        rc = ks_error_set(err, KS_EEXIST,
+                          "%s %s/%s: resourceVersion %" PRIu64 " is not the stored %" PRIu64, res,
+                          ns, name, expect_rv, old.rv);
+        goto out;
+    }
+    uint64_t rv = s->pending_rev + 1;
+    kstore_body_path(s, res, ns, name, old.rv, &path);
+    /* The DELETED event carries the last state with the deletion's RV. */
+    ks_error ferr;
+    if (ks_file_read(ks_buf_cstr(&path), s->o.max_body, &data, &len, &ferr) != 0 ||
+        kstore_rerender(data, len, rv, &body, &ferr) != 0) {
+        ks_log_warn("store", "deleting an object whose body is unreadable",
+                    KS_F_STR("path", ks_buf_cstr(&path)), KS_F_ERR(&ferr));
+        ks_buf_reset(&body);
+    }
+    if (kstore_rerender(old.meta, old.meta_len, rv, &meta, &ferr) != 0) {
+        ks_buf_reset(&meta);
+        ks_buf_append(&meta, old.meta, old.meta_len);
+    }
+    if (body.len == 0)
+        ks_buf_append(&body, meta.data, meta.len);
+    if (body.err || meta.err) {
+        rc = ks_error_set(err, KS_ENOMEM, "%s %s/%s: out of memory", res, ns, name);
+        goto out;
+    }
+    sqlite3_stmt *st = kstore_stmt(&s->w, ST_DELETE);
+    sqlite3_bind_int64(st, 1, (int64_t)old.seq);
+    int sr = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (sr != SQLITE_DONE) {
+        rc = kstore_sqlite_err(&s->w, sr, "delete", err);
+        goto out;
+    }
+    kstore_staged *w = stage(s);
+    w->old_path = ks_buf_detach(&path, NULL);
+    w->ev = event_new(KSTORE_DELETED, rv, res, ns, name, body.data, body.len, meta.data, meta.len);
+    s->nstaged++;
+    s->pending_rev = rv;
+    if (out) {
+        out->rv = rv;
+        out->seq = old.seq;
+    }
+out:
+    ks_xfree(data);
+    ks_xfree(old.meta);
+    ks_buf_free(&path);
+    ks_buf_free(&body);
+    ks_buf_free(&meta);
+    return rc;
+}
+
+int kstore_delete(kstore *s, const char *res, const char *ns, const char *name, uint64_t expect_rv,
+                  kstore_result *out, ks_error *err)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    int rc = kstore_check_key(res, ns, name, err);
+    if (rc)
+        return rc;
+    bool single;
+    if ((rc = write_enter(s, &single, err)) != 0)
+        return rc;
+    rc = del(s, res, ns, name, expect_rv, out, err);
+    return write_leave(s, single, rc, err);
+}
