@@ -219,6 +219,15 @@ const kv_value *kv_lookup(const kv_value *v, const kv_value *steps, size_t n);
 int kv_obj_with(ks_arena *a, const kv_value *obj, const char *key, size_t n, const kv_value *val,
                 kv_value *out);
 
+/* ---- canonical hash ---- */
+
+/* The order-insensitive SHA-256 of a JSON value that Kubescape storage
+ * writes as kubescape.io/sync-checksum and its synchronizer compares
+ * (spec/storage.md §11.6): object members whose path (".a.b" from the root;
+ * array elements keep their array's path) is in excluded are left out.
+ * out: 64 lowercase hex digits and a NUL. 0, KS_ENOMEM or KS_ELIMIT. */
+int kv_json_hash(const kv_value *v, const char *const *excluded, size_t nexcluded, char out[65]);
+
 /* ---- copying ---- */
 
 /* Deep copy of v into arena a (for moving a value out of a short-lived

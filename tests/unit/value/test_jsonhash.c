@@ -1,0 +1,77 @@
+/* The canonical JSON hash of Kubescape's sync-checksum (spec/storage.md
+ * §11.6). */
+#include <string.h>
+
+#include "testutil.h"
+
+static void expect_hash(ks_arena *a, const char *json, const char *const *ex, size_t nex,
+                        const char *want)
+{
+    kv_value v = tu_json(a, json);
+    char h[65];
+    assert_int_equal(kv_json_hash(&v, ex, nex, h), 0);
+    assert_string_equal(h, want);
+}
+
+static void hash_of(ks_arena *a, const char *json, const char *const *ex, size_t nex, char h[65])
+{
+    kv_value v = tu_json(a, json);
+    assert_int_equal(kv_json_hash(&v, ex, nex, h), 0);
+}
+
+static void test_vectors(void **state)
+{
+    ks_arena *a = *state;
+    /* the published vector */
+    expect_hash(a, "{\"a\":1}", NULL, 0,
+                "077a4489fa38ebf95f62823b47160302d32628d32141d4e3a5871995765945c2");
+    /* scalars: SHA-256 of their text, of "null", of the IEEE-754 big-endian
+     * double for numbers */
+    expect_hash(a, "\"\"", NULL, 0,
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect_hash(a, "null", NULL, 0,
+                "74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b");
+    /* [] hashes like "" */
+    expect_hash(a, "[]", NULL, 0,
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_properties(void **state)
+{
+    ks_arena *a = *state;
+    char h1[65], h2[65];
+    /* arrays are order-insensitive; every number is a double */
+    hash_of(a, "[1, 2, \"x\"]", NULL, 0, h1);
+    hash_of(a, "[\"x\", 2, 1.0]", NULL, 0, h2);
+    assert_string_equal(h1, h2);
+    hash_of(a, "[1, 1]", NULL, 0, h1);
+    hash_of(a, "[1]", NULL, 0, h2);
+    assert_string_not_equal(h1, h2);
+    /* an excluded path is left out entirely, wherever it is */
+    static const char *const ex[] = {".status.conditions"};
+    hash_of(a, "{\"status\":{\"conditions\":[1,2],\"x\":1}}", ex, 1, h1);
+    hash_of(a, "{\"status\":{\"x\":1}}", ex, 1, h2);
+    assert_string_equal(h1, h2);
+    hash_of(a, "{\"status\":{\"conditions\":[1,2],\"x\":1}}", NULL, 0, h1);
+    assert_string_not_equal(h1, h2);
+    /* a path is not a prefix match, and array elements keep the array's path */
+    hash_of(a, "{\"status\":{\"conditionsX\":1}}", ex, 1, h1);
+    hash_of(a, "{\"status\":{}}", ex, 1, h2);
+    assert_string_not_equal(h1, h2);
+    hash_of(a, "{\"status\":[{\"conditions\":1}]}", ex, 1, h1);
+    hash_of(a, "{\"status\":[{}]}", ex, 1, h2);
+    assert_string_equal(h1, h2);
+    /* key and value are bound: swapping values changes the hash */
+    hash_of(a, "{\"a\":\"b\",\"c\":\"d\"}", NULL, 0, h1);
+    hash_of(a, "{\"a\":\"d\",\"c\":\"b\"}", NULL, 0, h2);
+    assert_string_not_equal(h1, h2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_vectors, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_properties, tu_arena_setup, tu_arena_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
