@@ -279,10 +279,14 @@ static void client_cert(net_server *s, struct MHD_Connection *c, conn_state *cs)
         cc->reason = "certificate subject unreadable";
         return;
     }
-    const char *reason = "no client CA configured";
+    /* the reason shown is that of a bundle that knows the issuer, if any */
+    const char *reason = "no client CA configured", *why = NULL;
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->ntrust; i++) {
-        if (net_tls_trust_verify_client(s->trust[i], chain, n, &reason)) {
+        bool ok = net_tls_trust_verify_client(s->trust[i], chain, n, &why);
+        if (!ok && (i == 0 || strcmp(why, "unknown issuer") != 0))
+            reason = why;
+        if (ok) {
             cc->verified = true;
             cc->bundle = (int)i;
             cc->bundle_name = s->bundle_name[i];
