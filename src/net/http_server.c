@@ -412,7 +412,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
         if (rc == NET_STREAM_END) {
             st->ended = true;
-            st->why = NET_STREAM_CLOSED_END;
+            st->why = stopping ? NET_STREAM_CLOSED_STOP : NET_STREAM_CLOSED_END;
         } else if (stopping) {
             st->ended = true;
             st->why = NET_STREAM_CLOSED_STOP;

@@ -28,6 +28,7 @@ typedef struct producer {
     int left; /* chunks still to send; < 0: endless */
     int sent;
     int interval_ms;
+    int waited_ms; /* since the last chunk */
 } producer;
 
 static int produce(void *ctx, ks_buf *out, int wait_ms, bool stopping)
@@ -36,9 +37,23 @@ static int produce(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     (void)stopping;
     if (p->left == 0)
         return NET_STREAM_END;
-    int nap = p->interval_ms < wait_ms ? p->interval_ms : wait_ms;
+    if (p->interval_ms == 0 && p->sent > 0) {
+        /* interval 0: one chunk, then silence */
+        struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        return NET_STREAM_MORE;
+    }
+    /* wait no longer than the server allows; say nothing until the
+     * interval has passed */
+    int nap = p->interval_ms - p->waited_ms;
+    if (nap > wait_ms)
+        nap = wait_ms;
     struct timespec ts = {nap / 1000, (long)(nap % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+    p->waited_ms += nap;
+    if (p->waited_ms < p->interval_ms)
+        return NET_STREAM_MORE;
+    p->waited_ms = 0;
     ks_buf_printf(out, "{\"n\":%d}\n", p->sent++);
     atomic_fetch_add(&produced, 1);
     if (p->left > 0)
@@ -342,6 +357,22 @@ static void test_body_limits(void **state)
     assert_int_equal(r.status, 200);
     ks_xfree(big);
 
+    /* Expect: 100-continue with a body over the limit: refused before it is
+     * sent (curl waits for 100 Continue, gets the 413 and sends nothing) */
+    {
+        char *huge = ks_xmalloc((8u << 20) + 1);
+        memset(huge, 'e', 8u << 20);
+        huge[8u << 20] = '\0';
+        struct curl_slist *hd = curl_slist_append(NULL, "Expect: 100-continue");
+        url_of(url, sizeof url, s, "/upload");
+        assert_int_equal(request(h, "POST", url, huge, hd, &r), CURLE_OK);
+        assert_int_equal(r.status, 413);
+        double sent = -1;
+        curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD, &sent);
+        assert_true(sent < (double)(8u << 20));
+        curl_slist_free_all(hd);
+        ks_xfree(huge);
+    }
     /* chunked, no Content-Length: counted as it arrives */
     for (size_t size = 1001; size <= 40u << 20; size *= 32) {
         CURL *c = curl_easy_init();
@@ -502,7 +533,8 @@ static void test_hostile_requests(void **state)
 
 typedef struct watcher {
     atomic_int lines;
-    int stop_after; /* abort the transfer after this many lines; 0: never */
+    int produced_at_first; /* chunks produced when the first line arrived */
+    int stop_after;        /* abort the transfer after this many lines; 0: never */
     ks_buf data;
 } watcher;
 
@@ -511,8 +543,8 @@ static size_t on_stream(char *p, size_t size, size_t n, void *ud)
     watcher *w = ud;
     ks_buf_append(&w->data, p, size * n);
     for (size_t i = 0; i < size * n; i++)
-        if (p[i] == '\n')
-            atomic_fetch_add(&w->lines, 1);
+        if (p[i] == '\n' && atomic_fetch_add(&w->lines, 1) == 0)
+            w->produced_at_first = atomic_load(&produced);
     if (w->stop_after && atomic_load(&w->lines) >= w->stop_after)
         return 0; /* abort: curl closes the connection */
     return size * n;
@@ -532,7 +564,8 @@ static void test_stream_complete(void **state)
     CURL *h = curl_easy_init();
     watcher w = {0};
     char url[256];
-    url_of(url, sizeof url, s, "/stream?n=5&interval=20");
+    atomic_store(&produced, 0);
+    url_of(url, sizeof url, s, "/stream?n=5&interval=40");
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_stream);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
@@ -543,6 +576,9 @@ static void test_stream_complete(void **state)
     assert_int_equal(curl_easy_perform(h), CURLE_OK);
     assert_string_equal(ks_buf_cstr(&w.data),
                         "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
+    /* chunks are sent as they come, not gathered: the first line arrived
+     * before the producer had made the last ones */
+    assert_true(w.produced_at_first <= 2);
     assert_non_null(strcasestr(ks_buf_cstr(&head), "Transfer-Encoding: chunked"));
     assert_non_null(strstr(ks_buf_cstr(&head), "Content-Type: application/json"));
     wait_for(&freed[NET_STREAM_CLOSED_END], 1);
@@ -565,18 +601,26 @@ static void test_stream_client_disconnects(void **state)
     reset_counters();
     net_server *s = start(NULL, 0, 0);
     char url[256];
-    /* an endless stream, and one that produces rarely (the disconnect is
-     * seen while the producer has nothing to say) */
-    const char *paths[] = {"/stream?n=-1&interval=5", "/stream?n=-1&interval=100000"};
+    /* an endless stream, and one that says something once and then nothing
+     * for a long time (the disconnect is seen while the producer is
+     * silent) */
+    const char *paths[] = {"/stream?n=-1&interval=5", "/stream?n=-1&interval=0"};
     for (int i = 0; i < 2; i++) {
         CURL *h = curl_easy_init();
-        watcher w = {.stop_after = 1};
+        watcher w = {.stop_after = i == 0 ? 1 : 0};
         url_of(url, sizeof url, s, paths[i]);
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_stream);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
         curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
-        assert_int_equal(curl_easy_perform(h), CURLE_WRITE_ERROR);
+        if (i == 0) {
+            assert_int_equal(curl_easy_perform(h), CURLE_WRITE_ERROR);
+        } else {
+            /* the first chunk comes at once, then silence: curl gives up */
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 500L);
+            assert_int_equal(curl_easy_perform(h), CURLE_OPERATION_TIMEDOUT);
+            assert_int_equal(atomic_load(&w.lines), 1);
+        }
         curl_easy_cleanup(h); /* closes the connection */
         wait_for(&freed[NET_STREAM_CLOSED_CLIENT], i + 1);
         ks_buf_free(&w.data);
@@ -590,6 +634,7 @@ typedef struct multi_watch {
     CURL *h[64];
     watcher w[64];
     int n;
+    int clean_ends; /* transfers that ended with the stream's last chunk */
 } multi_watch;
 
 static void multi_open(multi_watch *mw, const net_server *s, int n, const char *path)
@@ -615,6 +660,11 @@ static int multi_run(multi_watch *mw, int min_lines)
     int running = 1;
     for (int iter = 0; iter < 3000 && running; iter++) {
         curl_multi_perform(mw->m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(mw->m, &left)))
+            if (msg->msg == CURLMSG_DONE && msg->data.result == CURLE_OK)
+                mw->clean_ends++;
         if (min_lines) {
             int ready = 0;
             for (int i = 0; i < mw->n; i++)
@@ -662,6 +712,7 @@ static void test_many_streams_then_stop(void **state)
     assert_int_equal(atomic_load(&freed[NET_STREAM_CLOSED_STOP]), 60);
     /* the clients see their streams end */
     assert_int_equal(multi_run(mw, 0), 0);
+    assert_int_equal(mw->clean_ends, 60);
     for (int i = 0; i < 60; i++)
         assert_true(has(&(reply){.body = mw->w[i].data}, "{\"n\":1}\n"));
     multi_close(mw);
