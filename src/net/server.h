@@ -107,9 +107,12 @@ typedef struct net_server_opts {
 } net_server_opts;
 
 int net_server_start(const net_server_opts *o, net_server **out, ks_error *err);
-/* Stops accepting, tells open streams to end (their producers see
- * NET_STREAM_STOPPING and their free callbacks run), waits for handlers and
- * joins every thread, then frees the server. NULL is ignored. */
+/* Stops accepting, tells open streams to end (their producers are called
+ * with stopping true once more, and the stream ends after that call),
+ * waits up to stop_grace_ms for them, closes every connection, waits for
+ * running handlers (which must not block forever) and joins every thread,
+ * then frees the server. Every stream's free callback has run when it
+ * returns. NULL is ignored. */
 void net_server_stop(net_server *s);
 /* The bound port (useful with port 0). */
 uint16_t net_server_port(const net_server *s);

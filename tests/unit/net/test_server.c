@@ -719,6 +719,60 @@ static void test_many_streams_then_stop(void **state)
     ks_xfree(mw);
 }
 
+static void status_json(void *ctx, int status, const char *msg, net_response *resp)
+{
+    (void)ctx;
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"kind\":\"Status\",\"code\":%d,\"message\":\"%s\"}",
+                     status, msg);
+    net_response_status(resp, status);
+    net_response_header(resp, "Content-Type", "application/json");
+    net_response_body(resp, body, (size_t)n);
+}
+
+static void test_error_hook_and_connection_limit(void **state)
+{
+    (void)state;
+    reset_counters();
+    net_server_opts o = {.max_body = 4,
+                         .max_conns = 2,
+                         .stream_poll_ms = 50,
+                         .handler = handler,
+                         .error = status_json};
+    net_server *s;
+    ks_error err;
+    assert_int_equal(net_server_start(&o, &s, &err), 0);
+    CURL *h = curl_easy_init();
+    reply r = {0};
+    char url[256];
+    url_of(url, sizeof url, s, "/x");
+    assert_int_equal(request(h, "POST", url, "too long", NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 413);
+    assert_string_equal(
+            ks_buf_cstr(&r.body),
+            "{\"kind\":\"Status\",\"code\":413,\"message\":\"request body too large\"}");
+    url_of(url, sizeof url, s, "/bad%zz");
+    assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(ks_buf_cstr(&r.body), "percent-encoding"));
+    curl_easy_cleanup(h);
+    /* two connections held by streams: a third is not served */
+    multi_watch *mw = ks_xcalloc(1, sizeof *mw);
+    multi_open(mw, s, 2, "/stream?n=-1&interval=50");
+    assert_int_equal(multi_run(mw, 1), 2);
+    h = curl_easy_init();
+    url_of(url, sizeof url, s, "/third");
+    CURLcode rc = request(h, "GET", url, NULL, NULL, &r);
+    assert_true(rc != CURLE_OK || r.status != 200);
+    curl_easy_cleanup(h);
+    reply_free(&r);
+    net_server_stop(s);
+    assert_int_equal(atomic_load(&freed[NET_STREAM_CLOSED_STOP]), 2);
+    multi_run(mw, 0);
+    multi_close(mw);
+    ks_xfree(mw);
+}
+
 static void test_start_errors(void **state)
 {
     (void)state;
@@ -793,6 +847,7 @@ int main(void)
             cmocka_unit_test(test_stream_complete),
             cmocka_unit_test(test_stream_client_disconnects),
             cmocka_unit_test(test_many_streams_then_stop),
+            cmocka_unit_test(test_error_hook_and_connection_limit),
             cmocka_unit_test(test_start_errors),
             cmocka_unit_test(test_ipv6),
     };
