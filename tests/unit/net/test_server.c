@@ -367,9 +367,9 @@ static void test_body_limits(void **state)
         url_of(url, sizeof url, s, "/upload");
         assert_int_equal(request(h, "POST", url, huge, hd, &r), CURLE_OK);
         assert_int_equal(r.status, 413);
-        double sent = -1;
-        curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD, &sent);
-        assert_true(sent < (double)(8u << 20));
+        curl_off_t sent = -1;
+        curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
+        assert_true(sent >= 0 && sent < (curl_off_t)(8u << 20));
         curl_slist_free_all(hd);
         ks_xfree(huge);
     }
