@@ -53,6 +53,20 @@ int kstore_check_key(const char *res, const char *ns, const char *name, ks_error
     return rc;
 }
 
+int kstore_check_name(const char *name, size_t n, ks_error *err)
+{
+    const char *nul = memchr(name, '\0', n);
+    if (nul)
+        return ks_error_at(err, KS_EINVAL, "name", 1, (int)(nul - name) + 1, (size_t)(nul - name),
+                           "name: character %zu is a NUL byte", (size_t)(nul - name) + 1);
+    if (n > KSTORE_MAX_NAME)
+        return ks_error_set(err, KS_EINVAL, "name is longer than %d characters", KSTORE_MAX_NAME);
+    char copy[KSTORE_MAX_NAME + 1];
+    memcpy(copy, name, n);
+    copy[n] = '\0';
+    return check_ident("name", copy, KSTORE_MAX_NAME, ".-", err);
+}
+
 void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *out)
 {
     ks_buf_printf(out, "%s/objects/%s/%s", s->dir, res, *ns ? ns : "_cluster");
@@ -156,6 +170,40 @@ static int mkdir_durable(const char *path, ks_error *err)
     return ks_error_set(err, KS_EIO, "mkdir %s: %s", path, strerror(errno));
 }
 
+void kstore_spare_path(const kstore *s, uint64_t id, ks_buf *out)
+{
+    ks_buf_printf(out, "%s/spare/%" PRIu64, s->dir, id);
+}
+
+/* A spare file opened for writing and emptied, its path in *path; -1 when
+ * there is none. */
+static int spare_open(kstore *s, ks_buf *path)
+{
+    while (s->nspare > 0) {
+        ks_buf_reset(path);
+        kstore_spare_path(s, s->spare[--s->nspare], path);
+        int fd = open(ks_buf_cstr(path), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+    }
+    return -1;
+}
+
+void kstore_body_recycle(kstore *s, const char *path)
+{
+    if (s->nspare < KSTORE_SPARE_MAX) {
+        ks_buf sp = KS_BUF_INIT;
+        kstore_spare_path(s, s->spare_next, &sp);
+        bool ok = !sp.err && rename(path, ks_buf_cstr(&sp)) == 0;
+        ks_buf_free(&sp);
+        if (ok) {
+            s->spare[s->nspare++] = s->spare_next++;
+            return;
+        }
+    }
+    unlink(path);
+}
+
 int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
                       const char *data, size_t len, char **path_out, ks_error *err)
 {
@@ -168,18 +216,26 @@ int kstore_body_write(kstore *s, const char *res, const char *ns, const char *na
     kstore_body_dir(s, res, ns, &dir);
     if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
         goto out;
-    char stem[KSTORE_STEM_MAX];
-    kstore_body_stem(name, stem);
-    ks_buf_printf(&tmp, "%s/.tmp-%s.%" PRIu64 ".json", ks_buf_cstr(&dir), stem, rv);
     kstore_body_path(s, res, ns, name, rv, &path);
-    if (tmp.err || path.err) {
+    if (path.err) {
         rc = ks_error_set(err, KS_ENOMEM, "body path of %s/%s", ns, name);
         goto out;
     }
-    fd = open(ks_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A spare file (a superseded body) is reused when there is one: on
+     * file systems that scan recently freed inodes when allocating (ext4
+     * without a journal), creating a file per write and unlinking one per
+     * update costs more than the write itself. */
+    fd = spare_open(s, &tmp);
     if (fd < 0) {
-        rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&tmp), strerror(errno));
-        goto out;
+        char stem[KSTORE_STEM_MAX];
+        kstore_body_stem(name, stem);
+        ks_buf_reset(&tmp);
+        ks_buf_printf(&tmp, "%s/.tmp-%s.%" PRIu64 ".json", ks_buf_cstr(&dir), stem, rv);
+        fd = tmp.err ? -1 : open(ks_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&tmp), strerror(errno));
+            goto out;
+        }
     }
     if (ks_fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         rc = ks_error_set(err, KS_EIO, "write %s: %s", ks_buf_cstr(&tmp), strerror(errno));

@@ -104,8 +104,16 @@ struct kstore {
     kstore_conn *readers;
     size_t nreaders;
 
+    /* spare files, <dir>/spare/<id>: superseded bodies kept for reuse by
+     * the next writes instead of unlinking them and creating new files */
+    uint64_t *spare; /* ids, KSTORE_SPARE_MAX */
+    size_t nspare;
+    uint64_t spare_next;
+
     kstore_hub hub;
 };
+
+#define KSTORE_SPARE_MAX 1024
 
 /* ---- bodies and identifiers (body.c) ---- */
 
@@ -115,10 +123,16 @@ void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *o
 void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
                       uint64_t rv, ks_buf *out);
 /* Writes data as the body file, durably except for the directory entry
- * (the caller fsyncs the directory). Creates the directory when missing. */
+ * (the caller fsyncs the directory): into a spare file or a new temporary
+ * file, fsynced, then renamed. Creates the directory when missing. */
 int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
                       const char *data, size_t len, char **path_out, ks_error *err);
 int kstore_fsync_dir(const char *path, ks_error *err);
+/* Moves a body no row names any more to the spare files (or unlinks it when
+ * there are enough). Writer lock held. A reader that opened the file before
+ * may then see it rewritten, which is why reads check the body's hash. */
+void kstore_body_recycle(kstore *s, const char *path);
+void kstore_spare_path(const kstore *s, uint64_t id, ks_buf *out);
 
 /* Checks that obj's metadata.name and .namespace, when present, are name and
  * ns (unless name is NULL). Serialises obj with metadata.resourceVersion set to rv: the full JSON

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,6 +69,16 @@ static void remove_file(const char *dir, const char *f, const char *why)
     ks_buf_free(&p);
 }
 
+/* A leftover body or temporary file becomes a spare file (or is removed). */
+static void recycle_file(kstore *s, const char *dir, const char *f, const char *why)
+{
+    ks_buf p = KS_BUF_INIT;
+    ks_buf_printf(&p, "%s/%s", dir, f);
+    ks_log_debug("store", why, KS_F_STR("path", ks_buf_cstr(&p)));
+    kstore_body_recycle(s, ks_buf_cstr(&p));
+    ks_buf_free(&p);
+}
+
 static void scan_ns_dir(kstore *s, const char *res, const char *nsdir, const char *path,
                         recover_stats *rs)
 {
@@ -86,11 +97,11 @@ static void scan_ns_dir(kstore *s, const char *res, const char *nsdir, const cha
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         if (strncmp(e->d_name, ".tmp-", 5) == 0) {
-            remove_file(path, e->d_name, "temporary file removed");
+            recycle_file(s, path, e->d_name, "temporary file recycled");
             rs->temps++;
         } else if (kstore_parse_body_name(e->d_name, stem, &rv)) {
             if (!row_names(s, res, ns, stem, rv)) {
-                remove_file(path, e->d_name, "orphan body removed");
+                recycle_file(s, path, e->d_name, "orphan body recycled");
                 rs->orphans++;
             }
         } else {
@@ -134,6 +145,40 @@ static int scan_files(kstore *s, recover_stats *rs)
     ks_buf_free(&sub);
     ks_buf_free(&nsp);
     return 0;
+}
+
+/* Spare files of the last run become the pool again; names the store does
+ * not write are left alone. */
+static void adopt_spares(kstore *s)
+{
+    ks_buf top = KS_BUF_INIT;
+    ks_buf_printf(&top, "%s/spare", s->dir);
+    DIR *d = opendir(ks_buf_cstr(&top));
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char *end;
+            errno = 0;
+            unsigned long long id = strtoull(e->d_name, &end, 10);
+            if (errno || *end || end == e->d_name || e->d_name[0] == '0') {
+                ks_log_warn("store", "unexpected file left alone",
+                            KS_F_STR("dir", ks_buf_cstr(&top)), KS_F_STR("file", e->d_name));
+                continue;
+            }
+            if (s->nspare < KSTORE_SPARE_MAX)
+                s->spare[s->nspare++] = id;
+            else
+                remove_file(ks_buf_cstr(&top), e->d_name, "spare file removed");
+            if (id >= s->spare_next)
+                s->spare_next = id + 1;
+        }
+        closedir(d);
+    }
+    if (s->spare_next == 0)
+        s->spare_next = 1;
+    ks_buf_free(&top);
 }
 
 /* Drops rows whose body file is missing. */
@@ -186,6 +231,7 @@ out:
 int kstore_recover(kstore *s, ks_error *err)
 {
     recover_stats rs = {0};
+    adopt_spares(s);
     int rc = scan_files(s, &rs);
     if (rc == 0)
         rc = check_rows(s, &rs, err);

@@ -27,9 +27,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_GET] = "SELECT seq, rv, uid, meta, body_size, body_hash FROM objects"
                    " WHERE resource=?1 AND namespace=?2 AND name=?3",
         [ST_GET_SEQ] = "SELECT namespace, name, rv, meta FROM objects WHERE seq=?1",
-        [ST_LIST_ALL] = "SELECT seq, namespace, name, rv, meta FROM objects"
+        [ST_LIST_ALL] = "SELECT seq, namespace, name, rv, meta, body_hash FROM objects"
                         " WHERE resource=?1 AND seq>?2 ORDER BY seq LIMIT ?3",
-        [ST_LIST_NS] = "SELECT seq, namespace, name, rv, meta FROM objects"
+        [ST_LIST_NS] = "SELECT seq, namespace, name, rv, meta, body_hash FROM objects"
                        " WHERE resource=?1 AND seq>?2 AND namespace=?4 ORDER BY seq LIMIT ?3",
         [ST_COUNT_ALL] = "SELECT count(*) FROM objects WHERE resource=?1",
         [ST_COUNT_NS] = "SELECT count(*) FROM objects WHERE resource=?1 AND namespace=?2",
@@ -162,15 +162,20 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
     s->readers = ks_xcalloc(s->o.max_readers, sizeof(*s->readers));
 
     int rc;
-    ks_buf objdir = KS_BUF_INIT;
-    ks_buf_printf(&objdir, "%s/objects", s->dir);
-    rc = ks_mkdir_p(ks_buf_cstr(&objdir), 0755, err);
-    ks_buf_free(&objdir);
+    s->spare = ks_xcalloc(KSTORE_SPARE_MAX, sizeof(*s->spare));
+    ks_buf sub = KS_BUF_INIT;
+    ks_buf_printf(&sub, "%s/objects", s->dir);
+    rc = ks_mkdir_p(ks_buf_cstr(&sub), 0755, err);
+    ks_buf_reset(&sub);
+    ks_buf_printf(&sub, "%s/spare", s->dir);
+    if (rc == 0)
+        rc = ks_mkdir_p(ks_buf_cstr(&sub), 0755, err);
+    ks_buf_free(&sub);
     if (rc != 0)
         goto fail;
     if ((rc = kstore_conn_open(s, &s->w, true, err)) != 0)
         goto fail;
-    uint64_t rev;
+    uint64_t rev = 0;
     if ((rc = read_revision(s, &rev, err)) != 0)
         goto fail;
     if ((rc = kstore_recover(s, err)) != 0)
@@ -190,6 +195,7 @@ fail:
     pthread_mutex_destroy(&s->pmu);
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);
+    ks_xfree(s->spare);
     ks_xfree(s->dir);
     ks_xfree(s);
     return rc;
@@ -213,6 +219,7 @@ void kstore_close(kstore *s)
     pthread_mutex_destroy(&s->pmu);
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);
+    ks_xfree(s->spare);
     ks_xfree(s->dir);
     ks_xfree(s);
 }

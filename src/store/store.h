@@ -67,6 +67,9 @@ void kstore_close(kstore *s);
 /* 0 when res, ns and name are acceptable identifiers, else KS_EINVAL naming
  * the offending one and the position of the bad character. */
 int kstore_check_key(const char *res, const char *ns, const char *name, ks_error *err);
+/* Checks a name of known length (from a URL or a body), where an embedded
+ * NUL would otherwise cut the C string short: KS_EINVAL for it too. */
+int kstore_check_name(const char *name, size_t n, ks_error *err);
 
 /* The outcome of a write. */
 typedef struct kstore_result {

@@ -4,8 +4,9 @@
  * a single write outside kstore_batch_begin is a batch of one. A staged write
  * has its body durable under its final name and its row changed in the open
  * SQLite transaction; commit fsyncs the touched directories, stores the
- * revision and commits, then unlinks superseded bodies and publishes events.
- * Abort rolls the transaction back and unlinks the bodies the batch wrote. */
+ * revision and commits, then recycles superseded bodies (spare files) and
+ * publishes events. Abort rolls the transaction back and recycles the bodies
+ * the batch wrote. */
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,7 +73,7 @@ void kstore_batch_abort(kstore *s)
     step_done(s, ST_ROLLBACK, &e);
     for (size_t i = 0; i < s->nstaged; i++)
         if (s->staged[i].new_path)
-            unlink(s->staged[i].new_path);
+            kstore_body_recycle(s, s->staged[i].new_path);
     s->pending_rev = atomic_load(&s->rev);
     batch_reset(s);
     pthread_mutex_unlock(&s->wmu);
@@ -105,7 +106,7 @@ int kstore_batch_commit(kstore *s, ks_error *err)
     for (size_t i = 0; i < s->nstaged; i++) {
         kstore_staged *w = &s->staged[i];
         if (w->old_path)
-            unlink(w->old_path);
+            kstore_body_recycle(s, w->old_path);
         kstore_hub_publish(&s->hub, w->ev);
         w->ev = NULL;
     }
@@ -312,7 +313,7 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     sqlite3_reset(st);
     if (sr != SQLITE_DONE) {
         rc = kstore_sqlite_err(&s->w, sr, create ? "insert" : "update", err);
-        unlink(new_path);
+        kstore_body_recycle(s, new_path);
         goto out_ev;
     }
     uint64_t seq = create ? (uint64_t)sqlite3_last_insert_rowid(s->w.db) : old.seq;

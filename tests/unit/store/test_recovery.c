@@ -1,5 +1,6 @@
 /* Recovery at open: what a crash leaves behind (temporary files, bodies no
  * row names, rows without a body) is cleaned and the rest is intact. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "store/store.h"
 #include "testutil.h"
@@ -178,6 +180,102 @@ static void test_long_names(void **state)
     ks_xfree(dir);
 }
 
+static size_t spares(const char *dir)
+{
+    ks_buf p = KS_BUF_INIT;
+    ks_buf_printf(&p, "%s/spare", dir);
+    DIR *d = opendir(ks_buf_cstr(&p));
+    ks_buf_free(&p);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Superseded bodies become spare files that later writes reuse, also
+ * across a restart. */
+static void test_spares(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    kstore *s = open_store(dir);
+    assert_int_equal(spares(dir), 0);
+    create(s, &a, "ns", "x", "{\"v\":1}");
+    create(s, &a, "ns", "y", "{}");
+    create(s, &a, "ns", "x", "{\"v\":2}"); /* x.1 becomes a spare */
+    assert_int_equal(spares(dir), 1);
+    ks_error err;
+    assert_int_equal(kstore_delete(s, RES, "ns", "y", 0, NULL, &err), 0);
+    assert_int_equal(spares(dir), 2);
+    create(s, &a, "ns", "z", "{}"); /* reuses one */
+    assert_int_equal(spares(dir), 1);
+    kstore_close(s);
+    put_file(dir, "ns", ".tmp-q.9.json", "{");
+    s = open_store(dir); /* the spare is adopted, the temporary file recycled */
+    assert_int_equal(spares(dir), 2);
+    assert_false(has_file(dir, "ns", ".tmp-q.9.json"));
+    create(s, &a, "ns", "w", "{\"w\":1}");
+    create(s, &a, "ns", "v", "{\"v\":1}");
+    assert_int_equal(spares(dir), 0);
+    create(s, &a, "ns", "u", "{}");
+    assert_int_equal(spares(dir), 0);
+    char *t = get(s, "ns", "w", NULL);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "\"w\":1"));
+    ks_xfree(t);
+    t = get(s, "ns", "x", NULL);
+    assert_non_null(strstr(t, "\"v\":2"));
+    ks_xfree(t);
+    kstore_close(s);
+    ks_arena_free(&a);
+    tu_rmtree(dir);
+    ks_xfree(dir);
+}
+
+/* A body changed on disk behind the store's back is refused, not served. */
+static void test_checksum(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    kstore *s = open_store(dir);
+    create(s, &a, "ns", "c", "{\"v\":1}");
+    ks_buf p = KS_BUF_INIT;
+    ks_buf_printf(&p, "%s/objects/%s/ns/c.1.json", dir, RES);
+    char *data;
+    size_t len;
+    ks_error err;
+    assert_int_equal(ks_file_read(ks_buf_cstr(&p), 0, &data, &len, &err), 0);
+    char *at = strstr(data, "\"v\":1");
+    assert_non_null(at);
+    at[4] = '7'; /* same length, other content */
+    assert_int_equal(ks_file_write_atomic(ks_buf_cstr(&p), data, len, 0644, &err), 0);
+    ks_xfree(data);
+    ks_buf b = KS_BUF_INIT;
+    assert_int_equal(kstore_get_json(s, RES, "ns", "c", false, &b, NULL, &err), KS_EIO);
+    assert_non_null(strstr(err.msg, "checksum"));
+    assert_int_equal(kstore_get_json(s, RES, "ns", "c", true, &b, NULL, &err), 0);
+    ks_buf_free(&b);
+    assert_int_equal(kstore_list(s, RES, NULL, NULL, NULL, NULL, &err), KS_EIO);
+    /* a rewrite through the store heals it */
+    create(s, &a, "ns", "c", "{\"v\":3}");
+    char *t = get(s, "ns", "c", NULL);
+    assert_non_null(t);
+    ks_xfree(t);
+    ks_buf_free(&p);
+    kstore_close(s);
+    ks_arena_free(&a);
+    tu_rmtree(dir);
+    ks_xfree(dir);
+}
+
 static void test_bad_database(void **state)
 {
     (void)state;
@@ -215,6 +313,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_leftovers_cleaned),
             cmocka_unit_test(test_long_names),
+            cmocka_unit_test(test_spares),
+            cmocka_unit_test(test_checksum),
             cmocka_unit_test(test_bad_database),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

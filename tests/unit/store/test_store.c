@@ -213,6 +213,16 @@ static void test_names(void **state)
     /* the message names the position */
     assert_int_equal(kstore_check_key(RES, "ns", "ab/c", &err), KS_EINVAL);
     assert_int_equal(err.col, 3);
+    /* counted names: an embedded NUL is refused, not cut short */
+    assert_int_equal(kstore_check_name("ab\0../x", 7, &err), KS_EINVAL);
+    assert_int_equal(err.col, 3);
+    assert_non_null(strstr(err.msg, "NUL"));
+    assert_int_equal(kstore_check_name("ab", 2, &err), 0);
+    assert_int_equal(kstore_check_name("ab", 0, &err), KS_EINVAL);
+    assert_int_equal(kstore_check_name("a/b", 3, &err), KS_EINVAL);
+    memset(long_name, 'a', sizeof(long_name));
+    assert_int_equal(kstore_check_name(long_name, 254, &err), KS_EINVAL);
+    assert_int_equal(kstore_check_name(long_name, 253, &err), 0);
 }
 
 typedef struct seen {
