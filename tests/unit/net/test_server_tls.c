@@ -320,6 +320,33 @@ static void test_stream_over_tls(void **state)
     ks_buf_free(&c.data);
 }
 
+/* kubectl (Go's TLS and HTTP client, as client-go and the aggregator use
+ * them) against the server, with a client certificate; skipped without
+ * kubectl. */
+static void test_kubectl(void **state)
+{
+    fixture *f = *state;
+    if (system("kubectl version --client >/dev/null 2>&1") != 0)
+        skip();
+    char cert[512], key[512];
+    client_cert(f, f->ca1, f->ca1_key, "kube-user", NET_TLS_CLIENT, cert, key);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "KUBECONFIG=/dev/null kubectl get --raw /whoami --server=https://localhost:%u "
+             "--certificate-authority=%s --client-certificate=%s --client-key=%s 2>&1",
+             net_server_port(f->s), f->srv_cert, cert, key);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char out[1024] = "";
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int rc = pclose(p);
+    if (rc != 0)
+        fail_msg("kubectl: %s", out);
+    assert_non_null(strstr(out, "present=1 verified=1 bundle=0 name=client-ca cn=kube-user "
+                                "orgs=system:masters,dev"));
+}
+
 static void test_tls_without_client_cas(void **state)
 {
     fixture *f = *state;
@@ -362,6 +389,7 @@ int main(void)
             cmocka_unit_test(test_keepalive_keeps_identity),
             cmocka_unit_test(test_stream_over_tls),
             cmocka_unit_test(test_tls_without_client_cas),
+            cmocka_unit_test(test_kubectl),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();
