@@ -445,7 +445,9 @@ static enum MHD_Result send_response(net_request *r, net_response *resp)
     struct MHD_Response *m;
     stream *st = NULL;
     int status = resp->status;
-    if (status < 100 || status > 599)
+    if (!status && resp->next)
+        status = 200;
+    if (status < 200 || status > 599) /* 1xx are the server's own */
         status = 500;
     if (resp->next) {
         st = ks_xcalloc(1, sizeof *st);

@@ -72,7 +72,8 @@ typedef struct net_client_cert {
     const char *reason; /* why not verified ("unknown issuer", ...); NULL if verified */
 } net_client_cert;
 
-/* The handler: fills resp. A response left without a status is a 500. */
+/* The handler: fills resp. A response left without a status is a 500 (a
+ * stream's default status is 200); statuses outside 200..599 become 500. */
 typedef void (*net_handler_fn)(void *ctx, const net_request *req, net_response *resp);
 
 /* Optional: the body limit of one request, called once its headers are in

@@ -115,7 +115,10 @@ static void handler(void *ctx, const net_request *r, net_response *resp)
     ks_buf_append(&b, body, blen);
     size_t len;
     char *out = ks_buf_detach(&b, &len);
-    net_response_status(resp, first && strcmp(first, "created") == 0 ? 201 : 200);
+    const char *code = net_request_query(r, "code");
+    net_response_status(resp, code                                     ? (int)strtol(code, NULL, 10)
+                              : first && strcmp(first, "created") == 0 ? 201
+                                                                       : 200);
     assert_int_equal(net_response_header(resp, "X-Reply", "yes"), 0);
     assert_int_equal(net_response_header(resp, "X-Bad", "a\r\nInjected: 1"), KS_EINVAL);
     assert_int_equal(net_response_header(resp, "Content-Length", "1"), KS_EINVAL);
@@ -252,6 +255,13 @@ static void test_methods_and_bodies(void **state)
     url_of(url, sizeof url, s, "/none");
     assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
     assert_int_equal(r.status, 500);
+    url_of(url, sizeof url, s, "/status?code=101");
+    assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 500);
+    url_of(url, sizeof url, s, "/status?code=404");
+    assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 404);
+    assert_true(has(&r, "seg=status\n"));
     reply_free(&r);
     curl_easy_cleanup(h);
     net_server_stop(s);

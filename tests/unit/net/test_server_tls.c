@@ -47,7 +47,7 @@ static void handler(void *ctx, const net_request *r, net_response *resp)
     (void)ctx;
     const char *first = net_request_segment(r, 0);
     if (first && strcmp(first, "watch") == 0) {
-        net_response_status(resp, 200);
+        /* no status: a stream's is 200 */
         net_response_stream(resp, produce, produce_free, ks_xcalloc(1, sizeof(int)));
         return;
     }
