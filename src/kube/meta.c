@@ -476,7 +476,7 @@ int kube_table(ks_arena *a, const kv_value *objs, size_t n, const char *version,
     mb_val(&b, "apiVersion", kv_str_ref(av, strlen(av)));
     mb_val(&b, "kind", kv_str_ref("Table", 5));
     kube_list_meta one = {0};
-    if (!lm && n == 1) {
+    if (!lm && n == 1 && objs) {
         const kv_value *md = metadata_of(&objs[0]);
         const kv_value *rv = md ? kv_obj_get(md, "resourceVersion", 15) : NULL;
         if (rv && rv->kind == KV_STRING)
@@ -695,6 +695,7 @@ int kube_accept_parse(const char *h, size_t n, unsigned supported, kube_accept *
         return not_acceptable(supported, err);
     }
     clause cl[ACCEPT_MAX_CLAUSES];
+    memset(cl, 0, sizeof cl);
     size_t nc = 0;
     const char *p = h, *end = h + n;
     while (p < end && nc < ACCEPT_MAX_CLAUSES) {

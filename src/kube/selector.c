@@ -540,9 +540,9 @@ static int parse_requirement(parser *p, kube_str *vals)
     kube_sel_req r = {.op = KUBE_SEL_EXISTS};
     token t = consume(&p->lx);
     size_t at = t.pos;
-    bool not = false;
+    bool negate = false;
     if (t.t == T_NOT) {
-        not = true;
+        negate = true;
         t = consume(&p->lx);
     }
     if (t.t != T_ID)
@@ -564,8 +564,8 @@ static int parse_requirement(parser *p, kube_str *vals)
     if (!r.key.s)
         return KS_ELIMIT;
     token next = peek(&p->lx);
-    if (not || next.t == T_END || next.t == T_COMMA) {
-        r.op = not ? KUBE_SEL_NOT_EXISTS : KUBE_SEL_EXISTS;
+    if (negate || next.t == T_END || next.t == T_COMMA) {
+        r.op = negate ? KUBE_SEL_NOT_EXISTS : KUBE_SEL_EXISTS;
         return push_req(p, &r);
     }
     t = consume_raw(&p->lx);
@@ -856,6 +856,12 @@ int kube_fsel_parse(ks_arena *a, const char *s, size_t n, const char *const *sup
         ks_buf_printf(&msg, "field selector is longer than %zu bytes", max_len);
         return fail(a, &msg, KS_ELIMIT, max_len, "fieldSelector", &out->error, &out->error_len,
                     err);
+    }
+    const char *nul = memchr(s, '\0', n);
+    if (nul) {
+        ks_buf_puts(&msg, "field selector contains a NUL byte");
+        return fail(a, &msg, KS_EPARSE, (size_t)(nul - s), "fieldSelector", &out->error,
+                    &out->error_len, err);
     }
     /* split on commas not escaped by a backslash */
     size_t nterms = 0;

@@ -80,13 +80,13 @@ static void test_label_errors(void **state)
 {
     char long_name[70], long_value[70], long_prefix[300];
     memset(long_name, 'a', 64);
-    strcpy(long_name + 64, "=b"); /* lint:allow (fixed sizes) */
+    memcpy(long_name + 64, "=b", 3);
     memset(long_value, 'v', 64);
     long_value[64] = '\0';
     char long_value_sel[80];
     snprintf(long_value_sel, sizeof long_value_sel, "a=%s", long_value);
     memset(long_prefix, 'p', 254);
-    strcpy(long_prefix + 254, "/n"); /* lint:allow */
+    memcpy(long_prefix + 254, "/n", 3);
 
     static char want_long_name[200], want_long_value[600], want_long_prefix[1200];
     snprintf(want_long_name, sizeof want_long_name,
@@ -342,6 +342,10 @@ static void test_field_parse(void **state)
     assert_true(kube_fsel_exact(&sel, "metadata.name", &v));
     assert_string_equal(v.s, "a,b=c\\");
     assert_false(kube_fsel_exact(&sel, "metadata.namespace", &v));
+    /* an embedded NUL is refused (the message could not carry it) */
+    assert_int_equal(kube_fsel_parse(*state, "a\0=b", 4, fields_ns, 2, NULL, &sel, &err),
+                     KS_EPARSE);
+    assert_int_equal(err.offset, 1);
     /* limits */
     kube_sel_limits lim = {.max_len = 20, .max_reqs = 1};
     s = "metadata.name=a,metadata.name=b";
