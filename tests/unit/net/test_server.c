@@ -29,6 +29,7 @@ typedef struct producer {
     int sent;
     int interval_ms;
     int waited_ms; /* since the last chunk */
+    size_t pad;    /* bytes of padding per chunk */
 } producer;
 
 static int produce(void *ctx, ks_buf *out, int wait_ms, bool stopping)
@@ -54,6 +55,11 @@ static int produce(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     if (p->waited_ms < p->interval_ms)
         return NET_STREAM_MORE;
     p->waited_ms = 0;
+    if (p->pad) {
+        ks_buf_puts(out, "{\"pad\":\"");
+        ks_buf_fill(out, 'p', p->pad);
+        ks_buf_puts(out, "\"}\n");
+    }
     ks_buf_printf(out, "{\"n\":%d}\n", p->sent++);
     atomic_fetch_add(&produced, 1);
     if (p->left > 0)
@@ -79,6 +85,8 @@ static void handler(void *ctx, const net_request *r, net_response *resp)
         const char *iv = net_request_query(r, "interval");
         p->left = n ? (int)strtol(n, NULL, 10) : 3;
         p->interval_ms = iv ? (int)strtol(iv, NULL, 10) : 10;
+        const char *pad = net_request_query(r, "pad");
+        p->pad = pad ? (size_t)strtoul(pad, NULL, 10) : 0;
         atomic_fetch_add(&streams_open, 1);
         net_response_status(resp, 200);
         net_response_header(resp, "Content-Type", "application/json");
@@ -639,6 +647,27 @@ static void test_stream_client_disconnects(void **state)
     net_server_stop(s);
 }
 
+/* A client that asks for a fast stream and never reads it: once the socket
+ * buffers are full the server cannot write, and the connection timeout
+ * closes the stream (it does not pin a thread forever). */
+static void test_stream_stuck_client(void **state)
+{
+    (void)state;
+    reset_counters();
+    net_server *s = start(NULL, 0, 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(net_server_port(s))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    const char *req = "GET /stream?n=-1&interval=1&pad=65536 HTTP/1.1\r\nHost: a\r\n\r\n";
+    send_all(fd, req, strlen(req));
+    wait_for(&freed[NET_STREAM_CLOSED_CLIENT], 1);
+    close(fd);
+    net_server_stop(s);
+}
+
 typedef struct multi_watch {
     CURLM *m;
     CURL *h[64];
@@ -856,6 +885,7 @@ int main(void)
             cmocka_unit_test(test_hostile_requests),
             cmocka_unit_test(test_stream_complete),
             cmocka_unit_test(test_stream_client_disconnects),
+            cmocka_unit_test(test_stream_stuck_client),
             cmocka_unit_test(test_many_streams_then_stop),
             cmocka_unit_test(test_error_hook_and_connection_limit),
             cmocka_unit_test(test_start_errors),
