@@ -72,6 +72,7 @@ typedef struct sm_ctx {
     const kube_patch_schema *schema;
     bool apply; /* server-side apply: no directives, nulls keep the live value */
     const char *what;
+    size_t depth; /* of the recursion, arrays included */
 } sm_ctx;
 
 static int sm_fail(sm_ctx *c, int code, const seg *at, const char *fmt, const kv_value *v,
@@ -167,14 +168,12 @@ static int schema_lookup(const sm_ctx *c, const seg *path, const char **key)
 
 static int sm_value(sm_ctx *c, const kv_value *orig, const kv_value *patch, const seg *path,
                     kv_value *out, bool *drop);
+static int clean(sm_ctx *c, const kv_value *v, const seg *path, kv_value *out, bool *drop);
 
 /* A value taken from the patch where nothing is merged into: nulls
  * dropped, directives removed; *drop when the value itself goes away. */
-static int clean(sm_ctx *c, const kv_value *v, const seg *path, kv_value *out, bool *drop)
+static int clean_in(sm_ctx *c, const kv_value *v, const seg *path, kv_value *out, bool *drop)
 {
-    *drop = false;
-    if (path && path->depth > KUBE_PATCH_MAX_DEPTH)
-        return sm_fail(c, KS_ELIMIT, NULL, "nested deeper than the limit%s%s", NULL, "");
     if (v->kind == KV_OBJECT) {
         if (!c->apply) {
             const kv_value *d = kv_obj_get(v, "$patch", 6);
@@ -225,6 +224,23 @@ static int clean(sm_ctx *c, const kv_value *v, const seg *path, kv_value *out, b
     }
     *out = *v;
     return 0;
+}
+
+static int too_deep(sm_ctx *c)
+{
+    return ks_error_set(c->err, KS_ELIMIT, "%s: nested deeper than %d levels", c->what,
+                        KUBE_PATCH_MAX_DEPTH);
+}
+
+static int clean(sm_ctx *c, const kv_value *v, const seg *path, kv_value *out, bool *drop)
+{
+    *drop = false;
+    if (c->depth >= KUBE_PATCH_MAX_DEPTH)
+        return too_deep(c);
+    c->depth++;
+    int rc = clean_in(c, v, path, out, drop);
+    c->depth--;
+    return rc;
 }
 
 /* ---- lists ---- */
@@ -501,8 +517,6 @@ static int delete_from_list(sm_ctx *c, const kv_value *list, const kv_value *del
 static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, const seg *path,
                      kv_value *out)
 {
-    if (path && path->depth > KUBE_PATCH_MAX_DEPTH)
-        return sm_fail(c, KS_ELIMIT, NULL, "nested deeper than the limit%s%s", NULL, "");
     if (!c->apply) {
         const kv_value *d = kv_obj_get(patch, "$patch", 6);
         if (d && kp_is_str(d, "replace", 7)) {
@@ -626,11 +640,18 @@ static int sm_value(sm_ctx *c, const kv_value *orig, const kv_value *patch, cons
                     kv_value *out, bool *drop)
 {
     *drop = false;
+    if (c->depth >= KUBE_PATCH_MAX_DEPTH)
+        return too_deep(c);
+    c->depth++;
+    int rc;
     if (orig->kind == KV_OBJECT && patch->kind == KV_OBJECT)
-        return merge_map(c, orig, patch, path, out);
-    if (orig->kind == KV_ARRAY && patch->kind == KV_ARRAY)
-        return merge_list(c, orig, patch, path, out);
-    return clean(c, patch, path, out, drop);
+        rc = merge_map(c, orig, patch, path, out);
+    else if (orig->kind == KV_ARRAY && patch->kind == KV_ARRAY)
+        rc = merge_list(c, orig, patch, path, out);
+    else
+        rc = clean(c, patch, path, out, drop);
+    c->depth--;
+    return rc;
 }
 
 int kube_patch_strategic(ks_arena *a, const kv_value *doc, const kv_value *patch,

@@ -232,6 +232,18 @@ static void test_strategic_errors(void **state)
     assert_int_equal(kube_patch_strategic(*state, &doc, &v, NULL, &out, &err), KS_ELIMIT);
     assert_int_equal(kube_patch_strategic(*state, &v, &v, NULL, &out, &err), KS_ELIMIT);
     assert_int_equal(kube_apply(*state, NULL, &v, NULL, &out, &err), KS_ELIMIT);
+    assert_non_null(strstr(err.msg, "nested deeper than 1000 levels"));
+
+    /* arrays count too: a value built in memory, deeper than any parser
+     * would give, is refused rather than overflowing the stack */
+    kv_value deep = kv_int(1);
+    for (int i = 0; i < 200000; i++)
+        assert_int_equal(kv_array_new(*state, &deep, 1, &deep), 0);
+    kv_member m = {kv_str_ref("x", 1), deep};
+    kv_value wrapped;
+    assert_int_equal(kv_object_new(*state, &m, 1, KV_DUP_ERROR, &wrapped, NULL), 0);
+    assert_int_equal(kube_patch_strategic(*state, &doc, &wrapped, NULL, &out, &err), KS_ELIMIT);
+    assert_int_equal(kube_apply(*state, NULL, &wrapped, NULL, &out, &err), KS_ELIMIT);
 }
 
 static void test_apply(void **state)
