@@ -205,7 +205,7 @@ void kstore_body_recycle(kstore *s, const char *path)
 }
 
 int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
-                      const char *data, size_t len, char **path_out, ks_error *err)
+                      const char *data, size_t len, char **path_out, int *fd_out, ks_error *err)
 {
     ks_buf dir = KS_BUF_INIT, tmp = KS_BUF_INIT, path = KS_BUF_INIT;
     int rc = 0, fd = -1;
@@ -237,19 +237,29 @@ int kstore_body_write(kstore *s, const char *res, const char *ns, const char *na
             goto out;
         }
     }
-    if (ks_fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (ks_fd_write_all(fd, data, len) != 0) {
         rc = ks_error_set(err, KS_EIO, "write %s: %s", ks_buf_cstr(&tmp), strerror(errno));
         goto out_unlink;
     }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = ks_error_set(err, KS_EIO, "close %s: %s", ks_buf_cstr(&tmp), strerror(errno));
+    if (fd_out) {
+        /* The caller syncs at commit; start the writeback now so that a
+         * group's files are flushed together. */
+        sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    } else if (fsync(fd) != 0) {
+        rc = ks_error_set(err, KS_EIO, "fsync %s: %s", ks_buf_cstr(&tmp), strerror(errno));
         goto out_unlink;
     }
-    fd = -1;
     if (rename(ks_buf_cstr(&tmp), ks_buf_cstr(&path)) != 0) {
         rc = ks_error_set(err, KS_EIO, "rename %s: %s", ks_buf_cstr(&tmp), strerror(errno));
         goto out_unlink;
+    }
+    if (fd_out) {
+        *fd_out = fd;
+    } else if (close(fd) != 0) {
+        fd = -1;
+        rc = ks_error_set(err, KS_EIO, "close %s: %s", ks_buf_cstr(&path), strerror(errno));
+        unlink(ks_buf_cstr(&path));
+        goto out;
     }
     *path_out = ks_buf_detach(&path, NULL);
     goto out;

@@ -76,11 +76,16 @@ void kstore_event_data_unref(kstore_event_data *d);
 
 /* ---- the store ---- */
 
-/* A write staged in the current batch. */
+/* A write staged in the open transaction. */
 typedef struct kstore_staged {
-    char *new_path; /* body written by the batch (unlinked on abort) */
-    char *old_path; /* body superseded (unlinked after commit); may be NULL */
+    char *new_path; /* body written (recycled on abort); may be NULL */
+    char *old_path; /* body superseded (recycled after commit); may be NULL */
     kstore_event_data *ev;
+    int fd; /* new body to fdatasync before the commit, or -1 */
+    /* a single write's caller waiting for the group commit */
+    int *result;
+    bool *done;
+    ks_error *err;
 } kstore_staged;
 
 struct kstore {
@@ -91,11 +96,13 @@ struct kstore {
     atomic_uint_fast64_t rev; /* last committed revision */
     uint64_t pending_rev;     /* revision of the last staged write */
 
-    /* the batch of the thread holding wmu (single writes are batches of one) */
-    bool batch_open;
-    pthread_t batch_owner;
+    /* the open transaction: an explicit batch, or a group of single writes */
+    bool txn_open;
+    atomic_int waiting;   /* single writers waiting for wmu */
+    pthread_cond_t gcond; /* a group was committed (with wmu) */
     kstore_staged *staged;
     size_t nstaged, staged_cap;
+    size_t open_fds;   /* staged descriptors not yet synced */
     char **dirty_dirs; /* directories to fsync before commit */
     size_t ndirty, dirty_cap;
 
@@ -114,6 +121,9 @@ struct kstore {
 };
 
 #define KSTORE_SPARE_MAX 1024
+/* Staged bodies whose fsync waits for the commit; past this many a write
+ * syncs its body at once (descriptors are a limited resource). */
+#define KSTORE_DEFER_FDS 256
 
 /* ---- bodies and identifiers (body.c) ---- */
 
@@ -122,11 +132,13 @@ void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *o
 /* "<body dir>/<stem>.<rv>.json" */
 void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
                       uint64_t rv, ks_buf *out);
-/* Writes data as the body file, durably except for the directory entry
- * (the caller fsyncs the directory): into a spare file or a new temporary
- * file, fsynced, then renamed. Creates the directory when missing. */
+/* Writes data as the body file: into a spare file or a new temporary file,
+ * fsynced, then renamed (the caller fsyncs the directory). With fd_out the
+ * fsync is left to the caller, who gets the open descriptor (written, its
+ * writeback started) to fdatasync before the commit. Creates the directory
+ * when missing. */
 int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
-                      const char *data, size_t len, char **path_out, ks_error *err);
+                      const char *data, size_t len, char **path_out, int *fd_out, ks_error *err);
 int kstore_fsync_dir(const char *path, ks_error *err);
 /* Moves a body no row names any more to the spare files (or unlinks it when
  * there are enough). Writer lock held. A reader that opened the file before

@@ -1,12 +1,12 @@
 /* Recovery at open: what a crash can leave behind is made consistent.
  *
- * The write order (body durable under its final name, then the row commit,
- * then the old body unlinked) means a crash leaves at most: a temporary
+ * The write order (body under its final name, synced, then the row commit,
+ * then the old body recycled) means a crash leaves at most: a temporary
  * file, a body no row names (written but not committed, or superseded but
- * not yet unlinked), and, only if the disk lost synced data or someone
- * removed files, a row whose body is missing. The first two are deleted; the
- * last is dropped with a warning, since an object without its body cannot be
- * served. */
+ * not yet recycled), and, only if the disk lost synced data or someone
+ * removed files, a row whose body is missing. The first two become spare
+ * files; the last is dropped with a warning, since an object without its
+ * body cannot be served. Spare files of the last run are adopted. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>

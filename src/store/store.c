@@ -77,10 +77,11 @@ int kstore_conn_open(kstore *s, kstore_conn *c, bool writer, ks_error *err)
         goto fail;
     }
     sqlite3_busy_timeout(c->db, s->o.busy_timeout_ms);
-    /* FULL: a commit is durable when it returns. The old body file is
-     * unlinked right after the commit, so a commit lost to a power cut
-     * (possible with NORMAL in WAL mode) would leave its row pointing at a
-     * deleted body. Batches amortise the one WAL fsync per commit. */
+    /* FULL: a commit is durable when it returns. The superseded body is
+     * recycled right after the commit (and soon overwritten), so a commit
+     * lost to a power cut, which NORMAL allows in WAL mode, would leave the
+     * old row pointing at a body that is gone. Group commit and batches
+     * amortise the one WAL sync per commit. */
     if ((rc = exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err)) != 0)
         goto fail;
     if (writer && (rc = exec(c, schema_sql, err)) != 0)
@@ -159,6 +160,7 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->pmu, NULL);
     pthread_cond_init(&s->pcond, NULL);
+    pthread_cond_init(&s->gcond, NULL);
     s->readers = ks_xcalloc(s->o.max_readers, sizeof(*s->readers));
 
     int rc;
@@ -192,6 +194,7 @@ fail:
     ks_error_source(err, o->dir);
     kstore_conn_close(&s->w);
     pthread_cond_destroy(&s->pcond);
+    pthread_cond_destroy(&s->gcond);
     pthread_mutex_destroy(&s->pmu);
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);
@@ -205,8 +208,7 @@ void kstore_close(kstore *s)
 {
     if (!s)
         return;
-    if (s->batch_open && pthread_equal(s->batch_owner, pthread_self()))
-        kstore_batch_abort(s);
+    kstore_batch_abort(s); /* when this thread holds a batch */
     for (size_t i = 0; i < s->nreaders; i++)
         kstore_conn_close(&s->readers[i]);
     kstore_conn_close(&s->w);
@@ -216,6 +218,7 @@ void kstore_close(kstore *s)
         ks_xfree(s->dirty_dirs[i]);
     ks_xfree(s->dirty_dirs);
     pthread_cond_destroy(&s->pcond);
+    pthread_cond_destroy(&s->gcond);
     pthread_mutex_destroy(&s->pmu);
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);

@@ -9,14 +9,19 @@
  *                                      metadata-only JSON, body size and
  *                                      SHA-256) and the meta table (schema
  *                                      version, revision)
- *   objects/<res>/<ns|_cluster>/<name>.<rv>.json   the full object
+ *   objects/<res>/<ns|_cluster>/<name>.<rv>.json   the full object (names
+ *                                      over 200 characters: a prefix, '~'
+ *                                      and a hash)
+ *   spare/<n>                          superseded bodies kept for reuse
  * A body file's name carries the revision of the write that produced it, so a
  * row (res, ns, name, rv) names exactly one file and a file not named by any
- * row is an orphan. Writes go: body to ".tmp-<name>.<rv>.json", fsync,
- * rename, directory fsync, then the SQLite row and revision in one
- * transaction (synchronous=FULL), then the superseded body is unlinked. Open
- * deletes temporary and orphan files and drops rows whose body is missing,
- * so a crash at any point leaves every acknowledged write and no half one.
+ * row is an orphan. A write: the body goes into a spare or temporary file,
+ * renamed to its final name; at commit every new body is fdatasynced and
+ * every touched directory fsynced, then the rows and the revision commit in
+ * one SQLite transaction (synchronous=FULL), then superseded bodies become
+ * spares. Open recycles temporary and orphan files and drops rows whose body
+ * is missing, so a crash at any point leaves every acknowledged write and no
+ * half one. Reads check each body against its row's SHA-256.
  *
  * Revisions: one counter, +1 per successful create, update or delete, kept in
  * SQLite; an object's resourceVersion is the revision of its last write. An
@@ -26,7 +31,8 @@
  * Ownership: JSON handed out is copied into the caller's buffer or arena, or
  * (watch events) a refcounted shared text released with kstore_event_release.
  * Thread-safety: a kstore is used by any number of threads at once; writes are
- * serialised by one writer mutex, reads use a pool of SQLite connections of
+ * serialised by one writer mutex, and writes of threads arriving together
+ * share one commit (group commit); reads use a pool of SQLite connections of
  * their own and never wait for a writer's fsyncs. A kstore_watch belongs to
  * one thread, except kstore_watch_cancel, which any thread may call.
  * Errors: 0 or a negative KS_E* code with a message in the ks_error.

@@ -1,12 +1,18 @@
-/* Writes: create, update, delete, and batches.
+/* Writes: create, update, delete, batches and group commit.
  *
- * Every write runs inside a batch of the thread that holds the writer lock;
- * a single write outside kstore_batch_begin is a batch of one. A staged write
- * has its body durable under its final name and its row changed in the open
- * SQLite transaction; commit fsyncs the touched directories, stores the
- * revision and commits, then recycles superseded bodies (spare files) and
- * publishes events. Abort rolls the transaction back and recycles the bodies
- * the batch wrote. */
+ * Writes are staged in the open SQLite transaction under the writer lock: a
+ * staged write has its body durable under its final name and its row
+ * changed. Commit fsyncs the touched directories, stores the revision and
+ * commits, then recycles superseded bodies (spare files) and publishes the
+ * events in revision order. Abort rolls back and recycles the bodies written.
+ *
+ * An explicit batch (kstore_batch_begin) holds the writer lock from begin to
+ * commit. Single writes use group commit: a writer that has staged its write
+ * commits the transaction only when no other writer is waiting for the lock;
+ * otherwise it waits (the lock released) for the writer after it to commit,
+ * so a burst of writes from many threads shares one commit and one fsync of
+ * each directory. Each write's caller returns only after its commit. */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,24 +22,8 @@
 #include "core/mem.h"
 #include "store/internal.h"
 
-/* The store whose batch this thread holds. */
+/* The store whose explicit batch this thread holds. */
 static _Thread_local kstore *tl_batch;
-
-static void batch_reset(kstore *s)
-{
-    for (size_t i = 0; i < s->nstaged; i++) {
-        ks_xfree(s->staged[i].new_path);
-        ks_xfree(s->staged[i].old_path);
-        if (s->staged[i].ev)
-            kstore_event_data_unref(s->staged[i].ev);
-    }
-    s->nstaged = 0;
-    for (size_t i = 0; i < s->ndirty; i++)
-        ks_xfree(s->dirty_dirs[i]);
-    s->ndirty = 0;
-    s->batch_open = false;
-    tl_batch = NULL;
-}
 
 static int step_done(kstore *s, int st, ks_error *err)
 {
@@ -43,48 +33,62 @@ static int step_done(kstore *s, int st, ks_error *err)
     return rc == SQLITE_DONE ? 0 : kstore_sqlite_err(&s->w, rc, sqlite3_sql(q), err);
 }
 
-static int batch_open(kstore *s, ks_error *err)
+/* Ends the open transaction (writer lock held): tells every waiting writer
+ * its outcome and empties the staged list. */
+static void txn_finish(kstore *s, int rc, const ks_error *err)
 {
-    pthread_mutex_lock(&s->wmu);
-    int rc = step_done(s, ST_BEGIN, err);
-    if (rc) {
-        pthread_mutex_unlock(&s->wmu);
-        return rc;
+    for (size_t i = 0; i < s->nstaged; i++) {
+        kstore_staged *w = &s->staged[i];
+        if (w->fd >= 0) {
+            close(w->fd);
+            s->open_fds--;
+        }
+        if (rc == 0 && w->old_path)
+            kstore_body_recycle(s, w->old_path);
+        if (rc != 0 && w->new_path)
+            kstore_body_recycle(s, w->new_path);
+        if (rc == 0) {
+            kstore_hub_publish(&s->hub, w->ev);
+            w->ev = NULL;
+        }
+        if (w->done) {
+            *w->result = rc;
+            if (rc && w->err && err)
+                *w->err = *err;
+            *w->done = true;
+        }
+        ks_xfree(w->new_path);
+        ks_xfree(w->old_path);
+        kstore_event_data_unref(w->ev);
     }
-    s->batch_open = true;
-    s->batch_owner = pthread_self();
+    s->nstaged = 0;
+    for (size_t i = 0; i < s->ndirty; i++)
+        ks_xfree(s->dirty_dirs[i]);
+    s->ndirty = 0;
+    s->txn_open = false;
     s->pending_rev = atomic_load(&s->rev);
-    tl_batch = s;
-    return 0;
+    pthread_cond_broadcast(&s->gcond);
 }
 
-int kstore_batch_begin(kstore *s, ks_error *err)
+static void txn_abort(kstore *s, int rc, const ks_error *err)
 {
-    if (tl_batch == s)
-        return ks_error_set(err, KS_EINVAL, "a batch is already open in this thread");
-    return batch_open(s, err);
-}
-
-void kstore_batch_abort(kstore *s)
-{
-    if (tl_batch != s)
-        return;
     ks_error e;
     step_done(s, ST_ROLLBACK, &e);
-    for (size_t i = 0; i < s->nstaged; i++)
-        if (s->staged[i].new_path)
-            kstore_body_recycle(s, s->staged[i].new_path);
-    s->pending_rev = atomic_load(&s->rev);
-    batch_reset(s);
-    pthread_mutex_unlock(&s->wmu);
+    txn_finish(s, rc ? rc : KS_EIO, err);
 }
 
-int kstore_batch_commit(kstore *s, ks_error *err)
+/* Commits the open transaction (writer lock held). */
+static int txn_commit(kstore *s, ks_error *err)
 {
-    if (tl_batch != s)
-        return ks_error_set(err, KS_EINVAL, "no batch is open in this thread");
+    ks_error e;
+    if (!err)
+        err = &e;
     int rc = 0;
     if (s->nstaged > 0) {
+        for (size_t i = 0; i < s->nstaged && rc == 0; i++)
+            if (s->staged[i].fd >= 0 && fdatasync(s->staged[i].fd) != 0)
+                rc = ks_error_set(err, KS_EIO, "fdatasync %s: %s", s->staged[i].new_path,
+                                  strerror(errno));
         for (size_t i = 0; i < s->ndirty && rc == 0; i++)
             rc = kstore_fsync_dir(s->dirty_dirs[i], err);
         if (rc == 0) {
@@ -99,23 +103,67 @@ int kstore_batch_commit(kstore *s, ks_error *err)
     if (rc == 0)
         rc = step_done(s, ST_COMMIT, err);
     if (rc) {
-        kstore_batch_abort(s);
+        txn_abort(s, rc, err);
         return rc;
     }
     atomic_store(&s->rev, s->pending_rev);
-    for (size_t i = 0; i < s->nstaged; i++) {
-        kstore_staged *w = &s->staged[i];
-        if (w->old_path)
-            kstore_body_recycle(s, w->old_path);
-        kstore_hub_publish(&s->hub, w->ev);
-        w->ev = NULL;
-    }
-    batch_reset(s);
-    pthread_mutex_unlock(&s->wmu);
+    txn_finish(s, 0, NULL);
     return 0;
 }
 
-/* Enters a write: joins this thread's batch or opens a batch of one. */
+/* Opens a transaction (writer lock held), committing a group left open by
+ * writers waiting for it first. */
+static int txn_begin(kstore *s, ks_error *err)
+{
+    if (s->txn_open)
+        return 0;
+    int rc = step_done(s, ST_BEGIN, err);
+    if (rc == 0) {
+        s->txn_open = true;
+        s->pending_rev = atomic_load(&s->rev);
+    }
+    return rc;
+}
+
+int kstore_batch_begin(kstore *s, ks_error *err)
+{
+    if (tl_batch == s)
+        return ks_error_set(err, KS_EINVAL, "a batch is already open in this thread");
+    pthread_mutex_lock(&s->wmu);
+    int rc = 0;
+    if (s->txn_open) /* a group whose writers wait: commit it for them */
+        txn_commit(s, NULL);
+    if ((rc = txn_begin(s, err)) != 0) {
+        pthread_mutex_unlock(&s->wmu);
+        return rc;
+    }
+    tl_batch = s;
+    return 0;
+}
+
+void kstore_batch_abort(kstore *s)
+{
+    if (tl_batch != s)
+        return;
+    ks_error e;
+    ks_error_set(&e, KS_EIO, "batch aborted");
+    txn_abort(s, KS_EIO, &e);
+    tl_batch = NULL;
+    pthread_mutex_unlock(&s->wmu);
+}
+
+int kstore_batch_commit(kstore *s, ks_error *err)
+{
+    if (tl_batch != s)
+        return ks_error_set(err, KS_EINVAL, "no batch is open in this thread");
+    int rc = txn_commit(s, err);
+    tl_batch = NULL;
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
+/* Enters a write: joins this thread's batch, or takes the writer lock and
+ * joins (or opens) the group transaction. */
 static int write_enter(kstore *s, bool *single, ks_error *err)
 {
     if (tl_batch == s) {
@@ -125,18 +173,41 @@ static int write_enter(kstore *s, bool *single, ks_error *err)
         return 0;
     }
     *single = true;
-    return batch_open(s, err);
+    atomic_fetch_add(&s->waiting, 1);
+    pthread_mutex_lock(&s->wmu);
+    atomic_fetch_sub(&s->waiting, 1);
+    int rc = txn_begin(s, err);
+    if (rc)
+        pthread_mutex_unlock(&s->wmu);
+    return rc;
 }
 
-static int write_leave(kstore *s, bool single, int rc, ks_error *err)
+/* Leaves a write whose staging returned rc (0 also for a no-op update,
+ * which staged nothing). A single write commits the group when nobody waits
+ * to join it, else waits for its commit. */
+static int write_leave(kstore *s, bool single, size_t nstaged_before, int rc, ks_error *err)
 {
     if (!single)
         return rc;
-    if (rc) {
-        kstore_batch_abort(s);
-        return rc;
+    int result = 0;
+    bool done = false, staged = rc == 0 && s->nstaged > nstaged_before;
+    if (staged) {
+        kstore_staged *w = &s->staged[s->nstaged - 1];
+        w->result = &result;
+        w->done = &done;
+        w->err = err;
     }
-    return kstore_batch_commit(s, err);
+    if (atomic_load(&s->waiting) == 0 || s->nstaged >= s->o.max_batch) {
+        if (s->nstaged > 0)
+            txn_commit(s, NULL);
+        else
+            txn_abort(s, 0, NULL); /* nothing staged: end the empty transaction */
+    } else {
+        while (staged && !done)
+            pthread_cond_wait(&s->gcond, &s->wmu);
+    }
+    pthread_mutex_unlock(&s->wmu);
+    return rc ? rc : result;
 }
 
 typedef struct stored {
@@ -223,6 +294,7 @@ static kstore_staged *stage(kstore *s)
     s->staged = ks_grow_array(s->staged, &s->staged_cap, s->nstaged + 1, sizeof(*s->staged));
     kstore_staged *w = &s->staged[s->nstaged];
     memset(w, 0, sizeof(*w));
+    w->fd = -1;
     return w;
 }
 
@@ -289,7 +361,9 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     }
     kstore_event_data *ev = event_new(create ? KSTORE_ADDED : KSTORE_MODIFIED, rv, res, ns, name,
                                       body.data, body.len, meta.data, meta.len);
-    if ((rc = kstore_body_write(s, res, ns, name, rv, body.data, body.len, &new_path, err)) != 0)
+    int fd = -1;
+    if ((rc = kstore_body_write(s, res, ns, name, rv, body.data, body.len, &new_path,
+                                s->open_fds < KSTORE_DEFER_FDS ? &fd : NULL, err)) != 0)
         goto out_ev;
     sqlite3_stmt *st = kstore_stmt(&s->w, create ? ST_INSERT : ST_UPDATE);
     if (create) {
@@ -313,6 +387,8 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     sqlite3_reset(st);
     if (sr != SQLITE_DONE) {
         rc = kstore_sqlite_err(&s->w, sr, create ? "insert" : "update", err);
+        if (fd >= 0)
+            close(fd);
         kstore_body_recycle(s, new_path);
         goto out_ev;
     }
@@ -321,6 +397,9 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     kstore_staged *w = stage(s);
     w->new_path = new_path;
     new_path = NULL;
+    w->fd = fd;
+    if (fd >= 0)
+        s->open_fds++;
     if (!create) {
         kstore_body_path(s, res, ns, name, old.rv, &old_path);
         w->old_path = ks_buf_detach(&old_path, NULL);
@@ -358,8 +437,9 @@ static int write_op(kstore *s, bool create, const char *res, const char *ns, con
     bool single;
     if ((rc = write_enter(s, &single, err)) != 0)
         return rc;
+    size_t before = s->nstaged;
     rc = put(s, create, res, ns, name, obj, expect_rv, out, err);
-    return write_leave(s, single, rc, err);
+    return write_leave(s, single, before, rc, err);
 }
 
 int kstore_create(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
@@ -454,6 +534,7 @@ int kstore_delete(kstore *s, const char *res, const char *ns, const char *name, 
     bool single;
     if ((rc = write_enter(s, &single, err)) != 0)
         return rc;
+    size_t before = s->nstaged;
     rc = del(s, res, ns, name, expect_rv, out, err);
-    return write_leave(s, single, rc, err);
+    return write_leave(s, single, before, rc, err);
 }
