@@ -446,10 +446,13 @@ static int merge_keys(mkctx *c, const kv_value *schema, ks_buf *path, int depth)
     if (!s || s->kind != KV_OBJECT || depth > 12)
         return 0;
     const kv_value *items = kv_obj_get(s, "items", 5);
-    if (items) {
+    if (items) /* list items add no segment */
+        return merge_keys(c, items, path, depth + 1);
+    const kv_value *addl = kv_obj_get(s, "additionalProperties", 20);
+    if (addl && addl->kind == KV_OBJECT) { /* map values: any one field */
         size_t len = path->len;
-        ks_buf_puts(path, "[]");
-        int rc = merge_keys(c, items, path, depth + 1);
+        ks_buf_puts(path, len ? ".*" : "*");
+        int rc = merge_keys(c, addl, path, depth + 1);
         ks_buf_truncate(path, len);
         return rc;
     }

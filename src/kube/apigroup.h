@@ -23,6 +23,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "kube/patch.h"
 #include "value/value.h"
 
 typedef struct kube_resource {
@@ -73,14 +74,10 @@ const kv_value *kube_schema(const kube_apigroup *g, const char *name);
  * fields, free-form values and date-times, nested structs in full. */
 int kube_schema_zero(const kube_apigroup *g, const kv_value *schema, ks_arena *a, kv_value *out);
 
-/* The strategic-merge keys of a kind: for every list field declaring
- * x-kubernetes-patch-merge-key, its dotted path from the object root
- * ("spec.containers") and the key ("name"). Paths through lists use "[]"
- * ("spec.containers[].execs"). Returned in a, at most max entries. */
-typedef struct kube_merge_key {
-    const char *path;
-    const char *key;
-} kube_merge_key;
+/* The strategic-merge keys of a kind, as kube/patch.h takes them: for
+ * every list field declaring x-kubernetes-patch-merge-key, its dotted path
+ * from the object root ("spec.containers"; list items add no segment, map
+ * values add "*": "spec.containers.execs") and the key ("name"). In a. */
 int kube_schema_merge_keys(const kube_apigroup *g, const char *kind, ks_arena *a,
                            kube_merge_key **out, size_t *n);
 

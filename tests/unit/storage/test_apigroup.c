@@ -176,7 +176,7 @@ static void test_merge_keys(void **state)
     for (size_t i = 0; i < n; i++) {
         if (strcmp(mk[i].path, "spec.containers") == 0 && strcmp(mk[i].key, "name") == 0)
             containers = true;
-        if (strcmp(mk[i].path, "spec.containers[].execs") == 0 && strcmp(mk[i].key, "path") == 0)
+        if (strcmp(mk[i].path, "spec.containers.execs") == 0 && strcmp(mk[i].key, "path") == 0)
             execs = true;
     }
     assert_true(containers);
