@@ -169,18 +169,18 @@ static const char *parse_target(net_request *r)
     r->params = ks_arena_alloc(&r->arena, NET_SERVER_MAX_QUERY_PARAMS * sizeof *r->params);
     if (!r->path || !r->segs || !r->params)
         return "out of memory";
-    for (size_t i = 0; i < plen;) {
+    /* the pieces between slashes after the first, less an empty last one:
+     * "/a//b/" is "a", "", "b" */
+    for (size_t i = 1; i < plen;) {
         size_t j = i;
         while (j < plen && t[j] != '/')
             j++;
-        if (j > i) {
-            if (r->nsegs == NET_SERVER_MAX_SEGMENTS)
-                return "too many path segments";
-            const char *seg = decode(&r->arena, t + i, j - i, false);
-            if (!seg)
-                return "bad percent-encoding in the path";
-            r->segs[r->nsegs++] = seg;
-        }
+        if (r->nsegs == NET_SERVER_MAX_SEGMENTS)
+            return "too many path segments";
+        const char *seg = decode(&r->arena, t + i, j - i, false);
+        if (!seg)
+            return "bad percent-encoding in the path";
+        r->segs[r->nsegs++] = seg;
         i = j + 1;
     }
     const char *s = r->query;

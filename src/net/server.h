@@ -124,8 +124,12 @@ bool net_server_is_tls(const net_server *s);
 const char *net_request_method(const net_request *r);
 /* The path as sent, percent-encoded, without the query. */
 const char *net_request_path(const net_request *r);
-/* Percent-decoded path segments; empty segments (a trailing "/", "//") are
- * left out. A segment never contains NUL (such paths are refused). */
+/* Percent-decoded path segments: the pieces between slashes, less an empty
+ * last one. "/" has none, "/a/b" and "/a/b/" are "a", "b", "/a//b" is "a",
+ * "", "b" and "//" is "" (so routing never skips an empty name).
+ * A segment never contains NUL (such paths are refused), but it may be
+ * "." or ".." or hold a decoded '/': dot segments are not resolved, and
+ * names taken from segments must be validated by the handler. */
 size_t net_request_nsegments(const net_request *r);
 const char *net_request_segment(const net_request *r, size_t i);
 /* The query as sent, without '?'; "" when there is none. */
