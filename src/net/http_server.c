@@ -53,6 +53,8 @@ struct net_server {
     pthread_cond_t cv;
     int nstreams;
     char last_log[256];
+    atomic_uint_fast64_t requests, refused, streams_total;
+    atomic_uint open_conns;
 };
 
 typedef struct conn_state {
@@ -300,8 +302,12 @@ static void client_cert(net_server *s, struct MHD_Connection *c, conn_state *cs)
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
+    net_server *s = cls;
     (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(&s->open_conns, 1);
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        atomic_fetch_sub(&s->open_conns, 1);
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         conn_state *cs = ks_xcalloc(1, sizeof *cs);
         ks_arena_init(&cs->arena, &server_acct, 1u << 20);
@@ -465,6 +471,7 @@ static enum MHD_Result send_response(net_request *r, net_response *resp)
         pthread_mutex_lock(&s->mu);
         s->nstreams++;
         pthread_mutex_unlock(&s->mu);
+        atomic_fetch_add(&s->streams_total, 1);
         m = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, st,
                                               stream_free);
         if (!m) {
@@ -513,6 +520,7 @@ static enum MHD_Result send_error(net_request *r, int status, const char *msg)
     drop_body(&resp);
     if (ok == MHD_YES)
         r->refused = true;
+    atomic_fetch_add(&r->srv->refused, 1);
     return ok;
 }
 
@@ -639,6 +647,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     if (r->refused)
         return MHD_YES;
     net_response resp = {.req = r};
+    atomic_fetch_add(&s->requests, 1);
     s->o.handler(s->o.ctx, r, &resp);
     if (!resp.status && !resp.next) {
         drop_body(&resp);
@@ -944,6 +953,18 @@ uint16_t net_server_port(const net_server *s)
 bool net_server_is_tls(const net_server *s)
 {
     return s->tls;
+}
+
+void net_server_stats_get(const net_server *s, net_server_stats *out)
+{
+    net_server *m = (net_server *)s; /* the mutex only */
+    out->requests = atomic_load(&s->requests);
+    out->refused = atomic_load(&s->refused);
+    out->streams = atomic_load(&s->streams_total);
+    out->open_conns = atomic_load(&s->open_conns);
+    pthread_mutex_lock(&m->mu);
+    out->open_streams = (unsigned)s->nstreams;
+    pthread_mutex_unlock(&m->mu);
 }
 
 void net_server_stop(net_server *s)

@@ -119,6 +119,18 @@ void net_server_stop(net_server *s);
 uint16_t net_server_port(const net_server *s);
 bool net_server_is_tls(const net_server *s);
 
+/* Counters since start (for metrics); memory is in the "net_server"
+ * account of core/mem.h. */
+typedef struct net_server_stats {
+    uint64_t requests;     /* requests that reached the handler */
+    uint64_t refused;      /* requests the server answered itself (400, 413) */
+    uint64_t streams;      /* streaming responses started */
+    unsigned open_conns;   /* connections open now */
+    unsigned open_streams; /* streams open now */
+} net_server_stats;
+
+void net_server_stats_get(const net_server *s, net_server_stats *out);
+
 /* ---- the request ---- */
 
 const char *net_request_method(const net_request *r);

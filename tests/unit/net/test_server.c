@@ -265,6 +265,12 @@ static void test_methods_and_bodies(void **state)
     url_of(url, sizeof url, s, "/none");
     assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
     assert_int_equal(r.status, 500);
+    net_server_stats st;
+    net_server_stats_get(s, &st);
+    assert_int_equal(st.requests, 7);
+    assert_int_equal(st.refused, 1); /* the 500 for no response */
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.open_conns, 1); /* the kept-alive one */
     url_of(url, sizeof url, s, "/status?code=101");
     assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
     assert_int_equal(r.status, 500);
@@ -749,6 +755,11 @@ static void test_many_streams_then_stop(void **state)
     multi_open(mw, s, 60, "/stream?n=-1&interval=50");
     assert_int_equal(multi_run(mw, 2), 60);
     assert_int_equal(atomic_load(&streams_open), 60);
+    net_server_stats st;
+    net_server_stats_get(s, &st);
+    assert_int_equal(st.open_streams, 60);
+    assert_int_equal(st.streams, 60);
+    assert_int_equal(st.open_conns, 60);
     /* meanwhile a plain request is served */
     CURL *h = curl_easy_init();
     reply r = {0};
