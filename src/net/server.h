@@ -123,7 +123,7 @@ bool net_server_is_tls(const net_server *s);
  * account of core/mem.h. */
 typedef struct net_server_stats {
     uint64_t requests;     /* requests that reached the handler */
-    uint64_t refused;      /* requests the server answered itself (400, 413) */
+    uint64_t refused;      /* answered by the server: 400, 413, 500 for no response */
     uint64_t streams;      /* streaming responses started */
     unsigned open_conns;   /* connections open now */
     unsigned open_streams; /* streams open now */
