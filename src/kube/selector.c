@@ -907,6 +907,7 @@ int kube_fsel_parse(ks_arena *a, const char *s, size_t n, const char *const *sup
         ks_buf_puts(&msg, "field selector: memory limit reached");
         return fail(a, &msg, KS_ELIMIT, 0, "fieldSelector", &out->error, &out->error_len, err);
     }
+    size_t kept = 0;
     for (size_t i = 0; i < nterms; i++) {
         kube_str t = terms[i].text;
         size_t pos = (size_t)(t.s - s);
@@ -926,17 +927,23 @@ int kube_fsel_parse(ks_arena *a, const char *s, size_t n, const char *const *sup
             return fail(a, &msg, KS_EPARSE, pos, "fieldSelector", &out->error, &out->error_len,
                         err);
         }
-        ft[i].neq = t.s[op] == '!';
-        ft[i].field.s = ks_arena_strndup(a, t.s, op);
-        ft[i].field.n = op;
+        ft[kept].neq = t.s[op] == '!';
+        ft[kept].field.s = ks_arena_strndup(a, t.s, op);
+        ft[kept].field.n = op;
         kube_str rhs = {t.s + op + oplen, t.n - op - oplen};
-        int rc = ft[i].field.s ? unescape(a, rhs, &ft[i].value, &msg) : KS_ELIMIT;
+        int rc = ft[kept].field.s ? unescape(a, rhs, &ft[kept].value, &msg) : KS_ELIMIT;
         if (rc) {
             if (msg.len == 0)
                 ks_buf_puts(&msg, "field selector: memory limit reached");
             return fail(a, &msg, rc, pos, "fieldSelector", &out->error, &out->error_len, err);
         }
+        /* as upstream's parse, a term with neither field nor value selects
+         * everything and is dropped */
+        if (ft[kept].field.n == 0 && ft[kept].value.n == 0)
+            continue;
+        terms[kept++] = terms[i];
     }
+    nterms = kept;
     for (size_t i = 0; i < nterms; i++) {
         bool ok = false;
         for (size_t j = 0; j < nsupported && !ok; j++)

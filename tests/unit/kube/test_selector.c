@@ -297,6 +297,10 @@ static void test_field_parse(void **state)
             {"metadata.namespace!=y", 0, NULL, 1},
             {"metadata.name=x,metadata.namespace=y,", 0, NULL, 2},
             {"metadata.name=", 0, NULL, 1},
+            /* a term with neither field nor value selects everything */
+            {"=", 0, NULL, 0},
+            {"!=,==", 0, NULL, 0},
+            {"metadata.name=x,=", 0, NULL, 1},
             {"metadata.name=a\\,b\\=c\\\\", 0, NULL, 1},
             {"spec.foo=x", KS_EINVAL, "field label not supported: spec.foo", 0},
             {"=x", KS_EINVAL, "field label not supported: ", 0},
