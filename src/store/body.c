@@ -182,6 +182,7 @@ static int spare_open(kstore *s, ks_buf *path)
     while (s->nspare > 0) {
         ks_buf_reset(path);
         kstore_spare_path(s, s->spare[--s->nspare], path);
+        atomic_store(&s->n_spares, s->nspare);
         int fd = open(ks_buf_cstr(path), O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (fd >= 0)
             return fd;
@@ -198,6 +199,7 @@ void kstore_body_recycle(kstore *s, const char *path)
         ks_buf_free(&sp);
         if (ok) {
             s->spare[s->nspare++] = s->spare_next++;
+            atomic_store(&s->n_spares, s->nspare);
             return;
         }
     }

@@ -117,6 +117,10 @@ struct kstore {
     size_t nspare;
     uint64_t spare_next;
 
+    int lock_fd; /* <dir>/lock, flocked while open */
+    atomic_uint_fast64_t n_writes, n_commits;
+    atomic_size_t n_spares;
+
     kstore_hub hub;
 };
 

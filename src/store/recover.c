@@ -178,6 +178,7 @@ static void adopt_spares(kstore *s)
     }
     if (s->spare_next == 0)
         s->spare_next = 1;
+    atomic_store(&s->n_spares, s->nspare);
     ks_buf_free(&top);
 }
 

@@ -1,8 +1,11 @@
 /* Opening and closing the store, SQLite connections and the read pool. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/file.h"
 #include "core/log.h"
@@ -134,6 +137,23 @@ static int read_revision(kstore *s, uint64_t *rev, ks_error *err)
     return 0;
 }
 
+/* One kstore per directory, in this process or another: a second one would
+ * recover (recycle) files the first is writing. */
+static int lock_dir(kstore *s, ks_error *err)
+{
+    ks_buf p = KS_BUF_INIT;
+    ks_buf_printf(&p, "%s/lock", s->dir);
+    int rc = 0;
+    s->lock_fd = open(ks_buf_cstr(&p), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0)
+        rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&p), strerror(errno));
+    else if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        rc = ks_error_set(err, errno == EWOULDBLOCK ? KS_EEXIST : KS_EIO,
+                          "store directory %s is in use (%s)", s->dir, strerror(errno));
+    ks_buf_free(&p);
+    return rc;
+}
+
 int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
 {
     *out = NULL;
@@ -162,6 +182,7 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
     pthread_cond_init(&s->pcond, NULL);
     pthread_cond_init(&s->gcond, NULL);
     s->readers = ks_xcalloc(s->o.max_readers, sizeof(*s->readers));
+    s->lock_fd = -1;
 
     int rc;
     s->spare = ks_xcalloc(KSTORE_SPARE_MAX, sizeof(*s->spare));
@@ -173,7 +194,7 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
     if (rc == 0)
         rc = ks_mkdir_p(ks_buf_cstr(&sub), 0755, err);
     ks_buf_free(&sub);
-    if (rc != 0)
+    if (rc != 0 || (rc = lock_dir(s, err)) != 0)
         goto fail;
     if ((rc = kstore_conn_open(s, &s->w, true, err)) != 0)
         goto fail;
@@ -193,6 +214,8 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
 fail:
     ks_error_source(err, o->dir);
     kstore_conn_close(&s->w);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     pthread_cond_destroy(&s->pcond);
     pthread_cond_destroy(&s->gcond);
     pthread_mutex_destroy(&s->pmu);
@@ -212,6 +235,7 @@ void kstore_close(kstore *s)
     for (size_t i = 0; i < s->nreaders; i++)
         kstore_conn_close(&s->readers[i]);
     kstore_conn_close(&s->w);
+    close(s->lock_fd);
     kstore_hub_destroy(&s->hub);
     ks_xfree(s->staged);
     for (size_t i = 0; i < s->ndirty; i++)
@@ -230,4 +254,16 @@ void kstore_close(kstore *s)
 uint64_t kstore_revision(kstore *s)
 {
     return atomic_load(&s->rev);
+}
+
+void kstore_stats_get(kstore *s, kstore_stats *out)
+{
+    pthread_mutex_lock(&s->pmu);
+    size_t readers = s->nreaders;
+    pthread_mutex_unlock(&s->pmu);
+    *out = (kstore_stats){.revision = atomic_load(&s->rev),
+                          .writes = atomic_load(&s->n_writes),
+                          .commits = atomic_load(&s->n_commits),
+                          .spares = atomic_load(&s->n_spares),
+                          .readers = readers};
 }

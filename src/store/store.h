@@ -66,6 +66,8 @@ typedef struct kstore_opts {
  * (or "" for cluster-scoped), name a DNS subdomain up to 253. */
 #define KSTORE_MAX_NAME 253
 
+/* KS_EEXIST when another kstore (in this process or another) has the
+ * directory open: it is locked (<dir>/lock) while open. */
 int kstore_open(const kstore_opts *o, kstore **out, ks_error *err);
 /* Waits for nothing: watches still open must be closed first. */
 void kstore_close(kstore *s);
@@ -162,6 +164,16 @@ int kstore_count(kstore *s, const char *res, const char *ns, uint64_t *count, ks
 
 /* The current revision (of the last committed write). */
 uint64_t kstore_revision(kstore *s);
+
+/* Counters since open (for metrics). */
+typedef struct kstore_stats {
+    uint64_t revision;
+    uint64_t writes;  /* committed writes */
+    uint64_t commits; /* SQLite commits they took (batches and groups share) */
+    size_t spares;    /* spare body files */
+    size_t readers;   /* read connections open */
+} kstore_stats;
+void kstore_stats_get(kstore *s, kstore_stats *out);
 
 /* ---- watch ---- */
 

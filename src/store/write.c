@@ -107,6 +107,10 @@ static int txn_commit(kstore *s, ks_error *err)
         return rc;
     }
     atomic_store(&s->rev, s->pending_rev);
+    if (s->nstaged > 0) {
+        atomic_fetch_add(&s->n_writes, s->nstaged);
+        atomic_fetch_add(&s->n_commits, 1);
+    }
     txn_finish(s, 0, NULL);
     return 0;
 }

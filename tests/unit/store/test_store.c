@@ -435,6 +435,12 @@ static void test_batch(void **state)
     assert_int_equal(kstore_revision(f->s), 0);
     assert_int_equal(kstore_batch_commit(f->s, &err), 0);
     assert_int_equal(kstore_revision(f->s), 3);
+    kstore_stats st;
+    kstore_stats_get(f->s, &st);
+    assert_int_equal(st.writes, 3);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(st.revision, 3);
+    assert_int_equal(st.spares, 1); /* b1's first body */
     uint64_t rv;
     char *t = get_text(f->s, "ns", "b1", false, &rv);
     assert_non_null(strstr(t, "\"v\":2"));
@@ -528,6 +534,11 @@ static void test_persistence(void **state)
     seq1 = r.seq;
     assert_int_equal(kstore_revision(f->s), 4);
     char *before = get_text(f->s, "ns", "p1", false, NULL);
+    /* one store per directory */
+    kstore *second = NULL;
+    assert_int_equal(kstore_open(&(kstore_opts){.dir = f->dir}, &second, &err), KS_EEXIST);
+    assert_non_null(strstr(err.msg, "in use"));
+    assert_null(second);
     kstore_close(f->s);
     f->s = open_store(f->dir, 0, 0);
     assert_int_equal(kstore_revision(f->s), 4);

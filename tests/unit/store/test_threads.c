@@ -233,6 +233,11 @@ static void test_threads(void **state)
         pthread_join(rd[t], NULL);
     uint64_t total = atomic_load(&writes);
     assert_int_equal(kstore_revision(S), total);
+    kstore_stats st;
+    kstore_stats_get(S, &st);
+    assert_int_equal(st.writes, total);
+    assert_true(st.commits >= 6 && st.commits <= total);
+    assert_true(st.readers >= 1 && st.readers <= 2);
     atomic_store(&wt.until_atomic, total);
     pthread_join(wth, NULL);
     assert_int_equal(wt.seen, total);
