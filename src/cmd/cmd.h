@@ -40,6 +40,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_rego(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_library(int argc, char **argv);
+int cmd_storage(int argc, char **argv);
 
 /* Prints "kso CMD: message" and a hint to run `kso CMD --help`; returns
  * KSO_EXIT_USAGE. */

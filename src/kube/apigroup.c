@@ -233,8 +233,23 @@ static void write_op(ks_buf *b, const kube_apigroup *g, const kube_resource *r, 
         write_ref(b, g, r->kind, list ? "List" : "", v2);
         ks_buf_puts(b, "}}");
     }
+    ks_buf_puts(b, "}}");
+    /* the query parameters of writes; kubectl looks for fieldValidation on
+     * PATCH to learn that the server validates fields itself */
+    if (strcmp(method, "get") != 0) {
+        static const char *const params[] = {"dryRun", "fieldManager", "fieldValidation", "force"};
+        size_t np = strcmp(method, "patch") == 0 ? 4 : strcmp(method, "delete") == 0 ? 1 : 3;
+        ks_buf_puts(b, ",\"parameters\":[");
+        for (size_t i = 0; i < np; i++)
+            ks_buf_printf(b,
+                          v2 ? "%s{\"name\":\"%s\",\"in\":\"query\",\"type\":\"%s\"}"
+                             : "%s{\"name\":\"%s\",\"in\":\"query\",\"schema\":{\"type\":"
+                               "\"%s\"}}",
+                          i ? "," : "", params[i], i == 3 ? "boolean" : "string");
+        ks_buf_puts(b, "]");
+    }
     ks_buf_printf(b,
-                  "}},\"x-kubernetes-action\":\"%s\",\"x-kubernetes-group-version-kind\":"
+                  ",\"x-kubernetes-action\":\"%s\",\"x-kubernetes-group-version-kind\":"
                   "{\"group\":\"%s\",\"kind\":\"%s\",\"version\":\"%s\"}}",
                   action, g->group, r->kind, g->version);
 }
@@ -507,4 +522,130 @@ int kube_schema_merge_keys(const kube_apigroup *g, const char *kind, ks_arena *a
     *out = c.v;
     *n = c.n;
     return 0;
+}
+
+/* ---- decoding by schema ---- */
+
+typedef struct prune_ctx {
+    const kube_apigroup *g;
+    ks_arena *a;
+    ks_buf path;
+    const char **unknown;
+    size_t max_unknown, nunknown;
+    ks_error *err;
+} prune_ctx;
+
+static const char *path_or_root(prune_ctx *c)
+{
+    return c->path.len ? c->path.data : "(the object)";
+}
+
+static int type_mismatch(prune_ctx *c, const char *want, const kv_value *v)
+{
+    return ks_error_set(c->err, KS_ETYPE, "%s: expected %s, got %s", path_or_root(c), want,
+                        kv_kind_name(kv_kind_of(v)));
+}
+
+static int prune(prune_ctx *c, const kv_value *schema, const kv_value *v, kv_value *out, int depth)
+{
+    *out = *v;
+    const kv_value *s = deref(c->g, schema);
+    if (!s || s->kind != KV_OBJECT || depth > 64 || v->kind == KV_NULL)
+        return 0;
+    if (is_true(s, "x-kubernetes-preserve-unknown-fields"))
+        return 0;
+    const kv_value *type = kv_obj_get(s, "type", 4);
+    if (!type || type->kind != KV_STRING)
+        return 0;
+    const char *t = type->u.s;
+    if (strcmp(t, "string") == 0) {
+        const kv_value *fmt = kv_obj_get(s, "format", 6);
+        bool bytes = fmt && fmt->kind == KV_STRING && strcmp(fmt->u.s, "byte") == 0;
+        return v->kind == KV_STRING || (bytes && v->kind == KV_ARRAY)
+                       ? 0
+                       : type_mismatch(c, "string", v);
+    }
+    if (strcmp(t, "integer") == 0) {
+        int64_t x;
+        return v->kind == KV_NUMBER && kv_num_int64(v, &x) ? 0 : type_mismatch(c, "integer", v);
+    }
+    if (strcmp(t, "number") == 0)
+        return v->kind == KV_NUMBER ? 0 : type_mismatch(c, "number", v);
+    if (strcmp(t, "boolean") == 0)
+        return v->kind == KV_BOOL ? 0 : type_mismatch(c, "boolean", v);
+    size_t plen = c->path.len;
+    if (strcmp(t, "array") == 0) {
+        if (v->kind != KV_ARRAY)
+            return type_mismatch(c, "array", v);
+        const kv_value *items = kv_obj_get(s, "items", 5);
+        if (!items || v->len == 0)
+            return 0;
+        kv_value *nv = ks_arena_alloc(c->a, v->len * sizeof *nv);
+        if (!nv)
+            return KS_ELIMIT;
+        for (uint32_t i = 0; i < v->len; i++) {
+            ks_buf_printf(&c->path, "[%u]", i);
+            int rc = prune(c, items, &v->u.items[i], &nv[i], depth + 1);
+            ks_buf_truncate(&c->path, plen);
+            if (rc < 0)
+                return rc;
+        }
+        return kv_array_new(c->a, nv, v->len, out);
+    }
+    if (strcmp(t, "object") != 0)
+        return 0;
+    if (v->kind != KV_OBJECT)
+        return type_mismatch(c, "object", v);
+    const kv_value *props = kv_obj_get(s, "properties", 10);
+    const kv_value *addl = kv_obj_get(s, "additionalProperties", 20);
+    if (!props && !addl)
+        return 0;
+    kv_member *m = ks_arena_alloc(c->a, (v->len + 1) * sizeof *m);
+    if (!m)
+        return KS_ELIMIT;
+    size_t k = 0;
+    for (uint32_t i = 0; i < v->len; i++) {
+        const kv_member *vm = &v->u.members[i];
+        const kv_value *ps = props && vm->key.kind == KV_STRING
+                                     ? kv_obj_get(props, vm->key.u.s, vm->key.len)
+                                     : NULL;
+        if (!ps && addl && addl->kind == KV_OBJECT)
+            ps = addl;
+        if (plen)
+            ks_buf_putc(&c->path, '.');
+        if (vm->key.kind == KV_STRING)
+            ks_buf_append(&c->path, vm->key.u.s, vm->key.len);
+        int rc = 0;
+        if (!ps) {
+            if (c->nunknown < c->max_unknown) {
+                char *p = ks_arena_strndup(c->a, c->path.data, c->path.len);
+                if (p)
+                    c->unknown[c->nunknown] = p;
+            }
+            c->nunknown++;
+        } else {
+            m[k].key = vm->key;
+            rc = prune(c, ps, &vm->val, &m[k].val, depth + 1);
+            k++;
+        }
+        ks_buf_truncate(&c->path, plen);
+        if (rc < 0)
+            return rc;
+    }
+    return kv_object_new(c->a, m, k, KV_DUP_LAST_WINS, out, NULL);
+}
+
+int kube_schema_prune(const kube_apigroup *g, const char *kind, const kv_value *obj, ks_arena *a,
+                      kv_value *out, const char **unknown, size_t max_unknown, size_t *nunknown,
+                      ks_error *err)
+{
+    *nunknown = 0;
+    const kv_value *s = kube_schema(g, kind);
+    if (!s)
+        return ks_error_set(err, KS_ENOENT, "no schema for kind %s", kind);
+    prune_ctx c = {g, a, KS_BUF_INIT, unknown, max_unknown, 0, err};
+    int rc = prune(&c, s, obj, out, 0);
+    *nunknown = c.nunknown;
+    ks_buf_free(&c.path);
+    return rc;
 }

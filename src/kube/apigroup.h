@@ -74,6 +74,16 @@ const kv_value *kube_schema(const kube_apigroup *g, const char *name);
  * fields, free-form values and date-times, nested structs in full. */
 int kube_schema_zero(const kube_apigroup *g, const kv_value *schema, ks_arena *a, kv_value *out);
 
+/* Decodes obj as Go decodes JSON into the kind's type: members the schema
+ * does not know are dropped (their paths, "spec.foo" or
+ * "spec.items[0].bar", go to unknown, at most max_unknown of them, counted
+ * in *nunknown), free-form values (x-kubernetes-preserve-unknown-fields)
+ * are kept whole. A value of the wrong JSON type is KS_ETYPE with the path
+ * and the expected type in the message. Result in a. */
+int kube_schema_prune(const kube_apigroup *g, const char *kind, const kv_value *obj, ks_arena *a,
+                      kv_value *out, const char **unknown, size_t max_unknown, size_t *nunknown,
+                      ks_error *err);
+
 /* The strategic-merge keys of a kind, as kube/patch.h takes them: for
  * every list field declaring x-kubernetes-patch-merge-key, its dotted path
  * from the object root ("spec.containers"; list items add no segment, map

@@ -124,6 +124,8 @@ int spdx_apigroup(kube_apigroup *g, kube_resource *res, bool virtual_kinds, bool
         const spdx_kind *k = &spdx_kinds[i];
         if ((k->virt != SPDX_STORED && !virtual_kinds) || (k->seccomp && !seccomp))
             continue;
+        if (k->virt == SPDX_VIRTUAL_NETPOL)
+            continue; /* generated network policies come with the network profiles */
         res[n++] = k->res;
     }
     memset(g, 0, sizeof *g);
