@@ -24,6 +24,7 @@ typedef struct fixture {
 
 static atomic_int freed[4];
 
+/* ctx: {sent, how many to send} */
 static int produce(void *ctx, ks_buf *out, int wait_ms, bool stopping)
 {
     int *n = ctx;
@@ -31,8 +32,8 @@ static int produce(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     (void)stopping;
     struct timespec ts = {0, 5000000L};
     nanosleep(&ts, NULL);
-    ks_buf_printf(out, "event %d\n", (*n)++);
-    return *n >= 1000 ? NET_STREAM_END : NET_STREAM_MORE;
+    ks_buf_printf(out, "{\"type\":\"ADDED\",\"n\":%d}\n", n[0]++);
+    return n[0] >= n[1] ? NET_STREAM_END : NET_STREAM_MORE;
 }
 
 static void produce_free(void *ctx, enum net_stream_close why)
@@ -48,7 +49,10 @@ static void handler(void *ctx, const net_request *r, net_response *resp)
     const char *first = net_request_segment(r, 0);
     if (first && strcmp(first, "watch") == 0) {
         /* no status: a stream's is 200 */
-        net_response_stream(resp, produce, produce_free, ks_xcalloc(1, sizeof(int)));
+        int *n = ks_xcalloc(2, sizeof(int));
+        const char *count = net_request_query(r, "n");
+        n[1] = count ? (int)strtol(count, NULL, 10) : 1000;
+        net_response_stream(resp, produce, produce_free, n);
         return;
     }
     const net_client_cert *c = net_request_client_cert(r);
@@ -309,7 +313,8 @@ static void test_stream_over_tls(void **state)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_stream);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &c);
     assert_int_equal(curl_easy_perform(h), CURLE_WRITE_ERROR);
-    assert_true(strncmp(ks_buf_cstr(&c.data), "event 0\nevent 1\nevent 2\n", 24) == 0);
+    assert_true(strncmp(ks_buf_cstr(&c.data),
+                        "{\"type\":\"ADDED\",\"n\":0}\n{\"type\":\"ADDED\",\"n\":1}\n", 46) == 0);
     curl_easy_cleanup(h);
     /* the producer learns that the client left */
     for (int i = 0; i < 2000 && atomic_load(&freed[NET_STREAM_CLOSED_CLIENT]) == 0; i++) {
@@ -345,6 +350,20 @@ static void test_kubectl(void **state)
         fail_msg("kubectl: %s", out);
     assert_non_null(strstr(out, "present=1 verified=1 bundle=0 name=client-ca cn=kube-user "
                                 "orgs=system:masters,dev"));
+    /* a chunked stream, read to its end */
+    snprintf(cmd, sizeof cmd,
+             "KUBECONFIG=/dev/null kubectl get --raw '/watch?n=3' --server=https://localhost:%u "
+             "--certificate-authority=%s --client-certificate=%s --client-key=%s 2>&1",
+             net_server_port(f->s), f->srv_cert, cert, key);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    rc = pclose(p);
+    if (rc != 0)
+        fail_msg("kubectl: %s", out);
+    assert_string_equal(out, "{\"type\":\"ADDED\",\"n\":0}\n{\"type\":\"ADDED\",\"n\":1}\n"
+                             "{\"type\":\"ADDED\",\"n\":2}\n");
 }
 
 static void test_tls_without_client_cas(void **state)

@@ -239,6 +239,58 @@ static void test_sign_and_verify(void **state)
     ks_xfree(key);
 }
 
+/* A client certificate signed by the trusted CA but outside its validity
+ * (made here with GnuTLS directly: the helpers only make valid ones). */
+static char *dated_cert(const pki *p, time_t from, time_t until)
+{
+    gnutls_x509_crt_t ca = parse_crt(p->ca), crt;
+    gnutls_x509_privkey_t cakey, key;
+    gnutls_datum_t k = {(unsigned char *)p->ca_key, (unsigned)strlen(p->ca_key)};
+    assert_int_equal(gnutls_x509_privkey_init(&cakey), 0);
+    assert_int_equal(gnutls_x509_privkey_import2(cakey, &k, GNUTLS_X509_FMT_PEM, NULL, 0), 0);
+    assert_int_equal(gnutls_x509_privkey_init(&key), 0);
+    assert_int_equal(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+                                                  GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+                                                  0),
+                     0);
+    assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+    unsigned char serial[] = {0x42, 1, 2, 3};
+    gnutls_x509_crt_set_version(crt, 3);
+    gnutls_x509_crt_set_serial(crt, serial, sizeof serial);
+    gnutls_x509_crt_set_activation_time(crt, from);
+    gnutls_x509_crt_set_expiration_time(crt, until);
+    gnutls_x509_crt_set_key(crt, key);
+    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "old", 3);
+    assert_int_equal(gnutls_x509_crt_sign2(crt, ca, cakey, GNUTLS_DIG_SHA256, 0), 0);
+    gnutls_datum_t out;
+    assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &out), 0);
+    char *pem = ks_xstrndup((const char *)out.data, out.size);
+    gnutls_free(out.data);
+    gnutls_x509_crt_deinit(crt);
+    gnutls_x509_crt_deinit(ca);
+    gnutls_x509_privkey_deinit(key);
+    gnutls_x509_privkey_deinit(cakey);
+    return pem;
+}
+
+static void test_verify_validity(void **state)
+{
+    pki *p = *state;
+    time_t now = time(NULL);
+    const char *reason;
+    char *expired = dated_cert(p, now - 10 * 86400, now - 86400);
+    assert_false(verify(p->ca, expired, &reason));
+    assert_string_equal(reason, "certificate expired");
+    char *future = dated_cert(p, now + 86400, now + 10 * 86400);
+    assert_false(verify(p->ca, future, &reason));
+    assert_string_equal(reason, "certificate not yet valid");
+    char *current = dated_cert(p, now - 86400, now + 86400);
+    assert_true(verify(p->ca, current, &reason));
+    ks_xfree(expired);
+    ks_xfree(future);
+    ks_xfree(current);
+}
+
 static void test_verify_hostile_chains(void **state)
 {
     pki *p = *state;
@@ -348,6 +400,7 @@ int main(void)
             cmocka_unit_test(test_selfsigned),
             cmocka_unit_test(test_selfsigned_errors),
             cmocka_unit_test(test_sign_and_verify),
+            cmocka_unit_test(test_verify_validity),
             cmocka_unit_test(test_verify_hostile_chains),
             cmocka_unit_test(test_trust_and_sign_errors),
     };
