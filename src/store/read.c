@@ -211,7 +211,7 @@ int kstore_list(kstore *s, const char *res, const kstore_list_opts *o, kstore_it
     int rc = kstore_check_key(res, o->ns ? o->ns : "", "x", err);
     if (rc)
         return rc;
-    kstore_list_info li = {.last_seq = o->after_seq};
+    kstore_list_info li = {.revision = kstore_revision(s), .last_seq = o->after_seq};
     ks_arena a;
     ks_arena_init(&a, NULL, 0);
     ks_buf body = KS_BUF_INIT;

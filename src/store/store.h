@@ -147,6 +147,9 @@ typedef struct kstore_list_opts {
 } kstore_list_opts;
 
 typedef struct kstore_list_info {
+    uint64_t revision; /* the store's revision when the list began: the list's
+                          resourceVersion (a watch from it may repeat changes
+                          the list already showed, never miss one) */
     uint64_t last_seq; /* seq of the last item given (the next continue token) */
     size_t count;      /* items given */
     bool more;         /* items remain after last_seq */

@@ -306,6 +306,8 @@ static void test_pagination(void **state)
     seen s2 = {0};
     lo = (kstore_list_opts){.limit = 30};
     assert_int_equal(kstore_list(f->s, RES, &lo, collect, &s2, &li, &err), 0);
+    assert_int_equal(li.revision, kstore_revision(f->s));
+    assert_int_equal(li.revision, 34); /* 30 creates, 2 updates, a delete, a create */
     assert_int_equal(li.count, 30);
     assert_false(li.more);
     lo.limit = 29;
