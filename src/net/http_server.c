@@ -35,7 +35,9 @@
 #define MAX_PEM_FILE         (1u << 20)
 #define STREAM_BLOCK         (32u << 10)
 #define STREAM_MAX_CHUNK     (16u << 20)
-#define DISCARD_MAX          (1u << 20) /* body bytes read past the limit to answer 413 */
+/* TLS 1.2 and 1.3 only, as Kubernetes API servers default to */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define DISCARD_MAX    (1u << 20) /* body bytes read past the limit to answer 413 */
 
 static KS_MEM_ACCOUNT(server_acct, "net_server");
 
@@ -919,6 +921,7 @@ int net_server_start(const net_server_opts *o, net_server **out, ks_error *err)
     if (s->tls) {
         OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert);
         OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->key);
+        OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES);
         if (s->trust_pem)
             OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, s->trust_pem);
         flags |= MHD_USE_TLS;

@@ -5,6 +5,8 @@
  * connection (handlers may block), HTTP/1.1 keep-alive, bounded request
  * bodies, and streaming (chunked) responses for watches.
  *
+ * TLS is 1.2 or 1.3 (the Kubernetes default minimum).
+ *
  * A request reaches the handler once, after its whole body has arrived.
  * Bodies above the limit are refused with 413 before they are read (by
  * Content-Length when present, else by counting). Paths, query strings and

@@ -201,6 +201,22 @@ static void test_server_certificate(void **state)
     curl_easy_setopt(h, CURLOPT_CAINFO, bogus);
     assert_int_equal(curl_easy_perform(h), CURLE_PEER_FAILED_VERIFICATION);
     curl_easy_cleanup(h);
+    /* TLS 1.1 and older are refused; 1.2 and 1.3 are served */
+    long versions[][2] = {
+            {CURL_SSLVERSION_TLSv1_0 | CURL_SSLVERSION_MAX_TLSv1_1, 0},
+            {CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2, 1},
+            {CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3, 1},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        h = client(f, "/whoami", NULL, NULL, &body);
+        curl_easy_setopt(h, CURLOPT_SSLVERSION, versions[i][0]);
+        CURLcode vrc = curl_easy_perform(h);
+        if (versions[i][1])
+            assert_int_equal(vrc, CURLE_OK);
+        else
+            assert_int_not_equal(vrc, CURLE_OK);
+        curl_easy_cleanup(h);
+    }
     /* plain HTTP to the TLS port gets no HTTP answer, and the server lives on */
     h = curl_easy_init();
     char url[256];
