@@ -349,13 +349,16 @@ static void test_kubectl(void **state)
     fixture *f = *state;
     if (system("kubectl version --client >/dev/null 2>&1") != 0)
         skip();
-    char cert[512], key[512];
+    char cert[512], key[512], kubeconfig[512];
     client_cert(f, f->ca1, f->ca1_key, "kube-user", NET_TLS_CLIENT, cert, key);
+    /* an empty kubeconfig of its own: nothing from the user's, and not
+     * /dev/null, which need not be what it should */
+    write_file(f->dir, "kubeconfig", "", kubeconfig, sizeof kubeconfig);
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "KUBECONFIG=/dev/null kubectl get --raw /whoami --server=https://localhost:%u "
+             "KUBECONFIG=%s/kubeconfig kubectl get --raw /whoami --server=https://localhost:%u "
              "--certificate-authority=%s --client-certificate=%s --client-key=%s 2>&1",
-             net_server_port(f->s), f->srv_cert, cert, key);
+             f->dir, net_server_port(f->s), f->srv_cert, cert, key);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char out[1024] = "";
@@ -367,10 +370,11 @@ static void test_kubectl(void **state)
     assert_non_null(strstr(out, "present=1 verified=1 bundle=0 name=client-ca cn=kube-user "
                                 "orgs=system:masters,dev"));
     /* a chunked stream, read to its end */
-    snprintf(cmd, sizeof cmd,
-             "KUBECONFIG=/dev/null kubectl get --raw '/watch?n=3' --server=https://localhost:%u "
-             "--certificate-authority=%s --client-certificate=%s --client-key=%s 2>&1",
-             net_server_port(f->s), f->srv_cert, cert, key);
+    snprintf(
+            cmd, sizeof cmd,
+            "KUBECONFIG=%s/kubeconfig kubectl get --raw '/watch?n=3' --server=https://localhost:%u "
+            "--certificate-authority=%s --client-certificate=%s --client-key=%s 2>&1",
+            f->dir, net_server_port(f->s), f->srv_cert, cert, key);
     p = popen(cmd, "r");
     assert_non_null(p);
     n = fread(out, 1, sizeof out - 1, p);
