@@ -25,6 +25,12 @@ build: deps
 
 run: build
 	$(BUILD)/release/src/kso scan framework nsa,mitre examples/
+	@$(BUILD)/release/src/kso down >/dev/null
+	$(BUILD)/release/src/kso up --detach
+	@if command -v kubectl >/dev/null; then \
+	    echo "+ kubectl --kubeconfig .kso/kubeconfig get workloadconfigurationscans -A"; \
+	    kubectl --kubeconfig .kso/kubeconfig get workloadconfigurationscans -A; fi
+	@echo "Stop it with: $(BUILD)/release/src/kso down"
 
 test: deps
 	@scripts/setup-testenv >/dev/null

@@ -41,6 +41,8 @@ int cmd_rego(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_library(int argc, char **argv);
 int cmd_storage(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 
 /* Prints "kso CMD: message" and a hint to run `kso CMD --help`; returns
  * KSO_EXIT_USAGE. */
@@ -63,6 +65,13 @@ typedef struct kso_names {
 int kso_names_load(const char *path, kso_names *x);
 bool kso_names_has(const kso_names *x, const char *s, size_t n);
 void kso_names_free(kso_names *x);
+
+/* Scans paths with the built-in library against frameworks and gives the
+ * WorkloadConfigurationScan and summary objects (`--format k8s-objects`,
+ * a `kind: List`), cluster-scoped resources' objects in ns. */
+int kso_scan_objects(const char *const *paths, size_t npaths, const char *const *frameworks,
+                     size_t nframeworks, const char *ns, ks_arena *a, kv_value *list,
+                     ks_error *err);
 
 /* Parses a size such as 512, 64Ki, 256Mi, 1G (binary and decimal units). */
 int kso_parse_size(const char *s, size_t *out);

@@ -15,6 +15,8 @@ static const kso_command commands[] = {
         {"rego", cmd_rego, "evaluate, check and test Rego policies"},
         {"scan", cmd_scan, "scan manifests against security frameworks (NSA, MITRE, ...)"},
         {"library", cmd_library, "export, download, list and test control libraries"},
+        {"up", cmd_up, "run storage locally with the examples scanned into it (kubectl-ready)"},
+        {"down", cmd_down, "stop a detached `kso up`"},
         {"storage", cmd_storage,
          "serve the spdx.softwarecomposition.kubescape.io API (results store)"},
         {"help", cmd_help, "show help for kso or a command"},

@@ -229,6 +229,42 @@ static int render(const char *format, const ps_library *lib, const kv_value *rep
     return rc;
 }
 
+int kso_scan_objects(const char *const *paths, size_t npaths, const char *const *frameworks,
+                     size_t nframeworks, const char *ns, ks_arena *a, kv_value *list, ks_error *err)
+{
+    ps_library *lib = NULL;
+    ps_resources *rs = NULL;
+    ks_buf out = KS_BUF_INIT;
+    int rc = ps_library_builtin(&lib, err);
+    if (rc < 0)
+        return rc;
+    rs = ps_resources_new();
+    for (size_t i = 0; i < npaths && rc == 0; i++)
+        rc = ps_resources_add_path(rs, paths[i], NULL, err);
+    kv_value report, ctl;
+    ps_scan_opts so = {.frameworks = frameworks,
+                       .nframeworks = nframeworks,
+                       .keep_resources = true,
+                       .inline_exceptions = true,
+                       .stream_fd = -1};
+    if (rc == 0)
+        rc = ps_scan(lib, rs, &so, a, &report, err);
+    if (rc == 0)
+        rc = controls_by_id(lib, a, &ctl);
+    if (rc == 0) {
+        ps_render_in in = {.report = &report, .controls = &ctl, .k8s_namespace = ns};
+        rc = ps_render_k8s_objects(&out, &in, err);
+    }
+    if (rc == 0) {
+        kv_json_opts jo = {.source = "(scan objects)"};
+        rc = kv_json_parse(a, out.data, out.len, &jo, list, err);
+    }
+    ks_buf_free(&out);
+    ps_resources_free(rs);
+    ps_library_free(lib);
+    return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     static const struct option longopts[] = {

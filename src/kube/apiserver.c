@@ -67,7 +67,23 @@ void kube_apiserver_set_ready(kube_apiserver *s, bool ready)
     __atomic_store_n(&s->ready, ready ? 1 : 0, __ATOMIC_RELEASE);
 }
 
-/* ---- responses ---- */
+/* ---- requests and responses ---- */
+
+const char *as_query(const as_req *q, const char *name)
+{
+    return q->nr ? net_request_query(q->nr, name) : NULL;
+}
+
+const char *as_header(const as_req *q, const char *name)
+{
+    return q->nr ? net_request_header(q->nr, name) : NULL;
+}
+
+void as_resp_header(as_req *q, const char *name, const char *value)
+{
+    if (q->resp)
+        net_response_header(q->resp, name, value);
+}
 
 void as_send_json(as_req *q, int code, const char *json, size_t n)
 {
@@ -79,6 +95,11 @@ void as_send_json(as_req *q, int code, const char *json, size_t n)
 
 void as_send_value(as_req *q, int code, const kv_value *v)
 {
+    if (q->inproc) {
+        q->inproc->code = code;
+        q->inproc->answer = *v;
+        return;
+    }
     ks_buf b = KS_BUF_INIT;
     bool yaml = q->repr == AS_YAML;
     int rc = yaml ? kv_yaml_write(&b, v, 0) : kv_json_write(&b, v, 0);
@@ -113,7 +134,10 @@ void as_send_status(as_req *q, int code, const char *reason, const char *msg, co
                              .kind = q->r ? q->r->plural : NULL};
     kv_value st;
     if (kube_status(q->a, code, reason, msg, name || q->r ? &d : NULL, &st) < 0) {
-        net_response_status(q->resp, code);
+        if (q->inproc)
+            q->inproc->code = code;
+        else
+            net_response_status(q->resp, code);
         return;
     }
     as_repr saved = q->repr;
@@ -202,7 +226,7 @@ int as_parse_view(as_req *q, const char *json, size_t n, bool meta_only, kv_valu
 
 bool as_full_spec(as_req *q)
 {
-    const char *rv = net_request_query(q->nr, "resourceVersion");
+    const char *rv = as_query(q, "resourceVersion");
     return rv && strcmp(rv, "fullSpec") == 0;
 }
 

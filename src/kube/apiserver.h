@@ -115,6 +115,13 @@ size_t kube_apiserver_body_limit(void *ctx, const net_request *req);
 /* The net server's own errors (400, 413) as Status objects. */
 void kube_apiserver_net_error(void *ctx, int status, const char *msg, net_response *resp);
 
+/* Creates obj in resource plural, or replaces the stored object of its name
+ * and namespace, from inside the process, with every rule a request would
+ * meet (metadata, validation, the role's hooks). a holds the temporaries.
+ * 0, or a negative code with the server's message in err. */
+int kube_apiserver_put(kube_apiserver *s, const char *plural, const kv_value *obj, ks_arena *a,
+                       ks_error *err);
+
 /* Marks the server ready (/readyz) or not. */
 void kube_apiserver_set_ready(kube_apiserver *s, bool ready);
 

@@ -34,6 +34,14 @@ typedef enum as_repr {
     AS_POMLIST, /* PartialObjectMetadataList */
 } as_repr;
 
+/* A request made from inside the process (kube_apiserver_put): the body and
+ * where the answer goes. */
+typedef struct as_inproc {
+    const kv_value *body;
+    int code;
+    kv_value answer; /* the object, or the Status of a failure */
+} as_inproc;
+
 /* One request on its way through the server. */
 typedef struct as_req {
     kube_apiserver *s;
@@ -49,7 +57,14 @@ typedef struct as_req {
     kube_include include;
     const char *mversion; /* meta.k8s.io version of a Table or metadata view */
     const char *user;
+    as_inproc *inproc; /* set for requests from inside the process (nr, resp NULL) */
 } as_req;
+
+/* The request's query parameter or header; NULL when absent (and always
+ * for requests from inside the process). */
+const char *as_query(const as_req *q, const char *name);
+const char *as_header(const as_req *q, const char *name);
+void as_resp_header(as_req *q, const char *name, const char *value);
 
 /* Responses (apiserver.c). */
 void as_send_json(as_req *q, int code, const char *json, size_t n);

@@ -25,13 +25,13 @@ static int filter_parse_in(as_req *q, ks_arena *a, as_filter *f)
 {
     memset(f, 0, sizeof *f);
     ks_error err = {0};
-    const char *ls = net_request_query(q->nr, "labelSelector");
+    const char *ls = as_query(q, "labelSelector");
     if (ls && kube_sel_parse(a, ls, strlen(ls), NULL, &f->labels, &err) < 0) {
         as_bad_request(q, "%.*s", (int)f->labels.error_len,
                        f->labels.error ? f->labels.error : err.msg);
         return -1;
     }
-    const char *fs = net_request_query(q->nr, "fieldSelector");
+    const char *fs = as_query(q, "fieldSelector");
     size_t nf = q->r->namespaced ? 2 : 1;
     if (fs && kube_fsel_parse(a, fs, strlen(fs), field_paths, nf, NULL, &f->fields, &err) < 0) {
         as_bad_request(q, "%.*s", (int)f->fields.error_len,
@@ -143,14 +143,14 @@ static bool cursor_init(as_req *q, cursor *c, ks_arena *a)
     if (q->ns) {
         c->ns = ks_arena_strndup(a, q->ns, strlen(q->ns));
     }
-    const char *lim = net_request_query(q->nr, "limit");
+    const char *lim = as_query(q, "limit");
     uint64_t l = 0;
     if (lim && *lim && !parse_u64(lim, &l)) {
         as_bad_request(q, "invalid limit %s", lim);
         return false;
     }
     c->limit = l > MAX_LIMIT ? MAX_LIMIT : (size_t)l;
-    const char *cont = net_request_query(q->nr, "continue");
+    const char *cont = as_query(q, "continue");
     if (cont && *cont && !parse_u64(cont, &c->after)) {
         char msg[300];
         snprintf(msg, sizeof msg, "continue key is not valid: %.200s", cont);
@@ -340,8 +340,8 @@ void as_list(as_req *q)
             return;
         }
         net_response_status(q->resp, 200);
-        net_response_header(q->resp, "Content-Type", "application/json");
-        net_response_header(q->resp, "Cache-Control", "no-cache, private");
+        as_resp_header(q, "Content-Type", "application/json");
+        as_resp_header(q, "Cache-Control", "no-cache, private");
         net_response_stream(q->resp, lstream_next, lstream_free, ls);
         return;
     }
@@ -368,7 +368,7 @@ void as_delete_collection(as_req *q)
         as_send_status(q, 405, "MethodNotAllowed", "computed objects cannot be deleted", NULL);
         return;
     }
-    if (q->r->namespaced && !q->ns && !net_request_query(q->nr, "allNamespaces")) {
+    if (q->r->namespaced && !q->ns && !as_query(q, "allNamespaces")) {
         /* kube-apiserver deletes across namespaces too; so do we */
     }
     cursor c;
@@ -525,7 +525,7 @@ static void wstream_free(void *ctx, enum net_stream_close why)
 void as_watch(as_req *q)
 {
     const kube_hooks *h = &q->s->o.hooks;
-    const char *sie = net_request_query(q->nr, "sendInitialEvents");
+    const char *sie = as_query(q, "sendInitialEvents");
     if (sie && strcmp(sie, "true") == 0) {
         kube_problem p = {.code = 422,
                           .reason = "Invalid",
@@ -543,12 +543,12 @@ void as_watch(as_req *q)
     ws->q = *q;
     ws->q.nr = NULL;
     ws->table = q->repr == AS_TABLE;
-    const char *bm = net_request_query(q->nr, "allowWatchBookmarks");
+    const char *bm = as_query(q, "allowWatchBookmarks");
     ws->bookmarks = bm && strcmp(bm, "true") == 0;
-    const char *rvq = net_request_query(q->nr, "resourceVersion");
+    const char *rvq = as_query(q, "resourceVersion");
     ws->meta_only = !(rvq && strcmp(rvq, "fullSpec") == 0);
     int64_t now = ks_time_mono();
-    const char *ts = net_request_query(q->nr, "timeoutSeconds");
+    const char *ts = as_query(q, "timeoutSeconds");
     uint64_t tsec = 0;
     if (!ts || !parse_u64(ts, &tsec) || tsec == 0)
         tsec = (uint64_t)(q->s->o.watch_timeout_s ? q->s->o.watch_timeout_s : 1800);
@@ -559,8 +559,8 @@ void as_watch(as_req *q)
         return;
     }
     net_response_status(q->resp, 200);
-    net_response_header(q->resp, "Content-Type", "application/json");
-    net_response_header(q->resp, "Cache-Control", "no-cache, private");
+    as_resp_header(q, "Content-Type", "application/json");
+    as_resp_header(q, "Cache-Control", "no-cache, private");
     if (h->is_virtual && h->is_virtual(h->ctx, q->r)) {
         /* computed objects have no events: an idle watch, as upstream */
         net_response_stream(q->resp, wstream_next, wstream_free, ws);

@@ -69,7 +69,7 @@ static bool rv_parse(const char *s, uint64_t *rv)
 
 static bool dry_run(as_req *q)
 {
-    const char *d = net_request_query(q->nr, "dryRun");
+    const char *d = as_query(q, "dryRun");
     return d && strcmp(d, "All") == 0;
 }
 
@@ -91,9 +91,13 @@ static void read_only(as_req *q)
  * so); false when answered with an error. */
 static bool read_body(as_req *q, kv_value *out)
 {
+    if (q->inproc) {
+        *out = *q->inproc->body;
+        return true;
+    }
     size_t n;
     const char *body = net_request_body(q->nr, &n);
-    const char *ct = net_request_header(q->nr, "Content-Type");
+    const char *ct = as_header(q, "Content-Type");
     bool yaml =
             ct && (strncmp(ct, "application/yaml", 16) == 0 || strncmp(ct, "text/yaml", 9) == 0);
     ks_error err = {0};
@@ -177,7 +181,7 @@ static void new_uid(char out[37])
  * kube-apiserver), a wrong JSON type refused. False when answered. */
 static bool decode(as_req *q, kv_value *obj)
 {
-    const char *fv = net_request_query(q->nr, "fieldValidation");
+    const char *fv = as_query(q, "fieldValidation");
     if (fv && strcmp(fv, "Strict") != 0 && strcmp(fv, "Warn") != 0 && strcmp(fv, "Ignore") != 0) {
         as_bad_request(q, "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\"");
         return false;
@@ -210,7 +214,7 @@ static bool decode(as_req *q, kv_value *obj)
         for (size_t i = 0; i < nunknown && i < 8; i++) {
             char w[600];
             snprintf(w, sizeof w, "299 - \"unknown field \\\"%s\\\"\"", unknown[i]);
-            net_response_header(q->resp, "Warning", w);
+            as_resp_header(q, "Warning", w);
         }
     }
     *obj = out;
@@ -357,7 +361,7 @@ void as_get(as_req *q)
 {
     ks_error err = {0};
     kv_value obj;
-    const char *rvq = net_request_query(q->nr, "resourceVersion");
+    const char *rvq = as_query(q, "resourceVersion");
     bool meta_only = rvq && strcmp(rvq, "metadata") == 0;
     if (is_virtual(q)) {
         const kube_hooks *h = &q->s->o.hooks;
@@ -579,7 +583,7 @@ void as_patch(as_req *q)
         read_only(q);
         return;
     }
-    const char *ct = net_request_header(q->nr, "Content-Type");
+    const char *ct = as_header(q, "Content-Type");
     kube_patch_type type;
     if (!ct || kube_patch_type_parse(ct, strlen(ct), &type) < 0) {
         char msg[400];
@@ -655,8 +659,9 @@ static bool delete_options(as_req *q, const char **uid, uint64_t *rv)
 {
     *uid = NULL;
     *rv = 0;
-    size_t n;
-    net_request_body(q->nr, &n);
+    size_t n = 0;
+    if (q->nr)
+        net_request_body(q->nr, &n);
     if (n == 0)
         return true;
     kv_value o;
@@ -721,4 +726,57 @@ void as_delete(as_req *q)
         return;
     }
     answer_written(q, 200, &old, res.rv);
+}
+
+/* ---- writes from inside the process ---- */
+
+int kube_apiserver_put(kube_apiserver *s, const char *plural, const kv_value *obj, ks_arena *a,
+                       ks_error *err)
+{
+    const kube_apigroup *g = s->o.group;
+    const kube_resource *r = kube_apigroup_find(g, plural, strlen(plural));
+    if (!r)
+        return ks_error_set(err, KS_ENOENT, "no resource %s in %s", plural, g->group);
+    const kv_value *md = member(obj, "metadata");
+    const char *name = str_member(md, "name"), *ns = str_member(md, "namespace");
+    if (!name || (r->namespaced && (!ns || !*ns)))
+        return ks_error_set(err, KS_EINVAL, "%s: objects need metadata.name%s", plural,
+                            r->namespaced ? " and metadata.namespace" : "");
+    as_inproc in = {.body = obj};
+    as_req q = {.s = s,
+                .a = a,
+                .method = "PUT",
+                .r = r,
+                .ri = (int)(r - g->resources),
+                .ns = r->namespaced ? ns : NULL,
+                .name = name,
+                .repr = AS_JSON,
+                .user = "system:kso",
+                .inproc = &in};
+    if (is_virtual(&q))
+        return ks_error_set(err, KS_EINVAL, "%s objects are computed and read-only", r->kind);
+    for (int attempt = 0; attempt < PATCH_RETRIES; attempt++) {
+        kv_value body = *obj;
+        if (!check_type(&q, &body) || !decode(&q, &body))
+            break;
+        kv_value old;
+        uint64_t old_rv;
+        int found = load(&q, &old, &old_rv, false);
+        if (found < 0)
+            break;
+        if (found == 0) {
+            create_obj(&q, body, 201);
+            if (in.code != 409)
+                break;
+            continue; /* created meanwhile: replace it */
+        }
+        if (update_obj(&q, body, &old, old_rv, attempt + 1 == PATCH_RETRIES) == 0)
+            break;
+    }
+    if (in.code >= 200 && in.code < 300)
+        return 0;
+    const kv_value *msg = member(&in.answer, "message");
+    return ks_error_set(err, in.code == 422 || in.code == 400 ? KS_EINVAL : KS_EIO, "%s %s/%s: %s",
+                        r->kind, ns ? ns : "", name,
+                        msg && msg->kind == KV_STRING ? msg->u.s : "the write failed");
 }
