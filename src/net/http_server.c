@@ -520,9 +520,10 @@ static enum MHD_Result send_error(net_request *r, int status, const char *msg)
         default_error(&resp, status, msg);
     enum MHD_Result ok = send_response(r, &resp);
     drop_body(&resp);
-    if (ok == MHD_YES)
+    if (ok == MHD_YES) {
         r->refused = true;
-    atomic_fetch_add(&r->srv->refused, 1);
+        atomic_fetch_add(&r->srv->refused, 1);
+    }
     return ok;
 }
 

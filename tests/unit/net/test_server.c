@@ -888,6 +888,10 @@ static void test_error_hook_and_connection_limit(void **state)
     assert_int_equal(request(h, "GET", url, NULL, NULL, &r), CURLE_OK);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(ks_buf_cstr(&r.body), "percent-encoding"));
+    net_server_stats st;
+    net_server_stats_get(s, &st);
+    assert_int_equal(st.refused, 2);
+    assert_int_equal(st.requests, 0);
     curl_easy_cleanup(h);
     /* two connections held by streams: a third is not served */
     multi_watch *mw = ks_xcalloc(1, sizeof *mw);
