@@ -633,6 +633,21 @@ void kube_apiserver_handle(void *ctx, const net_request *req, net_response *resp
         openapi(&q, nseg);
         return;
     }
+    if (strcmp(s0, "api") == 0 && nseg == 4 && get &&
+        strcmp(net_request_segment(req, 1), "v1") == 0 &&
+        strcmp(net_request_segment(req, 2), "namespaces") == 0 &&
+        valid_dns_label(net_request_segment(req, 3))) {
+        /* kubectl asks for the namespace after a NotFound, to say whether
+         * the namespace is missing; a server without the core group (used
+         * directly, not behind kube-apiserver) has every namespace */
+        ks_buf b = KS_BUF_INIT;
+        ks_buf_puts(&b, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":");
+        const char *ns = net_request_segment(req, 3);
+        ks_json_quote(&b, ns, strlen(ns), 0);
+        ks_buf_puts(&b, "},\"spec\":{},\"status\":{\"phase\":\"Active\"}}");
+        send_buf(&q, 200, "application/json", &b);
+        return;
+    }
     if (strcmp(s0, "api") == 0 && nseg == 1 && get) {
         /* no core group here; an empty legacy document keeps clients that
          * ask for it (kubectl's discovery) happy */

@@ -160,13 +160,19 @@ static int check_collapse(const kv_value *obj, ks_arena *a, kube_problem *p)
             snprintf(f, 64, "spec.collapseConfigs[%u].prefix", i);
             return invalid(p, f, "FieldValueRequired", "Required value: prefix must not be empty");
         }
+        char *msg = ks_arena_alloc_bytes(a, 300);
+        if (!msg)
+            return KS_ELIMIT;
         if (pre->u.s[0] != '/') {
             snprintf(f, 64, "spec.collapseConfigs[%u].prefix", i);
-            return invalid(p, f, NULL, "Invalid value: prefix must start with '/'");
+            snprintf(msg, 300, "Invalid value: \"%.200s\": must start with '/'", pre->u.s);
+            return invalid(p, f, NULL, msg);
         }
         if (!t || t->kind != KV_NUMBER || !kv_num_int64(t, &x) || x < 1) {
             snprintf(f, 64, "spec.collapseConfigs[%u].threshold", i);
-            return invalid(p, f, NULL, "Invalid value: threshold must be at least 1");
+            snprintf(msg, 300, "Invalid value: %lld: must be at least 1",
+                     t && t->kind == KV_NUMBER ? (long long)kv_num_double(t) : 0LL);
+            return invalid(p, f, NULL, msg);
         }
         for (uint32_t j = 0; j < i; j++) {
             const kv_value *pj = member(&cfgs->u.items[j], "prefix");
