@@ -59,7 +59,8 @@ typedef enum kube_patch_type {
 int kube_patch_type_parse(const char *content_type, size_t n, kube_patch_type *out);
 
 /* RFC 6902: patch is an array of operations (add, remove, replace, move,
- * copy, test) applied in order; all or nothing. */
+ * copy, test) applied in order; all or nothing. As in kube-apiserver,
+ * replace on an object member that does not exist adds it. */
 int kube_patch_json(ks_arena *a, const kv_value *doc, const kv_value *patch, kv_value *out,
                     ks_error *err);
 

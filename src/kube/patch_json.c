@@ -129,7 +129,9 @@ static int modify_last(jp_ctx *c, const kv_value *node, const jp_ptr *p, enum jp
     if (node->kind == KV_OBJECT) {
         bool found;
         size_t i = kp_obj_find(node, tok, &found);
-        if (!found && mode != JP_ADD)
+        /* kube-apiserver's JSON Patch (evanphx/json-patch v4) lets replace
+         * set a member that is not there, and clients rely on it */
+        if (!found && mode == JP_REMOVE)
             return missing(c, p, p->n - 1);
         if (mode == JP_REMOVE) {
             if (removed)

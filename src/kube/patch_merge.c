@@ -14,10 +14,55 @@ static const kv_value empty_object = {.kind = KV_OBJECT};
 
 /* ---- RFC 7386 ---- */
 
+/* A value taken from a merge patch as it is, with the null members of
+ * objects inside it dropped (inside arrays too), as kube-apiserver's merge
+ * patch (evanphx/json-patch) prunes them. */
+static int prune_nulls(ks_arena *a, const kv_value *v, size_t depth, kv_value *out, ks_error *err)
+{
+    if (depth > KUBE_PATCH_MAX_DEPTH)
+        return ks_error_set(err, KS_ELIMIT, "merge patch: nested deeper than %d levels",
+                            KUBE_PATCH_MAX_DEPTH);
+    if (v->kind == KV_ARRAY) {
+        kv_value *items = ks_arena_alloc(a, (v->len ? v->len : 1) * sizeof *items);
+        if (!items)
+            return kp_nomem(err);
+        for (size_t i = 0; i < v->len; i++) {
+            int rc = prune_nulls(a, &v->u.items[i], depth + 1, &items[i], err);
+            if (rc)
+                return rc;
+        }
+        *out = kp_items(items, v->len);
+        return 0;
+    }
+    if (v->kind == KV_OBJECT) {
+        kv_member *m = ks_arena_alloc(a, (v->len ? v->len : 1) * sizeof *m);
+        if (!m)
+            return kp_nomem(err);
+        size_t k = 0;
+        for (size_t i = 0; i < v->len; i++) {
+            if (v->u.members[i].val.kind == KV_NULL)
+                continue;
+            m[k].key = v->u.members[i].key;
+            int rc = prune_nulls(a, &v->u.members[i].val, depth + 1, &m[k].val, err);
+            if (rc)
+                return rc;
+            k++;
+        }
+        *out = kp_members(m, k);
+        return 0;
+    }
+    *out = *v;
+    return 0;
+}
+
 static int merge_rec(ks_arena *a, const kv_value *target, const kv_value *patch, size_t depth,
                      kv_value *out, ks_error *err)
 {
     if (patch->kind != KV_OBJECT) {
+        /* an array or scalar replaces; pruned unless it replaces a member
+         * that is an object (the upstream library's exact rule) */
+        if (depth == 0 || !target || target->kind != KV_OBJECT)
+            return prune_nulls(a, patch, depth, out, err);
         *out = *patch;
         return 0;
     }
@@ -561,13 +606,7 @@ static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, con
                 if (pm->val.kind != KV_ARRAY)
                     return sm_fail(c, KS_EPARSE, path, "invalid patch format of primitive list%s%s",
                                    NULL, "");
-                kv_value field = kv_str_ref(key.u.s + DFL_LEN, key.len - DFL_LEN);
-                bool found;
-                size_t at = kp_obj_find(&wv, &field, &found);
-                if (found && !gone[at] && w[at].val.kind == KV_ARRAY &&
-                    (rc = delete_from_list(c, &w[at].val, &pm->val, &w[at].val)))
-                    return rc;
-                continue;
+                continue; /* applied below, after the additions */
             }
         }
         bool found;
@@ -610,6 +649,19 @@ static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, con
             res[k++] = add[j++];
     }
     kv_value result = kp_members(res, k);
+    /* $deleteFromPrimitiveList/<field>: deletions win over additions to
+     * the same list in the same patch, as upstream applies them */
+    for (size_t q = 0; !c->apply && q < pn; q++) {
+        const kv_member *pm = &patch->u.members[q];
+        if (!has_prefix(&pm->key, DFL_PREFIX, DFL_LEN))
+            continue;
+        kv_value field = kv_str_ref(pm->key.u.s + DFL_LEN, pm->key.len - DFL_LEN);
+        bool found;
+        size_t at = kp_obj_find(&result, &field, &found);
+        if (found && res[at].val.kind == KV_ARRAY &&
+            (rc = delete_from_list(c, &res[at].val, &pm->val, &res[at].val)))
+            return rc;
+    }
     /* $setElementOrder/<field> */
     for (size_t q = 0; !c->apply && q < pn; q++) {
         const kv_member *pm = &patch->u.members[q];

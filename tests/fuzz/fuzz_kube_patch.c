@@ -6,7 +6,8 @@
  * - kube_patch returns a result or a negative code with a message;
  * - a result keeps every object's members strictly sorted and survives a
  *   JSON round trip;
- * - a merge patch is idempotent: applying it again changes nothing.
+ * - a merge patch without nulls is idempotent: applying it again changes
+ *   nothing.
  */
 #include <string.h>
 
@@ -94,7 +95,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         check_sorted(&out, 0);
         check_roundtrip(&out);
-        if (type == KUBE_PATCH_MERGE) {
+        /* (a patch with nulls is not idempotent upstream either: an array
+         * replacing an object keeps its nulls, one replacing an array does
+         * not) */
+        if (type == KUBE_PATCH_MERGE && !memmem(body, body_len, "null", 4)) {
             kv_value twice;
             rc = kube_patch(&a, type, &out, body, body_len, 1u << 20, &schema, &twice, &err);
             FUZZ_CHECK(rc == 0, "a merge patch applied once fails the second time");

@@ -100,6 +100,9 @@ static void test_json_patch_ops(void **state)
              "{\"l\":[1,{}]}"},
             {"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"\",\"value\":[1]}]", "[1]"},
             {"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"\",\"value\":{\"x\":1}}]", "{\"x\":1}"},
+            /* as kube-apiserver: replace sets a member that is missing */
+            {"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/b\",\"value\":2}]",
+             "{\"a\":1,\"b\":2}"},
             /* moving a member and an element */
             {"{\"s\":{\"x\":1,\"y\":2},\"t\":{\"z\":3}}",
              "[{\"op\":\"move\",\"from\":\"/s/x\",\"path\":\"/t/x\"}]",
@@ -162,7 +165,7 @@ static void test_json_patch_errors(void **state)
              "operation 0 (add): path \"/b/c\": the document has no member or item \"b\""},
             {"{\"a\":1}", "[{\"op\":\"remove\",\"path\":\"/b\"}]", NULL, KS_EINVAL,
              "(remove): path \"/b\""},
-            {"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/b\",\"value\":1}]", NULL, KS_EINVAL,
+            {"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/b/c\",\"value\":1}]", NULL, KS_EINVAL,
              "(replace)"},
             {"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":1}]", NULL, KS_EINVAL,
              "cannot change a member of a number"},
@@ -260,6 +263,13 @@ static void test_merge_patch(void **state)
             {"{\"a\":\"foo\"}", "null", "null"},
             {"{\"a\":\"foo\"}", "\"bar\"", "\"bar\""},
             {"{\"e\":null}", "{\"a\":1}", "{\"a\":1,\"e\":null}"},
+            /* as kube-apiserver: nulls inside new arrays' objects are pruned,
+             * except where an array replaces an object */
+            {"{}", "{\"a\":[{\"b\":null,\"c\":[{\"d\":null}]},null]}",
+             "{\"a\":[{\"c\":[{}]},null]}"},
+            {"{\"a\":[1]}", "{\"a\":[{\"b\":null}]}", "{\"a\":[{}]}"},
+            {"{\"a\":{\"x\":1}}", "{\"a\":[{\"b\":null}]}", "{\"a\":[{\"b\":null}]}"},
+            {"{\"a\":1}", "[{\"b\":null},null]", "[{},null]"},
             {"[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}"},
             {"{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}"},
             {"{\"a\":1,\"c\":3,\"e\":5}", "{\"b\":2,\"c\":null,\"d\":4,\"f\":6}",

@@ -113,6 +113,11 @@ static void test_strategic(void **state)
             {"{\"metadata\":{}}",
              "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"x\"]}}",
              "{\"metadata\":{}}"},
+            /* deletions win over additions to the same list */
+            {"{\"metadata\":{\"finalizers\":[\"x\",\"y\"]}}",
+             "{\"metadata\":{\"finalizers\":[\"z\",\"w\"],"
+             "\"$deleteFromPrimitiveList/finalizers\":[\"z\",\"x\"]}}",
+             "{\"metadata\":{\"finalizers\":[\"y\",\"w\"]}}"},
             /* null deletes; nulls inside new values are dropped */
             {"{\"a\":1,\"b\":{\"c\":2}}",
              "{\"a\":null,\"b\":{\"c\":null,\"d\":{\"e\":null,\"f\":1}}}",
