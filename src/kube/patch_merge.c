@@ -435,8 +435,8 @@ static int merge_list(sm_ctx *c, const kv_value *orig, const kv_value *patch, co
 /* ---- $setElementOrder ---- */
 
 typedef struct ranked {
-    size_t pos; /* in the order list, or the anchor rank for server-only items */
-    size_t idx; /* in the list */
+    size_t pos; /* in the order list, or in the live list */
+    size_t idx; /* in the list being ordered */
 } ranked;
 
 static int cmp_ranked(const void *x, const void *y)
@@ -447,60 +447,69 @@ static int cmp_ranked(const void *x, const void *y)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Items named in order come in its order; the others keep their place
- * after the named item that preceded them. */
-static int set_order(sm_ctx *c, const kv_value *list, const kv_value *order, const char *key,
-                     const seg *path, kv_value *out)
+/* The identity of a list item: its merge key's value, or itself. */
+static const kv_value *item_id(const kv_value *it, const char *key, size_t klen)
+{
+    if (!key)
+        return it;
+    return it->kind == KV_OBJECT ? kv_obj_get(it, key, klen) : NULL;
+}
+
+/* Orders list as upstream does for $setElementOrder: the items the order
+ * names, in its order; the others ("server-only") in their order in the
+ * live list; then the two merged, a server-only item going first when the
+ * live list has it before the named item it is compared with. */
+static int set_order(sm_ctx *c, const kv_value *list, const kv_value *live, const kv_value *order,
+                     const char *key, const seg *path, kv_value *out)
 {
     size_t klen = key ? strlen(key) : 0;
-    kp_index ix;
-    if (kp_index_init(c->a, &ix, order->len))
+    size_t n = list->len;
+    size_t nlive = live ? live->len : 0;
+    kp_index ox, lx;
+    if (kp_index_init(c->a, &ox, order->len) || kp_index_init(c->a, &lx, nlive))
         return kp_nomem(c->err);
     for (size_t i = 0; i < order->len; i++) {
-        const kv_value *o = &order->u.items[i];
-        if (key) {
-            const kv_value *ok = o->kind == KV_OBJECT ? kv_obj_get(o, key, klen) : NULL;
-            if (!ok)
-                return sm_fail(c, KS_EPARSE, path,
-                               "invalid patch format of setElementOrder list%s%s", NULL, "");
-            o = ok;
-        }
-        kp_index_put(&ix, o, i);
+        const kv_value *id = item_id(&order->u.items[i], key, klen);
+        if (!id)
+            return sm_fail(c, KS_EPARSE, path, "invalid patch format of setElementOrder list%s%s",
+                           NULL, "");
+        kp_index_put(&ox, id, i);
     }
-    size_t n = list->len;
+    for (size_t i = 0; i < nlive; i++) {
+        const kv_value *id = item_id(&live->u.items[i], key, klen);
+        if (id)
+            kp_index_put(&lx, id, i);
+    }
     ranked *named = ks_arena_alloc(c->a, (n ? n : 1) * sizeof *named);
     ranked *rest = ks_arena_alloc(c->a, (n ? n : 1) * sizeof *rest);
-    size_t *rank_of = ks_arena_alloc(c->a, (n ? n : 1) * sizeof *rank_of);
+    size_t *live_pos = ks_arena_alloc(c->a, (n ? n : 1) * sizeof *live_pos);
     kv_value *items = ks_arena_alloc(c->a, (n ? n : 1) * sizeof *items);
-    if (!named || !rest || !rank_of || !items)
+    if (!named || !rest || !live_pos || !items)
         return kp_nomem(c->err);
     size_t nn = 0, nr = 0;
     for (size_t i = 0; i < n; i++) {
-        const kv_value *it = &list->u.items[i];
-        const kv_value *k = key ? (it->kind == KV_OBJECT ? kv_obj_get(it, key, klen) : NULL) : it;
-        size_t pos = k ? kp_index_get(&ix, k) : SIZE_MAX;
+        const kv_value *id = item_id(&list->u.items[i], key, klen);
+        size_t pos = id ? kp_index_get(&ox, id) : SIZE_MAX;
+        live_pos[i] = id ? kp_index_get(&lx, id) : SIZE_MAX;
         if (pos != SIZE_MAX)
             named[nn++] = (ranked){pos, i};
+        else /* items the live list lacks keep their place after it */
+            rest[nr++] = (ranked){live_pos[i], i};
     }
     qsort(named, nn, sizeof *named, cmp_ranked);
-    for (size_t r = 0; r < n; r++)
-        rank_of[r] = SIZE_MAX;
-    for (size_t r = 0; r < nn; r++)
-        rank_of[named[r].idx] = r;
-    size_t anchor = 0; /* 0: before every named item; r + 1: after rank r */
-    for (size_t i = 0; i < n; i++) {
-        if (rank_of[i] != SIZE_MAX)
-            anchor = rank_of[i] + 1;
-        else
-            rest[nr++] = (ranked){anchor, i};
-    }
     qsort(rest, nr, sizeof *rest, cmp_ranked);
-    size_t k = 0, j = 0;
-    for (size_t r = 0; r <= nn; r++) {
-        while (j < nr && rest[j].pos == r)
-            items[k++] = list->u.items[rest[j++].idx];
-        if (r < nn)
-            items[k++] = list->u.items[named[r].idx];
+    size_t i = 0, j = 0, k = 0;
+    while (i < nr || j < nn) {
+        bool left;
+        if (i >= nr)
+            left = false;
+        else if (j >= nn)
+            left = true;
+        else {
+            size_t lp = live_pos[rest[i].idx], rp = live_pos[named[j].idx];
+            left = lp != SIZE_MAX && rp != SIZE_MAX && lp < rp;
+        }
+        items[k++] = list->u.items[left ? rest[i++].idx : named[j++].idx];
     }
     *out = kp_items(items, k);
     return 0;
@@ -678,8 +687,12 @@ static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, con
         seg s = {&result.u.members[at].key, path, path ? path->depth + 1 : 1};
         const char *key = NULL;
         schema_lookup(c, &s, &key);
+        bool had;
+        size_t lat = kp_obj_find(&base, &field, &had);
+        const kv_value *live =
+                had && base.u.members[lat].val.kind == KV_ARRAY ? &base.u.members[lat].val : NULL;
         kv_value ordered;
-        if ((rc = set_order(c, &result.u.members[at].val, &pm->val, key, &s, &ordered)))
+        if ((rc = set_order(c, &result.u.members[at].val, live, &pm->val, key, &s, &ordered)))
             return rc;
         res[at].val = ordered;
     }

