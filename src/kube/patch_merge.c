@@ -4,6 +4,7 @@
  * walk over both member arrays. Keyed lists are merged through a hash index
  * of their items' keys, so a list of n items patched with m items costs
  * O(n + m), not O(n * m). */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,8 +121,20 @@ typedef struct sm_ctx {
     size_t depth; /* of the recursion, arrays included */
 } sm_ctx;
 
-static int sm_fail(sm_ctx *c, int code, const seg *at, const char *fmt, const kv_value *v,
-                   const char *arg)
+/* v as compact JSON for a message (cut short), in the arena. */
+static const char *snip(sm_ctx *c, const kv_value *v)
+{
+    ks_buf b = KS_BUF_INIT;
+    kp_json_snip(&b, v, 200);
+    const char *out = b.err ? NULL : ks_arena_strndup(c->a, ks_buf_cstr(&b), b.len);
+    ks_buf_free(&b);
+    return out ? out : "<value>";
+}
+
+/* Fails with "<what>: at <path>: <message>". */
+static int sm_fail(sm_ctx *c, int code, const seg *at, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int sm_fail(sm_ctx *c, int code, const seg *at, const char *fmt, ...)
 {
     ks_buf b = KS_BUF_INIT;
     ks_buf_printf(&b, "%s: ", c->what);
@@ -143,15 +156,10 @@ static int sm_fail(sm_ctx *c, int code, const seg *at, const char *fmt, const kv
         }
         ks_buf_puts(&b, ": ");
     }
-    ks_buf snip = KS_BUF_INIT;
-    if (v)
-        kp_json_snip(&snip, v, 200);
-    /* fmt takes the snippet first when v is given, then arg */
-    if (v)
-        ks_buf_printf(&b, fmt, ks_buf_cstr(&snip), arg ? arg : "");
-    else
-        ks_buf_printf(&b, fmt, arg ? arg : "", "");
-    ks_buf_free(&snip);
+    va_list ap;
+    va_start(ap, fmt);
+    ks_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
     int rc = ks_error_set(c->err, code, "%s", ks_buf_cstr(&b));
     ks_buf_free(&b);
     return rc;
@@ -227,7 +235,7 @@ static int clean_in(sm_ctx *c, const kv_value *v, const seg *path, kv_value *out
                 return 0;
             }
             if (d && !kp_is_str(d, "replace", 7) && !kp_is_str(d, "merge", 5))
-                return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map%s", d, "");
+                return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map", snip(c, d));
         }
         kv_member *m = ks_arena_alloc(c->a, (v->len ? v->len : 1) * sizeof *m);
         if (!m)
@@ -320,8 +328,8 @@ static int merge_scalars(sm_ctx *c, const kv_value *orig, const kv_value *patch,
 
 static int no_merge_key(sm_ctx *c, const seg *path, const kv_value *item, const char *key)
 {
-    return sm_fail(c, KS_EINVAL, path, "map: %s does not contain declared merge key: %s", item,
-                   key);
+    return sm_fail(c, KS_EINVAL, path, "map: %s does not contain declared merge key: %s",
+                   snip(c, item), key);
 }
 
 static int merge_keyed(sm_ctx *c, const kv_value *orig, const kv_value *patch, const seg *path,
@@ -352,9 +360,9 @@ static int merge_keyed(sm_ctx *c, const kv_value *orig, const kv_value *patch, c
             }
         } else if (kp_is_str(d, "merge", 5)) {
             return sm_fail(c, KS_EINVAL, path,
-                           "merging lists cannot yet be specified in the patch%s", NULL, "");
+                           "merging lists cannot yet be specified in the patch");
         } else {
-            return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map%s", d, "");
+            return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map", snip(c, d));
         }
     }
     if (replace) {
@@ -424,10 +432,9 @@ static int merge_list(sm_ctx *c, const kv_value *orig, const kv_value *patch, co
     if (!objects || !key) {
         if (c->apply)
             return clean(c, patch, path, out, &d);
-        return sm_fail(c, KS_EINVAL, path,
-                       objects ? "cannot merge lists without merge key%s%s"
-                               : "list element types are not identical%s%s",
-                       NULL, "");
+        return sm_fail(c, KS_EINVAL, path, "%s",
+                       objects ? "cannot merge lists without merge key"
+                               : "list element types are not identical");
     }
     return merge_keyed(c, orig, patch, path, key, out);
 }
@@ -471,8 +478,7 @@ static int set_order(sm_ctx *c, const kv_value *list, const kv_value *live, cons
     for (size_t i = 0; i < order->len; i++) {
         const kv_value *id = item_id(&order->u.items[i], key, klen);
         if (!id)
-            return sm_fail(c, KS_EPARSE, path, "invalid patch format of setElementOrder list%s%s",
-                           NULL, "");
+            return sm_fail(c, KS_EPARSE, path, "invalid patch format of setElementOrder list");
         kp_index_put(&ox, id, i);
     }
     for (size_t i = 0; i < nlive; i++) {
@@ -525,13 +531,13 @@ static int retain_keys(sm_ctx *c, const kv_value *base, const kv_value *patch, c
     if (!rk)
         return 0;
     if (rk->kind != KV_ARRAY)
-        return sm_fail(c, KS_EPARSE, path, "invalid patch format of retainKeys%s%s", NULL, "");
+        return sm_fail(c, KS_EPARSE, path, "invalid patch format of retainKeys");
     kp_index ix;
     if (kp_index_init(c->a, &ix, rk->len))
         return kp_nomem(c->err);
     for (size_t i = 0; i < rk->len; i++) {
         if (rk->u.items[i].kind != KV_STRING)
-            return sm_fail(c, KS_EPARSE, path, "invalid patch format of retainKeys%s%s", NULL, "");
+            return sm_fail(c, KS_EPARSE, path, "invalid patch format of retainKeys");
         kp_index_put(&ix, &rk->u.items[i], i);
     }
     for (size_t i = 0; i < patch->len; i++) {
@@ -539,7 +545,7 @@ static int retain_keys(sm_ctx *c, const kv_value *base, const kv_value *patch, c
         if (m->val.kind == KV_NULL || is_directive_key(&m->key))
             continue;
         if (kp_index_get(&ix, &m->key) == SIZE_MAX)
-            return sm_fail(c, KS_EPARSE, path, "invalid patch format of retainKeys%s%s", NULL, "");
+            return sm_fail(c, KS_EPARSE, path, "invalid patch format of retainKeys");
     }
     kv_member *keep = ks_arena_alloc(c->a, (base->len ? base->len : 1) * sizeof *keep);
     if (!keep)
@@ -568,58 +574,49 @@ static int delete_from_list(sm_ctx *c, const kv_value *list, const kv_value *del
     return 0;
 }
 
-static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, const seg *path,
-                     kv_value *out)
+/* A map's own $patch directive: 1 when it decided the result. */
+static int map_directive(sm_ctx *c, const kv_value *patch, const seg *path, kv_value *out)
 {
-    if (!c->apply) {
-        const kv_value *d = kv_obj_get(patch, "$patch", 6);
-        if (d && kp_is_str(d, "replace", 7)) {
-            bool drop;
-            kv_value bare;
-            bool found;
-            kv_value marker = kv_str_ref("$patch", 6);
-            size_t at = kp_obj_find(patch, &marker, &found);
-            if (kp_obj_remove_at(c->a, patch, at, &bare))
-                return kp_nomem(c->err);
-            return clean(c, &bare, path, out, &drop);
-        }
-        if (d && kp_is_str(d, "delete", 6)) {
-            *out = empty_object;
-            return 0;
-        }
-        if (d && !kp_is_str(d, "merge", 5))
-            return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map%s", d, "");
+    const kv_value *d = kv_obj_get(patch, "$patch", 6);
+    if (!d || kp_is_str(d, "merge", 5))
+        return 0;
+    if (kp_is_str(d, "delete", 6)) {
+        *out = empty_object;
+        return 1;
     }
-    kv_value base;
-    int rc = c->apply ? (base = *orig, 0) : retain_keys(c, orig, patch, path, &base);
-    if (rc)
-        return rc;
-    size_t bn = base.len, pn = patch->len;
-    kv_member *w = ks_arena_alloc(c->a, (bn + pn ? bn + pn : 1) * sizeof *w);
+    if (!kp_is_str(d, "replace", 7))
+        return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map", snip(c, d));
+    bool found, drop;
+    kv_value marker = kv_str_ref("$patch", 6), bare;
+    size_t at = kp_obj_find(patch, &marker, &found);
+    if (kp_obj_remove_at(c->a, patch, at, &bare))
+        return kp_nomem(c->err);
+    int rc = clean(c, &bare, path, out, &drop);
+    return rc ? rc : 1;
+}
+
+/* The members of base merged with the patch's fields (directive keys
+ * skipped), into a fresh sorted member array. */
+static int merge_members(sm_ctx *c, const kv_value *base, const kv_value *patch, const seg *path,
+                         kv_member **res_out, size_t *n_out)
+{
+    size_t bn = base->len, pn = patch->len, nadd = 0;
+    kv_member *w = ks_arena_alloc(c->a, (bn ? bn : 1) * sizeof *w);
     bool *gone = ks_arena_calloc(c->a, bn + 1, sizeof *gone);
     kv_member *add = ks_arena_alloc(c->a, (pn ? pn : 1) * sizeof *add);
     if (!w || !gone || !add)
         return kp_nomem(c->err);
     if (bn)
-        memcpy(w, base.u.members, bn * sizeof *w);
-    kv_value wv = kp_members(w, bn); /* for lookups */
-    size_t nadd = 0;
+        memcpy(w, base->u.members, bn * sizeof *w);
     for (size_t j = 0; j < pn; j++) {
         const kv_member *pm = &patch->u.members[j];
-        kv_value key = pm->key;
-        if (!c->apply && pm->key.kind == KV_STRING && pm->key.len && pm->key.u.s[0] == '$') {
-            if (kp_is_str(&key, "$patch", 6) || kp_is_str(&key, "$retainKeys", 11) ||
-                has_prefix(&key, SEO_PREFIX, SEO_LEN))
-                continue;
-            if (has_prefix(&key, DFL_PREFIX, DFL_LEN)) {
-                if (pm->val.kind != KV_ARRAY)
-                    return sm_fail(c, KS_EPARSE, path, "invalid patch format of primitive list%s%s",
-                                   NULL, "");
-                continue; /* applied below, after the additions */
-            }
+        if (!c->apply && is_directive_key(&pm->key)) {
+            if (has_prefix(&pm->key, DFL_PREFIX, DFL_LEN) && pm->val.kind != KV_ARRAY)
+                return sm_fail(c, KS_EPARSE, path, "invalid patch format of primitive list");
+            continue;
         }
         bool found;
-        size_t at = kp_obj_find(&wv, &key, &found);
+        size_t at = kp_obj_find(base, &pm->key, &found);
         if (pm->val.kind == KV_NULL) {
             if (found && !c->apply)
                 gone[at] = true;
@@ -628,39 +625,47 @@ static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, con
         seg s = {&pm->key, path, path ? path->depth + 1 : 1};
         bool drop;
         kv_value nv;
-        rc = found && !gone[at] ? sm_value(c, &w[at].val, &pm->val, &s, &nv, &drop)
-                                : clean(c, &pm->val, &s, &nv, &drop);
+        int rc = found ? sm_value(c, &w[at].val, &pm->val, &s, &nv, &drop)
+                       : clean(c, &pm->val, &s, &nv, &drop);
         if (rc)
             return rc;
         if (found) {
             gone[at] = drop;
-            if (!drop)
-                w[at].val = nv;
+            w[at].val = drop ? w[at].val : nv;
         } else if (!drop) {
-            add[nadd].key = key;
+            add[nadd].key = pm->key;
             add[nadd++].val = nv;
         }
     }
     /* the survivors and the additions, both sorted, merged */
-    kv_member *m = w + 0;
-    size_t i = 0, j = 0, k = 0;
     kv_member *res = ks_arena_alloc(c->a, (bn + nadd ? bn + nadd : 1) * sizeof *res);
     if (!res)
         return kp_nomem(c->err);
+    size_t i = 0, j = 0, k = 0;
     while (i < bn || j < nadd) {
         if (i < bn && gone[i]) {
             i++;
             continue;
         }
-        if (j >= nadd || (i < bn && kv_compare(&m[i].key, &add[j].key) < 0))
-            res[k++] = m[i++];
+        if (j >= nadd || (i < bn && kv_compare(&w[i].key, &add[j].key) < 0))
+            res[k++] = w[i++];
         else
             res[k++] = add[j++];
     }
-    kv_value result = kp_members(res, k);
-    /* $deleteFromPrimitiveList/<field>: deletions win over additions to
-     * the same list in the same patch, as upstream applies them */
-    for (size_t q = 0; !c->apply && q < pn; q++) {
+    *res_out = res;
+    *n_out = k;
+    return 0;
+}
+
+/* $deleteFromPrimitiveList/<field> (after the additions of the same patch:
+ * deletions win) and then $setElementOrder/<field>, on the merged members
+ * res (sorted, n of them); base is the map before the patch. */
+static int list_directives(sm_ctx *c, const kv_value *base, const kv_value *patch, const seg *path,
+                           kv_member *res, size_t n)
+{
+    kv_value result = kp_members(res, n);
+    int rc;
+    for (size_t q = 0; q < patch->len; q++) {
         const kv_member *pm = &patch->u.members[q];
         if (!has_prefix(&pm->key, DFL_PREFIX, DFL_LEN))
             continue;
@@ -671,32 +676,45 @@ static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, con
             (rc = delete_from_list(c, &res[at].val, &pm->val, &res[at].val)))
             return rc;
     }
-    /* $setElementOrder/<field> */
-    for (size_t q = 0; !c->apply && q < pn; q++) {
+    for (size_t q = 0; q < patch->len; q++) {
         const kv_member *pm = &patch->u.members[q];
         if (!has_prefix(&pm->key, SEO_PREFIX, SEO_LEN))
             continue;
         if (pm->val.kind != KV_ARRAY)
-            return sm_fail(c, KS_EPARSE, path, "invalid patch format of setElementOrder list%s%s",
-                           NULL, "");
+            return sm_fail(c, KS_EPARSE, path, "invalid patch format of setElementOrder list");
         kv_value field = kv_str_ref(pm->key.u.s + SEO_LEN, pm->key.len - SEO_LEN);
-        bool found;
+        bool found, had;
         size_t at = kp_obj_find(&result, &field, &found);
-        if (!found || result.u.members[at].val.kind != KV_ARRAY)
+        if (!found || res[at].val.kind != KV_ARRAY)
             continue;
-        seg s = {&result.u.members[at].key, path, path ? path->depth + 1 : 1};
+        seg s = {&res[at].key, path, path ? path->depth + 1 : 1};
         const char *key = NULL;
         schema_lookup(c, &s, &key);
-        bool had;
-        size_t lat = kp_obj_find(&base, &field, &had);
+        size_t lat = kp_obj_find(base, &field, &had);
         const kv_value *live =
-                had && base.u.members[lat].val.kind == KV_ARRAY ? &base.u.members[lat].val : NULL;
-        kv_value ordered;
-        if ((rc = set_order(c, &result.u.members[at].val, live, &pm->val, key, &s, &ordered)))
+                had && base->u.members[lat].val.kind == KV_ARRAY ? &base->u.members[lat].val : NULL;
+        if ((rc = set_order(c, &res[at].val, live, &pm->val, key, &s, &res[at].val)))
             return rc;
-        res[at].val = ordered;
     }
-    *out = result;
+    return 0;
+}
+
+static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, const seg *path,
+                     kv_value *out)
+{
+    int rc;
+    if (!c->apply && (rc = map_directive(c, patch, path, out)) != 0)
+        return rc < 0 ? rc : 0;
+    kv_value base = *orig;
+    if (!c->apply && (rc = retain_keys(c, orig, patch, path, &base)))
+        return rc;
+    kv_member *res;
+    size_t n;
+    if ((rc = merge_members(c, &base, patch, path, &res, &n)))
+        return rc;
+    if (!c->apply && (rc = list_directives(c, &base, patch, path, res, n)))
+        return rc;
+    *out = kp_members(res, n);
     return 0;
 }
 
