@@ -608,14 +608,17 @@ static int parse_requirement(parser *p, kube_str *vals)
     return push_req(p, &r);
 }
 
-static int cmp_req_q(const void *x, const void *y)
+/* Stable sort by key (requirements with one key keep their input order);
+ * insertion sort, as there are at most max_reqs of them. */
+static void sort_reqs(kube_sel_req *r, size_t n)
 {
-    const kube_sel_req *a = x, *b = y;
-    int c = cmp_str(&a->key, &b->key);
-    if (c)
-        return c;
-    /* stable: requirements were stored in input order */
-    return a < b ? -1 : a > b;
+    for (size_t i = 1; i < n; i++) {
+        kube_sel_req x = r[i];
+        size_t j = i;
+        for (; j > 0 && cmp_str(&r[j - 1].key, &x.key) > 0; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
 }
 
 static size_t lim_or(size_t v, size_t def)
@@ -702,8 +705,7 @@ int kube_sel_parse(ks_arena *a, const char *s, size_t n, const kube_sel_limits *
                     &out->error, &out->error_len, err);
     }
     ks_buf_free(&p.msg);
-    if (p.nreqs > 1)
-        qsort(p.reqs, p.nreqs, sizeof *p.reqs, cmp_req_q);
+    sort_reqs(p.reqs, p.nreqs);
     out->reqs = p.reqs;
     out->n = p.nreqs;
     return 0;

@@ -59,6 +59,9 @@ static void test_label_valid(void **state)
             {"!a", "!a"},
             {"!a,b", "!a,b"},
             {"b=c,a in (y,x)", "a in (x,y),b=c"},
+            /* sorted by key, stable: one key's requirements keep their order */
+            {"b=1,a=3,a=2", "a=3,a=2,b=1"},
+            {"a=3,a=2,!a,a", "a=3,a=2,!a,a"},
             {"a=", "a="},
             {"a=,b", "a=,b"},
             {"a>5,a<10", "a>5,a<10"},
