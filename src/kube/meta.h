@@ -149,8 +149,8 @@ typedef struct kube_accept {
  * YAML, protobuf), as kube-apiserver does: clauses by q-value (stable),
  * specific before wildcards, as/g/v parameters for meta.k8s.io
  * conversions (Table only as JSON or YAML), an empty header meaning the
- * first supported type. KS_EUNSUPPORTED with "only the following media
- * types are accepted: ..." when nothing fits. */
+ * first supported type; at most 64 clauses are read. KS_EUNSUPPORTED with
+ * "only the following media types are accepted: ..." when nothing fits. */
 int kube_accept_parse(const char *h, size_t n, unsigned supported, kube_accept *out, ks_error *err);
 
 /* The Content-Type name of one KUBE_MEDIA_* ("application/json"). */

@@ -51,7 +51,7 @@ typedef enum kube_patch_type {
     KUBE_PATCH_JSON,      /* application/json-patch+json */
     KUBE_PATCH_MERGE,     /* application/merge-patch+json */
     KUBE_PATCH_STRATEGIC, /* application/strategic-merge-patch+json */
-    KUBE_PATCH_APPLY,     /* application/apply-patch+yaml (also +cbor is not supported) */
+    KUBE_PATCH_APPLY,     /* application/apply-patch+yaml */
 } kube_patch_type;
 
 /* The patch type of a request's Content-Type (parameters after ';' are
@@ -60,12 +60,17 @@ int kube_patch_type_parse(const char *content_type, size_t n, kube_patch_type *o
 
 /* RFC 6902: patch is an array of operations (add, remove, replace, move,
  * copy, test) applied in order; all or nothing. As in kube-apiserver,
- * replace on an object member that does not exist adds it. */
+ * replace on an object member that does not exist adds it. Each operation
+ * copies the containers on its path (values are immutable), so many
+ * operations on one very wide object or array cost their width each; the
+ * arena's limit bounds that. */
 int kube_patch_json(ks_arena *a, const kv_value *doc, const kv_value *patch, kv_value *out,
                     ks_error *err);
 
 /* RFC 7386: null deletes, objects merge recursively, anything else
- * replaces. */
+ * replaces; as kube-apiserver, nulls inside a new array's objects are
+ * pruned too (except where the array replaces an object). Cost is linear in
+ * the patch plus the objects it touches. */
 int kube_patch_merge(ks_arena *a, const kv_value *doc, const kv_value *patch, kv_value *out,
                      ks_error *err);
 
@@ -73,7 +78,11 @@ int kube_patch_merge(ks_arena *a, const kv_value *doc, const kv_value *patch, kv
  * merge by their key (patched items replace in place, new ones are
  * appended), and the directives $patch (replace, delete, merge; in maps and
  * in list items), $retainKeys, $deleteFromPrimitiveList/<field> and
- * $setElementOrder/<field> are applied. schema may be NULL. */
+ * $setElementOrder/<field> are applied ($setElementOrder orders as upstream
+ * does; $deleteFromPrimitiveList applies after the patch's additions to the
+ * same list). Where upstream leaves debris, the result is clean: nulls and
+ * directives never reach it, and "$patch: replace" on a field the document
+ * lacks keeps the patch's content. schema may be NULL. */
 int kube_patch_strategic(ks_arena *a, const kv_value *doc, const kv_value *patch,
                          const kube_patch_schema *schema, kv_value *out, ks_error *err);
 
