@@ -415,7 +415,7 @@ int cmd_up(int argc, char **argv)
         default: return kso_usage_error("up", "unknown flag %s", argv[optind - 1]);
         }
     }
-    up_paths p;
+    up_paths p = {0};
     paths_init(&p, dir);
     if (detach)
         return up_detach(&p, argc, argv);
@@ -437,7 +437,7 @@ int cmd_down(int argc, char **argv)
         } else
             return kso_usage_error("down", "unexpected argument %s", argv[i]);
     }
-    up_paths p;
+    up_paths p = {0};
     paths_init(&p, dir);
     pid_t pid = running_pid(&p);
     if (!pid) {
