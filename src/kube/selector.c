@@ -634,6 +634,15 @@ static int fail(ks_arena *a, ks_buf *msg, int code, size_t pos, const char *sour
         ks_buf_puts(msg, "selector error message too long");
     }
     *emsg = buf_to_arena(a, msg, elen);
+    if (!*emsg) {
+        /* no room even for the message: say so instead */
+        static const char nomem[] = "selector: memory limit reached";
+        code = KS_ELIMIT;
+        *emsg = nomem;
+        *elen = sizeof nomem - 1;
+        ks_buf_reset(msg);
+        ks_buf_puts(msg, nomem);
+    }
     ks_error_at(err, code, source, 1, (int)pos + 1, pos, "%s", ks_buf_cstr(msg));
     ks_buf_free(msg);
     return code;

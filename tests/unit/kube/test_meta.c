@@ -375,6 +375,45 @@ static void test_accept(void **state)
     ks_buf_free(&b);
 }
 
+/* Under every arena limit, a builder gives the same object or KS_ELIMIT. */
+static void test_arena_limit_sweep(void **state)
+{
+    (void)state;
+    ks_arena big;
+    ks_arena_init(&big, NULL, 0);
+    kv_value objs[2] = {tu_json(&big, OBJ_A), tu_json(&big, OBJ_B)}, full, out;
+    size_t before = ks_arena_used(&big);
+    kube_list_meta lm = {.resource_version = "5", .cont = "c"};
+    assert_int_equal(kube_table(&big, objs, 2, "v1", KUBE_INCLUDE_METADATA, false, &lm, &full), 0);
+    kube_status_cause causes[] = {{"FieldValueInvalid", "Invalid value", "metadata.name"}};
+    kv_value sfull;
+    assert_int_equal(kube_status_invalid(&big, G, "K", "n", causes, 1, &sfull), 0);
+    size_t used = ks_arena_used(&big) - before;
+    bool failed = false, succeeded = false;
+    for (size_t limit = 64; limit < used * 3 + 8192; limit += limit / 8 + 64) {
+        ks_arena a;
+        ks_arena_init(&a, NULL, limit);
+        int rc = kube_table(&a, objs, 2, "v1", KUBE_INCLUDE_METADATA, false, &lm, &out);
+        if (rc == 0) {
+            succeeded = true;
+            assert_true(kv_equal(&out, &full));
+        } else {
+            failed = true;
+            assert_int_equal(rc, KS_ELIMIT);
+        }
+        rc = kube_status_invalid(&a, G, "K", "n", causes, 1, &out);
+        if (rc == 0)
+            assert_true(kv_equal(&out, &sfull));
+        else
+            assert_int_equal(rc, KS_ELIMIT);
+        rc = kube_pom_list(&a, objs, 2, "v1", &lm, &out);
+        assert_true(rc == 0 || rc == KS_ELIMIT);
+        ks_arena_free(&a);
+    }
+    assert_true(failed && succeeded);
+    ks_arena_free(&big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +421,7 @@ int main(void)
             cmocka_unit_test(test_table),
             cmocka_unit_test(test_pom),
             cmocka_unit_test(test_accept),
+            cmocka_unit_test(test_arena_limit_sweep),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }

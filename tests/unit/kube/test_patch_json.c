@@ -337,12 +337,78 @@ static void test_patch_entry(void **state)
             KS_EPARSE);
 }
 
+/* Under every arena limit from tiny to ample, each patch type either gives
+ * the unlimited result or fails cleanly with KS_ELIMIT. */
+static void test_arena_limit_sweep(void **state)
+{
+    (void)state;
+    static const kube_merge_key keys[] = {{"spec.containers", "name"},
+                                          {"metadata.finalizers", NULL}};
+    static const kube_patch_schema schema = {keys, 2};
+    const char *doc_text =
+            "{\"metadata\":{\"name\":\"x\",\"labels\":{\"a\":\"1\",\"b\":\"2\"},"
+            "\"finalizers\":[\"f1\",\"f2\"]},\"spec\":{\"containers\":[{\"name\":"
+            "\"a\",\"image\":\"1\"},{\"name\":\"b\",\"image\":\"1\"}],\"l\":[1,2,3]}}";
+    static const struct {
+        kube_patch_type type;
+        const char *body;
+    } cases[] = {
+            {KUBE_PATCH_JSON,
+             "[{\"op\":\"add\",\"path\":\"/spec/l/-\",\"value\":{\"x\":[1,2]}},"
+             "{\"op\":\"move\",\"from\":\"/metadata/labels/a\",\"path\":\"/metadata/z\"},"
+             "{\"op\":\"copy\",\"from\":\"/spec\",\"path\":\"/copy\"},"
+             "{\"op\":\"remove\",\"path\":\"/spec/containers/0\"}]"},
+            {KUBE_PATCH_MERGE, "{\"metadata\":{\"labels\":{\"a\":null,\"c\":\"3\"}},\"spec\":{"
+                               "\"n\":[{\"q\":null}]}}"},
+            {KUBE_PATCH_STRATEGIC,
+             "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"f1\"],\"finalizers\":"
+             "[\"f3\"]},\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"c\"},{\"name\":"
+             "\"b\"},{\"name\":\"a\"}],\"containers\":[{\"name\":\"c\"},{\"name\":\"b\","
+             "\"image\":\"2\"}],\"m\":{\"$patch\":\"replace\",\"k\":1}}}"},
+            {KUBE_PATCH_APPLY,
+             "metadata:\n  labels:\n    c: \"3\"\nspec:\n  containers:\n  - name: b\n"
+             "    image: \"2\"\n  - name: d\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ks_arena big;
+        ks_arena_init(&big, NULL, 0);
+        kv_value doc = tu_json(&big, doc_text), full, out;
+        ks_error err;
+        size_t before = ks_arena_used(&big);
+        if (kube_patch(&big, cases[i].type, &doc, cases[i].body, strlen(cases[i].body), 0, &schema,
+                       &full, &err))
+            fail_msg("case %zu: %s", i, err.msg);
+        size_t used = ks_arena_used(&big) - before;
+        bool failed = false, succeeded = false;
+        for (size_t limit = 64; limit < used * 3 + 4096; limit += limit / 8 + 64) {
+            ks_arena a;
+            ks_arena_init(&a, NULL, limit);
+            ks_error_clear(&err);
+            int rc = kube_patch(&a, cases[i].type, &doc, cases[i].body, strlen(cases[i].body), 0,
+                                &schema, &out, &err);
+            if (rc == 0) {
+                succeeded = true;
+                assert_true(kv_equal(&out, &full));
+            } else {
+                failed = true;
+                if (rc != KS_ELIMIT)
+                    fail_msg("case %zu, limit %zu: rc %d (%s)", i, limit, rc, err.msg);
+                assert_int_equal(err.code, KS_ELIMIT);
+                assert_true(err.msg[0] != '\0');
+            }
+            ks_arena_free(&a);
+        }
+        assert_true(failed && succeeded);
+        ks_arena_free(&big);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_json_patch_ops),    cmocka_unit_test(test_json_patch_errors),
             cmocka_unit_test(test_json_patch_limits), cmocka_unit_test(test_merge_patch),
-            cmocka_unit_test(test_patch_entry),
+            cmocka_unit_test(test_patch_entry),       cmocka_unit_test(test_arena_limit_sweep),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }

@@ -416,13 +416,66 @@ static void test_field_match(void **state)
     assert_int_equal(v.n, 1);
 }
 
+/* Under every arena limit, a parse gives the same selector or KS_ELIMIT. */
+static void test_arena_limit_sweep(void **state)
+{
+    (void)state;
+    static const char *const inputs[] = {"x in (foo,,baz),y,z notin (),!w,app.kubernetes.io/n=v",
+                                         "a=b,-bad=c", "metadata.name=a\\,b,metadata.namespace!=x"};
+    static const char *const fields[] = {"metadata.name", "metadata.namespace"};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        ks_arena big;
+        ks_arena_init(&big, NULL, 0);
+        kube_label_sel full;
+        kube_field_sel ffull;
+        ks_error err;
+        int want = kube_sel_parse(&big, inputs[i], strlen(inputs[i]), NULL, &full, &err);
+        int fwant =
+                kube_fsel_parse(&big, inputs[i], strlen(inputs[i]), fields, 2, NULL, &ffull, &err);
+        ks_buf canon = KS_BUF_INIT;
+        if (want == 0)
+            kube_sel_write(&full, &canon);
+        bool failed = false;
+        for (size_t limit = 64; limit < ks_arena_used(&big) * 3 + 8192; limit += limit / 8 + 64) {
+            ks_arena a;
+            ks_arena_init(&a, NULL, limit);
+            kube_label_sel sel;
+            int rc = kube_sel_parse(&a, inputs[i], strlen(inputs[i]), NULL, &sel, &err);
+            if (rc == KS_ELIMIT) {
+                failed = true;
+            } else {
+                assert_int_equal(rc, want);
+                if (rc == 0) {
+                    ks_buf b = KS_BUF_INIT;
+                    kube_sel_write(&sel, &b);
+                    assert_string_equal(ks_buf_cstr(&b), ks_buf_cstr(&canon));
+                    ks_buf_free(&b);
+                } else {
+                    assert_string_equal(sel.error, full.error);
+                }
+            }
+            kube_field_sel fsel;
+            rc = kube_fsel_parse(&a, inputs[i], strlen(inputs[i]), fields, 2, NULL, &fsel, &err);
+            if (rc != KS_ELIMIT) {
+                assert_int_equal(rc, fwant);
+                if (rc == 0)
+                    assert_int_equal(fsel.n, ffull.n);
+            }
+            ks_arena_free(&a);
+        }
+        assert_true(failed);
+        ks_buf_free(&canon);
+        ks_arena_free(&big);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_label_valid),  cmocka_unit_test(test_label_errors),
             cmocka_unit_test(test_label_limits), cmocka_unit_test(test_label_match),
             cmocka_unit_test(test_label_checks), cmocka_unit_test(test_field_parse),
-            cmocka_unit_test(test_field_match),
+            cmocka_unit_test(test_field_match),  cmocka_unit_test(test_arena_limit_sweep),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }
