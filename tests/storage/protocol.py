@@ -516,6 +516,8 @@ def case_pom_every_resource(env):
                           env.obj(plural, "pom-" + plural[:40]))
         if resp.status == 201:
             created[plural] = "pom-" + plural[:40]
+        else:  # only the computed kinds refuse writes
+            expect_status(resp, 405, "MethodNotAllowed", "create a bare %s" % plural)
     for must in ("workloadconfigurationscans", "workloadconfigurationscansummaries",
                  "vulnerabilitymanifestsummaries", "knownservers"):
         check(must in created, "could not create a %s object to list" % must)
@@ -540,7 +542,10 @@ def case_pom_every_resource(env):
                 check(isinstance(doc.get("metadata"), dict) and
                       str(doc["metadata"].get("resourceVersion", "")).isdigit(),
                       "%s: list metadata %r" % (what, doc.get("metadata")))
-                items = doc.get("items")
+                # an empty list has "items": null, as kube-apiserver's
+                # (a nil Go slice without omitempty)
+                check("items" in doc, "%s: no items" % what)
+                items = doc["items"] or []
                 check(isinstance(items, list), "%s: items %r" % (what, items))
                 for it in items:
                     check(set(it) <= {"apiVersion", "kind", "metadata"},
@@ -630,7 +635,16 @@ def case_status_bodies(env):
                   {"kind": "DeleteOptions", "apiVersion": "v1",
                    "preconditions": {"resourceVersion": rv1}})
     expect_status(r, 409, "Conflict", "DELETE with a stale precondition")
-    expect(env.c.delete(env.path(plural, ns, name)), 200, "DELETE")
+    r = env.c.req("DELETE", env.path(plural, ns, name),
+                  {"kind": "DeleteOptions", "apiVersion": "v1",
+                   "preconditions": {"uid": "00000000-0000-0000-0000-000000000000"}})
+    expect_status(r, 409, "Conflict", "DELETE with another object's uid precondition")
+    # the garbage collector's delete: a uid precondition and a policy
+    r = env.c.req("DELETE", env.path(plural, ns, name),
+                  {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background",
+                   "preconditions": {"uid": created["metadata"]["uid"]}})
+    expect(r, 200, "DELETE with the object's uid precondition")
+    expect(env.c.get(env.path(plural, ns, name)), 404, "GET after DELETE")
 
 
 def case_413(env):
@@ -699,7 +713,9 @@ def case_429(env):
         st = expect_status(r, 429, "TooManyRequests", "queue full")
         ra = (st.get("details") or {}).get("retryAfterSeconds")
         check(isinstance(ra, int) and ra >= 1, "429 details.retryAfterSeconds: %r" % st)
-        check(r.headers.get("Retry-After", "").isdigit(), "429 without Retry-After header")
+        check(r.headers.get("Retry-After", "") == str(ra),
+              "429 Retry-After header %r, details.retryAfterSeconds %r"
+              % (r.headers.get("Retry-After"), ra))
     # the queue is free again afterwards
     expect(env.c.get(env.path(GATED_KIND, ns, "s000")), 200, "GET after the burst")
 
@@ -747,7 +763,10 @@ def _drain(env, plural, ns, selector, limit_rounds=10):
     remains (metadata only), until nothing does."""
     params = {"labelSelector": selector} if selector else {}
     for rounds in range(1, limit_rounds + 1):
-        r = env.c.delete(q(env.path(plural, ns), **params))
+        # as client-go's metadata client sends it: DeleteOptions in JSON
+        r = env.c.req("DELETE", q(env.path(plural, ns), **params),
+                      {"kind": "DeleteOptions", "apiVersion": "v1",
+                       "propagationPolicy": "Background"})
         expect(r, 200, "DELETE collection %s %s %s" % (plural, ns, selector))
         check(r.json().get("kind", "").endswith("List"), "deletecollection answer: %r" % r)
         items, _ = env.list_all(plural, ns, POM_V1, limit="500", **params)
@@ -1022,14 +1041,16 @@ def case_empty_virtual_lists(env):
                 raise Failure("LIST %s on an empty store: connection lost (%r); server alive: %s"
                               % (plural, e, env.server.alive()))
             doc = expect(r, 200, "LIST %s on an empty store" % plural).json()
-            check(doc.get("items") == [], "items %r" % doc.get("items"))
+            # null in a PartialObjectMetadataList (kube-apiserver's nil slice)
+            want = ([], None) if accept else ([],)
+            check("items" in doc and doc["items"] in want, "items %r" % doc.get("items"))
 
 
 # ---------------------------------------------------------------- runner
 
 BUG_EMPTY_VIRTUAL = ("BUG storage-1: LIST of a virtual kind with no source objects calls "
-                     "qsort(NULL, 0) (src/cmd/storage/virtual.c spdx_virtual_list); the "
-                     "sanitizer build aborts the server")
+                     "qsort(NULL, 0) (src/cmd/storage/virtual.c spdx_virtual_list): undefined; "
+                     "the sanitizer build aborts the server (passes in a release build)")
 BUG_TRANSITIONS = ("BUG storage-2: a filtered watch filters only the new object; an update "
                    "that leaves the selector gives no DELETED event (and entering gives "
                    "MODIFIED, not ADDED), so filtered informers keep stale objects")
