@@ -995,3 +995,109 @@ void net_server_stop(net_server *s)
     MHD_stop_daemon(s->d);
     server_free(s);
 }
+
+/* ---- requests made in memory ---- */
+
+struct net_exchange {
+    net_request req;
+    net_response resp;
+    ks_buf streamed;
+};
+
+int net_exchange_run(net_handler_fn handler, net_error_fn error, void *ctx, const char *method,
+                     const char *target, const char *const *headers, size_t nheaders,
+                     const char *body, size_t n, size_t max_stream, net_exchange **out)
+{
+    net_exchange *x = ks_xcalloc(1, sizeof *x);
+    *out = x;
+    net_request *r = &x->req;
+    ks_arena_init(&r->arena, NULL, 0);
+    ks_buf_init(&r->body, 0);
+    ks_buf_init(&x->streamed, 0);
+    x->resp.req = r;
+    r->method = ks_arena_strndup(&r->arena, method, strlen(method));
+    r->target = ks_arena_strndup(&r->arena, target, strlen(target));
+    if (!r->method || !r->target)
+        return KS_ENOMEM;
+    for (size_t i = 0; i < nheaders; i++) {
+        const char *colon = strchr(headers[i], ':');
+        if (!colon)
+            continue;
+        char *name = ks_arena_strndup(&r->arena, headers[i], (size_t)(colon - headers[i]));
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        if (!name || collect_header(r, MHD_HEADER_KIND, name, v) != MHD_YES)
+            return KS_ENOMEM;
+    }
+    ks_buf_append(&r->body, body ? body : "", n);
+    const char *bad = parse_target(r);
+    if (bad) {
+        if (error)
+            error(ctx, 400, bad, &x->resp);
+        else
+            x->resp.status = 400;
+        return 0;
+    }
+    handler(ctx, r, &x->resp);
+    if (!x->resp.status)
+        x->resp.status = x->resp.next ? 200 : 500;
+    if (x->resp.next) { /* run the stream until it ends, stalls or passes max_stream */
+        enum net_stream_close why = NET_STREAM_CLOSED_END;
+        for (int idle = 0; idle < 3;) {
+            size_t before = x->streamed.len;
+            int rc = x->resp.next(x->resp.stream_ctx, &x->streamed, 0, false);
+            if (rc < 0) {
+                why = NET_STREAM_CLOSED_ERROR;
+                break;
+            }
+            if (rc == NET_STREAM_END)
+                break;
+            idle = x->streamed.len == before ? idle + 1 : 0;
+            if (x->streamed.len > max_stream) {
+                why = NET_STREAM_CLOSED_CLIENT;
+                break;
+            }
+            if (idle == 3)
+                why = NET_STREAM_CLOSED_CLIENT;
+        }
+        x->resp.free_fn(x->resp.stream_ctx, why);
+        x->resp.next = NULL;
+        x->resp.free_fn = NULL;
+    }
+    return 0;
+}
+
+int net_exchange_status(const net_exchange *x)
+{
+    return x->resp.status;
+}
+
+const char *net_exchange_header(const net_exchange *x, const char *name)
+{
+    for (size_t i = 0; i < x->resp.nhdrs; i++)
+        if (strcasecmp(x->resp.hdrs[i].name, name) == 0)
+            return x->resp.hdrs[i].value;
+    return NULL;
+}
+
+const char *net_exchange_body(const net_exchange *x, size_t *len)
+{
+    if (x->streamed.len) {
+        *len = x->streamed.len;
+        return x->streamed.data;
+    }
+    *len = x->resp.len;
+    return x->resp.body ? x->resp.body : "";
+}
+
+void net_exchange_free(net_exchange *x)
+{
+    if (!x)
+        return;
+    drop_body(&x->resp);
+    ks_buf_free(&x->streamed);
+    ks_buf_free(&x->req.body);
+    ks_arena_free(&x->req.arena);
+    ks_xfree(x);
+}

@@ -199,4 +199,25 @@ typedef void (*net_stream_free_fn)(void *ctx, enum net_stream_close why);
 void net_response_stream(net_response *resp, net_stream_next_fn next, net_stream_free_fn free_fn,
                          void *ctx);
 
+/* ---- requests made in memory (tests and fuzzing) ---- */
+
+typedef struct net_exchange net_exchange;
+
+/* Builds a request as the server does from a method, a request target
+ * ("/a/b?x=1"), headers ("Name: value") and a body, with no connection (no
+ * client certificate, remote address "unknown"), and runs handler on it; a
+ * target the server refuses is answered by error (400) without calling the
+ * handler. A streaming response is run (producers called with wait 0) until
+ * it ends, stays silent three times or passes max_stream bytes; its free
+ * callback runs. The exchange keeps the response: free it. 0 or KS_ENOMEM
+ * (*out is set either way). */
+int net_exchange_run(net_handler_fn handler, net_error_fn error, void *ctx, const char *method,
+                     const char *target, const char *const *headers, size_t nheaders,
+                     const char *body, size_t n, size_t max_stream, net_exchange **out);
+int net_exchange_status(const net_exchange *x);
+const char *net_exchange_header(const net_exchange *x, const char *name);
+/* The body, or everything a stream produced. */
+const char *net_exchange_body(const net_exchange *x, size_t *len);
+void net_exchange_free(net_exchange *x);
+
 #endif

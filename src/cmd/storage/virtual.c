@@ -237,7 +237,8 @@ int spdx_virtual_list(void *ctx, const kube_resource *r, const char *ns, bool fu
     int rc = kstore_list(sv->store, src, &lo, collect_ns, &l, NULL, err);
     if (rc < 0)
         return rc;
-    qsort(l.v, l.n, sizeof *l.v, cmp_str);
+    if (l.n)
+        qsort(l.v, l.n, sizeof *l.v, cmp_str);
     for (size_t i = 0; i < l.n; i++) {
         kv_value obj;
         rc = summary(sv->store, r, l.v[i], a, &obj, err);
