@@ -205,6 +205,17 @@ def expect_status(resp, code, reason, what):
 
 # ---------------------------------------------------------------- the server
 
+def die_with_parent():
+    """In the child: SIGTERM when this script dies (a ctest timeout kills
+    it with SIGKILL; the server must not outlive it)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Server:
     def __init__(self, kso, root, certs, data=None):
         self.kso = kso
@@ -238,7 +249,8 @@ class Server:
                 "--requestheader-client-ca-file", self.cert("fpca.pem"),
                 "--requestheader-allowed-names", "front-proxy"]
         log = open(self.logpath, "a")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                     preexec_fn=die_with_parent)
         log.close()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -750,6 +762,32 @@ def case_pagination(env):
         missing = {"p%03d" % i for i in range(n0)} - set(seen)
         check(not missing, "objects never given: %s" % sorted(missing))
         check(pages >= n0 // 25, "only %d pages" % pages)
+    # deletions meanwhile: of the last object given (whose position the
+    # continue token holds) and of one not given yet
+    ns = "paged-deletions"
+    names = ["q%03d" % i for i in range(100)]
+    env.create_many(plural, ns, names)
+    seen, gone, cont = [], set(), None
+    for pages in range(1, 50):
+        params = {"limit": "20"}
+        if cont:
+            params["continue"] = cont
+        doc = expect(env.c.get(q(env.path(plural, ns), **params)), 200, "page").json()
+        got = [it["metadata"]["name"] for it in doc["items"]]
+        check(not set(got) & gone, "deleted objects given: %s" % sorted(set(got) & gone))
+        seen += got
+        cont = doc["metadata"].get("continue")
+        if not cont:
+            break
+        ahead = [x for x in names if x not in seen and x not in gone]
+        for victim in (got[-1], ahead[len(ahead) // 2] if ahead else None):
+            if victim:
+                expect(env.c.delete(env.path(plural, ns, victim)), 200, "DELETE " + victim)
+                gone.add(victim)
+    want = [x for x in names if x in seen or x not in gone]
+    check(sorted(seen) == sorted(set(seen)), "objects given twice")
+    check(sorted(seen) == want, "walk with deletions: missing %s"
+          % sorted(set(want) - set(seen)))
     # invalid continue tokens
     for bad in ("not-a-token", "-1", "%00", "1e9999"):
         r = env.c.get(q(env.path(plural, ns), limit="10") + "&continue=" + bad)
@@ -1017,7 +1055,14 @@ def case_410_after_restart(env):
     check(st.get("kind") == "Status" and st.get("apiVersion") == "v1" and
           st.get("status") == "Failure" and st.get("code") == 410 and
           st.get("reason") == "Expired" and st.get("message"), "ERROR event Status: %r" % st)
+    check(st["message"].startswith("too old resource version"), "410 message: %r" % st)
     check(w.next(15) is None, "the stream goes on after the 410 ERROR event")
+    # a metadata informer's watch gets the same Status
+    w = Watch(env, env.path(plural, ns), POM_ONE_CLIENT_GO, resourceVersion=str(old - 1 or 1))
+    ev = w.next(15)
+    check(w.status == 200 and ev and ev["type"] == "ERROR" and ev["object"].get("kind") ==
+          "Status" and ev["object"].get("code") == 410, "metadata watch, too old: %r" % ev)
+    w.close()
     # from the newest revision (everything after it is known): a live watch
     w = Watch(env, env.path(plural, ns), resourceVersion=str(newest), timeoutSeconds="2")
     check(w.status == 200, "watch from the newest RV after restart: HTTP %d" % w.status)
@@ -1140,6 +1185,10 @@ def main(argv):
         print("SKIP: openssl is not installed")
         return 77
     t0 = time.monotonic()
+
+    def on_term(sig, frame):
+        raise KeyboardInterrupt("signal %d" % sig)
+    signal.signal(signal.SIGTERM, on_term)
     root = tempfile.mkdtemp(prefix="kso-proto-")
     servers = []
     runner = Runner(only)
@@ -1168,9 +1217,9 @@ def main(argv):
         fresh.start()
         runner.run("virtual kinds list empty on an empty store", case_empty_virtual_lists,
                    Env(fresh), BUG_EMPTY_VIRTUAL)
-    except Exception:
+    except (Exception, KeyboardInterrupt):
         traceback.print_exc()
-        runner.failed.append("(setup)")
+        runner.failed.append("(setup or interrupted)")
         for s in servers:
             print("---- %s ----\n%s" % (s.logpath, s.log_tail()))
     finally:
