@@ -34,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -80,15 +82,24 @@ static opts O = {
 static atomic_bool g_failed;
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static atomic_long g_nfailures;
+
+/* Records a failure; the first 20 are printed. */
 static void fail(const char *fmt, ...)
 {
+    atomic_store(&g_failed, true);
+    long k = atomic_fetch_add(&g_nfailures, 1);
+    if (k >= 20) {
+        if (k == 20)
+            fputs("bench_storage: more failures, not shown\n", stderr);
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     fputs("bench_storage: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    atomic_store(&g_failed, true);
 }
 
 static int64_t now_ns(void)
@@ -526,6 +537,60 @@ static void print_rss(const char *when)
                (double)rss / 1024, (double)hwm / 1024);
 }
 
+/* CPU seconds the server has used (user + system), -1 if unknown. */
+static double server_cpu_s(void)
+{
+    if (O.server_pid <= 0)
+        return -1;
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", O.server_pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = strrchr(text, ')'); /* after the command name */
+    if (!p)
+        return -1;
+    /* fields 3.. follow; utime and stime are fields 14 and 15 */
+    unsigned long long ut = 0, st = 0;
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double client_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+typedef struct cpu_mark {
+    double server, client;
+} cpu_mark;
+
+static cpu_mark cpu_now(void)
+{
+    return (cpu_mark){server_cpu_s(), client_cpu_s()};
+}
+
+/* Prints the CPU both sides used since m, and per operation; returns the
+ * server's milliseconds per operation (0 if unknown). */
+static double print_cpu(const char *key, cpu_mark m, double wall, long ops)
+{
+    cpu_mark e = cpu_now();
+    double srv = e.server - m.server, cli = e.client - m.client;
+    if (m.server < 0 || ops <= 0)
+        return 0;
+    printf("  CPU: server %.2f s (%.0f%% of one core, %.2f ms per request), this client %.2f s\n",
+           srv, 100 * srv / wall, 1000 * srv / (double)ops, cli);
+    printf("result: %s_server_cpu_ms_per_op=%.2f\n", key, 1000 * srv / (double)ops);
+    return 1000 * srv / (double)ops;
+}
+
 /* ---- phase 1 and 5: watchers ---- */
 
 typedef struct watcher {
@@ -739,10 +804,9 @@ static void watchers_drain(void)
         }
         if (!cnt)
             continue;
-        printf("  %-15s events received per watcher: min %ld, max %ld, expected %s%ld; "
+        printf("  %-15s events per watcher: min %ld, max %ld; %ld received of %ld expected; "
                "%.1f MiB read in all\n",
-               scope ? "one namespace" : "all namespaces", lo, hi, scope ? "about " : "",
-               exp_sum / cnt, mb);
+               scope ? "one namespace" : "all namespaces", lo, hi, sum, exp_sum, mb);
     }
     long total = 0;
     for (long i = 0; i < g_nwatchers; i++)
@@ -819,6 +883,7 @@ static long run_writes(bool update, long count, long stride, double limit_s)
     write_phase ph = {.update = update, .count = count, .stride = stride};
     pthread_mutex_init(&ph.lat.mu, NULL);
     pthread_t th[MAX_THREADS];
+    cpu_mark cpu = cpu_now();
     int64_t t0 = now_ns();
     ph.deadline = t0 + (int64_t)(limit_s * 1e9);
     for (long i = 0; i < O.writers; i++)
@@ -833,6 +898,7 @@ static long run_writes(bool update, long count, long stride, double limit_s)
            what, done, count, el, now_ns() >= ph.deadline ? " (time limit reached)" : "",
            (double)done / el, (double)atomic_load(&ph.bytes) / 1e6 / el, quantile_ms(&ph.lat, 0.5),
            quantile_ms(&ph.lat, 0.99));
+    print_cpu(what, cpu, el, done);
     if (!update && done)
         printf("  object size: %.1f KB on average\n",
                (double)atomic_load(&ph.bytes) / (double)done / 1000);
@@ -941,6 +1007,7 @@ static void run_lists(void)
     for (int k = 0; k < NLIST; k++)
         pthread_mutex_init(&ph.lat[k].mu, NULL);
     pthread_t th[MAX_THREADS];
+    cpu_mark cpu = cpu_now();
     int64_t t0 = now_ns();
     ph.deadline = t0 + (int64_t)(O.list_s * 1e9);
     for (long i = 0; i < O.listers; i++)
@@ -951,6 +1018,7 @@ static void run_lists(void)
     printf("list: %ld walks, %ld pages (limit=%d) in %.2f s by %ld threads%s\n",
            atomic_load(&ph.walks), atomic_load(&ph.pages), PAGE_LIMIT, el, O.listers,
            now_ns() >= ph.deadline ? " (time limit reached)" : "");
+    print_cpu("list", cpu, el, atomic_load(&ph.pages));
     for (int k = 0; k < NLIST; k++) {
         samples *s = &ph.lat[k];
         double p50 = quantile_ms(s, 0.5), p99 = quantile_ms(s, 0.99);
@@ -1116,7 +1184,8 @@ int main(int argc, char **argv)
         if (atomic_load(&g_status[s]))
             printf(" %d: %ld", s, atomic_load(&g_status[s]));
     printf("; without a response: %ld\n", errors);
-    printf("result: created=%ld failed=%d\n", created, atomic_load(&g_failed) ? 1 : 0);
+    printf("result: created=%ld failed=%d failures=%ld\n", created, atomic_load(&g_failed) ? 1 : 0,
+           atomic_load(&g_nfailures));
     ks_xfree(g_rv);
     ks_xfree(g_pool);
     ks_xfree(g_pool_text);
