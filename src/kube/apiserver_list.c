@@ -420,7 +420,8 @@ typedef struct wstream {
     kstore_watch *w;
     as_filter filter;
     bool meta_only, bookmarks, table;
-    cursor init; /* synthetic ADDED events of the current state */
+    bool filtered; /* a label or field selector was given */
+    cursor init;   /* synthetic ADDED events of the current state */
     bool initial;
     uint64_t last_rv;
     int64_t deadline, next_bookmark; /* monotonic ns */
@@ -435,6 +436,12 @@ static int write_event(wstream *ws, const char *type, const kv_value *obj)
     if (ws->table) {
         kv_value t;
         if (kube_table(ws->q.a, obj, 1, ws->q.mversion, ws->q.include, false, NULL, &t) < 0)
+            return KS_ENOMEM;
+        kv_json_write(out, &t, 0);
+    } else if (ws->q.repr == AS_POM || ws->q.repr == AS_POMLIST) {
+        /* metadata informers watch PartialObjectMetadata */
+        kv_value t;
+        if (kube_pom(ws->q.a, obj, ws->q.mversion, &t) < 0)
             return KS_ENOMEM;
         kv_json_write(out, &t, 0);
     } else {
@@ -504,7 +511,23 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     const char *type = ev.type == KSTORE_ADDED      ? "ADDED"
                        : ev.type == KSTORE_MODIFIED ? "MODIFIED"
                                                     : "DELETED";
-    if (rc == 0 && as_filter_match(&ws->filter, &obj))
+    bool now_in = rc == 0 && as_filter_match(&ws->filter, &obj);
+    if (rc == 0 && ev.type == KSTORE_MODIFIED && ev.prev_meta && ws->filtered) {
+        /* with a selector, an update that moves the object into or out of
+         * the selection is an ADDED or a DELETED, as kube-apiserver's watch
+         * cache sends them */
+        kv_value prev;
+        bool was_in =
+                as_parse_view(&ws->q, ev.prev_meta, ev.prev_meta_len, true, &prev, &err) == 0 &&
+                as_filter_match(&ws->filter, &prev);
+        if (!was_in && now_in)
+            type = "ADDED";
+        else if (was_in && !now_in) {
+            type = "DELETED";
+            now_in = true;
+        }
+    }
+    if (now_in)
         rc = write_event(ws, type, &obj);
     kstore_event_release(&ev);
     return rc < 0 ? rc : NET_STREAM_MORE;
@@ -558,6 +581,7 @@ void as_watch(as_req *q)
         wstream_free(ws, NET_STREAM_CLOSED_ERROR);
         return;
     }
+    ws->filtered = ws->filter.labels.n || ws->filter.fields.n;
     net_response_status(q->resp, 200);
     as_resp_header(q, "Content-Type", "application/json");
     as_resp_header(q, "Cache-Control", "no-cache, private");

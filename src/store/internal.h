@@ -54,6 +54,8 @@ struct kstore_event_data {
     size_t len;
     char *meta;
     size_t meta_len;
+    char *prev_meta; /* MODIFIED: the replaced version's metadata-only JSON */
+    size_t prev_meta_len;
 };
 
 typedef struct kstore_hub {

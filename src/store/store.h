@@ -199,6 +199,11 @@ typedef struct kstore_event {
     size_t len;
     const char *meta; /* the metadata-only JSON, likewise */
     size_t meta_len;
+    /* MODIFIED: the metadata-only JSON of the version it replaced (what a
+     * watch filtered by labels needs to see an object leave or enter its
+     * selection); NULL for ADDED and DELETED */
+    const char *prev_meta;
+    size_t prev_meta_len;
     kstore_event_data *d; /* the shared reference; kstore_event_release */
 } kstore_event;
 

@@ -24,7 +24,7 @@ struct kstore_watch {
 
 static size_t event_size(const kstore_event_data *d)
 {
-    return sizeof(*d) + d->len + d->meta_len;
+    return sizeof(*d) + d->len + d->meta_len + d->prev_meta_len;
 }
 
 void kstore_event_data_unref(kstore_event_data *d)
@@ -177,6 +177,8 @@ int kstore_watch_next(kstore_watch *w, int timeout_ms, kstore_event *ev)
                                  .len = d->len,
                                  .meta = d->meta,
                                  .meta_len = d->meta_len,
+                                 .prev_meta = d->prev_meta,
+                                 .prev_meta_len = d->prev_meta_len,
                                  .d = d};
             rc = KSTORE_WATCH_EVENT;
             break;

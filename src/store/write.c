@@ -248,10 +248,11 @@ static int stored_get(kstore *s, const char *res, const char *ns, const char *na
 
 static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const char *res,
                                     const char *ns, const char *name, const char *json, size_t len,
-                                    const char *meta, size_t meta_len)
+                                    const char *meta, size_t meta_len, const char *prev,
+                                    size_t prev_len)
 {
     size_t lr = strlen(res), ln = strlen(ns), lm = strlen(name);
-    kstore_event_data *d = ks_xmalloc(sizeof(*d) + lr + ln + lm + len + meta_len + 5);
+    kstore_event_data *d = ks_xmalloc(sizeof(*d) + lr + ln + lm + len + meta_len + prev_len + 6);
     char *p = (char *)(d + 1);
     atomic_init(&d->refs, 1);
     d->type = type;
@@ -276,6 +277,12 @@ static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const c
         memcpy(p, meta, meta_len);
     p[meta_len] = '\0';
     d->meta_len = meta_len;
+    p += meta_len + 1;
+    d->prev_meta = prev ? p : NULL;
+    if (prev_len)
+        memcpy(p, prev, prev_len);
+    p[prev_len] = '\0';
+    d->prev_meta_len = prev ? prev_len : 0;
     return d;
 }
 
@@ -364,7 +371,8 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
         goto out;
     }
     kstore_event_data *ev = event_new(create ? KSTORE_ADDED : KSTORE_MODIFIED, rv, res, ns, name,
-                                      body.data, body.len, meta.data, meta.len);
+                                      body.data, body.len, meta.data, meta.len,
+                                      create ? NULL : old.meta, create ? 0 : old.meta_len);
     int fd = -1;
     if ((rc = kstore_body_write(s, res, ns, name, rv, body.data, body.len, &new_path,
                                 s->open_fds < KSTORE_DEFER_FDS ? &fd : NULL, err)) != 0)
@@ -511,7 +519,8 @@ static int del(kstore *s, const char *res, const char *ns, const char *name, uin
     }
     kstore_staged *w = stage(s);
     w->old_path = ks_buf_detach(&path, NULL);
-    w->ev = event_new(KSTORE_DELETED, rv, res, ns, name, body.data, body.len, meta.data, meta.len);
+    w->ev = event_new(KSTORE_DELETED, rv, res, ns, name, body.data, body.len, meta.data, meta.len,
+                      NULL, 0);
     s->nstaged++;
     s->pending_rev = rv;
     if (out) {
