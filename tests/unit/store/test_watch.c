@@ -86,6 +86,15 @@ static void expect(kstore_watch *w, kstore_event_type type, uint64_t rv, const c
     assert_non_null(strstr(ev.meta, rvs));
     assert_non_null(strstr(ev.json, "\"spec\""));
     assert_null(strstr(ev.meta, "\"spec\""));
+    if (type == KSTORE_MODIFIED) { /* the replaced version's metadata, one write back */
+        char prev[48];
+        snprintf(prev, sizeof(prev), "\"resourceVersion\":\"%llu\"", (unsigned long long)rv);
+        assert_non_null(ev.prev_meta);
+        assert_null(strstr(ev.prev_meta, prev));
+        assert_null(strstr(ev.prev_meta, "\"spec\""));
+    } else {
+        assert_null(ev.prev_meta);
+    }
     kstore_event_release(&ev);
 }
 
