@@ -1,6 +1,10 @@
 /* JSON Patch (RFC 6902) with JSON Pointers (RFC 6901). Each operation
  * rebuilds only the spine from the root to the place it changes; all other
- * subtrees are shared with the input. */
+ * subtrees are shared with the input. Containers this call built itself
+ * (and nothing else refers to) are changed in place, with room to grow, so
+ * many operations on one wide object or array cost what they would on a
+ * mutable tree: the first copies it, the rest do not. */
+#include <stdint.h>
 #include <string.h>
 
 #include "kube/patch.h"
@@ -12,12 +16,150 @@ typedef struct jp_ptr {
     const kv_value *text; /* the pointer as written */
 } jp_ptr;
 
+/* The member or item arrays this call allocated, with their capacity. */
+typedef struct own_tab {
+    struct own {
+        const void *p;
+        size_t cap;
+        size_t epoch; /* owned only while it is the call's epoch */
+    } * slots;
+    size_t mask, count;
+    size_t epoch; /* a copy operation ends an epoch: what existed may be shared */
+} own_tab;
+
 typedef struct jp_ctx {
     ks_arena *a;
     ks_error *err;
     size_t index;   /* operation index */
     const char *op; /* operation name */
+    own_tab own;
 } jp_ctx;
+
+static size_t own_slot(const own_tab *t, const void *p)
+{
+    uintptr_t h = (uintptr_t)p;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15u;
+    return (size_t)(h >> 7) & t->mask;
+}
+
+/* Capacity of an array this call owns, or 0. */
+static size_t own_cap(const jp_ctx *c, const void *p)
+{
+    if (!p || !c->own.slots)
+        return 0;
+    for (size_t i = own_slot(&c->own, p); c->own.slots[i].p; i = (i + 1) & c->own.mask)
+        if (c->own.slots[i].p == p)
+            return c->own.slots[i].epoch == c->own.epoch ? c->own.slots[i].cap : 0;
+    return 0;
+}
+
+static int own_add(jp_ctx *c, const void *p, size_t cap)
+{
+    own_tab *t = &c->own;
+    if (!t->slots || (t->count + 1) * 2 > t->mask + 1) {
+        size_t ncap = t->slots ? (t->mask + 1) * 2 : 64;
+        struct own *old = t->slots;
+        size_t oldn = t->slots ? t->mask + 1 : 0;
+        t->slots = ks_arena_calloc(c->a, ncap, sizeof *t->slots);
+        if (!t->slots)
+            return KS_ELIMIT;
+        t->mask = ncap - 1;
+        for (size_t i = 0; i < oldn; i++) {
+            if (!old[i].p)
+                continue;
+            size_t j = own_slot(t, old[i].p);
+            while (t->slots[j].p)
+                j = (j + 1) & t->mask;
+            t->slots[j] = old[i];
+        }
+    }
+    size_t j = own_slot(t, p);
+    while (t->slots[j].p)
+        j = (j + 1) & t->mask;
+    t->slots[j] = (struct own){p, cap, t->epoch};
+    t->count++;
+    return 0;
+}
+
+/* Room for at least n elements of size sz, owned; old[0..len) copied in. */
+static void *own_new(jp_ctx *c, const void *old, size_t len, size_t n, size_t sz)
+{
+    size_t cap = n < 4 ? 4 : n + n / 2;
+    if (cap > UINT32_MAX)
+        cap = UINT32_MAX;
+    if (n > cap)
+        return NULL;
+    void *p = ks_arena_alloc(c->a, cap * sz);
+    if (!p || own_add(c, p, cap))
+        return NULL;
+    if (len)
+        memcpy(p, old, len * sz);
+    return p;
+}
+
+/* The container edits, in place on owned arrays. */
+static int j_obj_set(jp_ctx *c, const kv_value *obj, const kv_value *key, const kv_value *val,
+                     kv_value *out)
+{
+    bool found;
+    size_t i = kp_obj_find(obj, key, &found), len = obj->len, n = len + !found;
+    kv_member *m = (kv_member *)obj->u.members;
+    if (own_cap(c, m) < n && !(m = own_new(c, obj->u.members, len, n, sizeof *m)))
+        return KS_ELIMIT;
+    if (!found) {
+        memmove(m + i + 1, m + i, (len - i) * sizeof *m);
+        m[i].key = *key;
+    }
+    m[i].val = *val;
+    *out = kp_members(m, n);
+    return 0;
+}
+
+static int j_obj_remove(jp_ctx *c, const kv_value *obj, size_t i, kv_value *out)
+{
+    kv_member *m = (kv_member *)obj->u.members;
+    if (!own_cap(c, m) && !(m = own_new(c, obj->u.members, obj->len, obj->len, sizeof *m)))
+        return KS_ELIMIT;
+    memmove(m + i, m + i + 1, (obj->len - i - 1) * sizeof *m);
+    *out = kp_members(m, obj->len - 1);
+    return 0;
+}
+
+static int j_arr_insert(jp_ctx *c, const kv_value *arr, size_t i, const kv_value *val,
+                        kv_value *out)
+{
+    size_t len = arr->len, n = len + 1;
+    kv_value *v = (kv_value *)arr->u.items;
+    if (n > UINT32_MAX)
+        return KS_ELIMIT;
+    if (own_cap(c, v) < n && !(v = own_new(c, arr->u.items, len, n, sizeof *v)))
+        return KS_ELIMIT;
+    memmove(v + i + 1, v + i, (len - i) * sizeof *v);
+    v[i] = *val;
+    *out = kp_items(v, n);
+    return 0;
+}
+
+static int j_arr_set(jp_ctx *c, const kv_value *arr, size_t i, const kv_value *val, kv_value *out)
+{
+    kv_value *v = (kv_value *)arr->u.items;
+    if (!own_cap(c, v) && !(v = own_new(c, arr->u.items, arr->len, arr->len, sizeof *v)))
+        return KS_ELIMIT;
+    v[i] = *val;
+    *out = kp_items(v, arr->len);
+    return 0;
+}
+
+static int j_arr_remove(jp_ctx *c, const kv_value *arr, size_t i, kv_value *out)
+{
+    kv_value *v = (kv_value *)arr->u.items;
+    if (!own_cap(c, v) && !(v = own_new(c, arr->u.items, arr->len, arr->len, sizeof *v)))
+        return KS_ELIMIT;
+    memmove(v + i, v + i + 1, (arr->len - i - 1) * sizeof *v);
+    *out = kp_items(v, arr->len - 1);
+    return 0;
+}
 
 enum jp_mode { JP_ADD, JP_REPLACE, JP_REMOVE };
 
@@ -136,9 +278,9 @@ static int modify_last(jp_ctx *c, const kv_value *node, const jp_ptr *p, enum jp
         if (mode == JP_REMOVE) {
             if (removed)
                 *removed = node->u.members[i].val;
-            rc = kp_obj_remove_at(c->a, node, i, out);
+            rc = j_obj_remove(c, node, i, out);
         } else {
-            rc = kp_obj_set(c->a, node, tok, val, out);
+            rc = j_obj_set(c, node, tok, val, out);
         }
         return rc ? kp_nomem(c->err) : 0;
     }
@@ -152,13 +294,13 @@ static int modify_last(jp_ctx *c, const kv_value *node, const jp_ptr *p, enum jp
         if (mode == JP_ADD ? i > node->len : i >= node->len)
             return op_fail(c, KS_EINVAL, p, "array index %s is out of range", tok->u.s);
         if (mode == JP_ADD) {
-            rc = kp_arr_insert(c->a, node, i, val, out);
+            rc = j_arr_insert(c, node, i, val, out);
         } else if (mode == JP_REPLACE) {
-            rc = kp_arr_set(c->a, node, i, val, out);
+            rc = j_arr_set(c, node, i, val, out);
         } else {
             if (removed)
                 *removed = node->u.items[i];
-            rc = kp_arr_remove(c->a, node, i, out);
+            rc = j_arr_remove(c, node, i, out);
         }
         return rc ? kp_nomem(c->err) : 0;
     }
@@ -195,11 +337,11 @@ static int modify(jp_ctx *c, const kv_value *doc, const jp_ptr *p, enum jp_mode 
         const kv_value *parent = spine[i];
         kv_value up;
         if (parent->kind == KV_OBJECT) {
-            rc = kp_obj_set(c->a, parent, &p->tok[i], &cur, &up);
+            rc = j_obj_set(c, parent, &p->tok[i], &cur, &up);
         } else {
             size_t k = 0;
             array_index(&p->tok[i], &k);
-            rc = kp_arr_set(c->a, parent, k, &cur, &up);
+            rc = j_arr_set(c, parent, k, &cur, &up);
         }
         if (rc)
             return kp_nomem(c->err);
@@ -279,8 +421,14 @@ static int apply_op(jp_ctx *c, const kv_value *doc, const kv_value *op, kv_value
             return rc;
         if (!get(doc, &from))
             return op_fail(c, KS_EINVAL, &from, "\"from\" does not exist", NULL);
-        if (which == 4)
-            return modify(c, doc, &path, JP_ADD, get(doc, &from), out, NULL);
+        if (which == 4) {
+            /* the value is now in two places: nothing built so far may be
+             * changed in place any more (a new epoch); and a copy of the
+             * value itself, as the add may move the array it sits in */
+            kv_value copy = *get(doc, &from);
+            c->own.epoch++;
+            return modify(c, doc, &path, JP_ADD, &copy, out, NULL);
+        }
         if (is_prefix(&from, &path))
             return op_fail(c, KS_EINVAL, &path, "cannot move a value into itself", NULL);
         if (same_pointer(&from, &path)) {

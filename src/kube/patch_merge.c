@@ -708,8 +708,8 @@ static int merge_map(sm_ctx *c, const kv_value *orig, const kv_value *patch, con
     kv_value base = *orig;
     if (!c->apply && (rc = retain_keys(c, orig, patch, path, &base)))
         return rc;
-    kv_member *res;
-    size_t n;
+    kv_member *res = NULL;
+    size_t n = 0;
     if ((rc = merge_members(c, &base, patch, path, &res, &n)))
         return rc;
     if (!c->apply && (rc = list_directives(c, &base, patch, path, res, n)))

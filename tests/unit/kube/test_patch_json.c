@@ -136,6 +136,29 @@ static void test_json_patch_ops(void **state)
              "{\"op\":\"remove\",\"path\":\"/a/0\"},"
              "{\"op\":\"test\",\"path\":\"/a\",\"value\":[2]}]",
              "{\"a\":[2]}"},
+            /* containers this patch built are changed in place: a copy
+             * must not see later changes to its source, nor the source
+             * changes to the copy, and a copied item must not move under
+             * the insertion that places it */
+            {"{\"l\":[1,2,3]}",
+             "[{\"op\":\"add\",\"path\":\"/l/-\",\"value\":4},"
+             "{\"op\":\"copy\",\"from\":\"/l/2\",\"path\":\"/l/0\"}]",
+             "{\"l\":[3,1,2,3,4]}"},
+            {"{\"a\":{\"b\":[1]}}",
+             "[{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":2},"
+             "{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"},"
+             "{\"op\":\"add\",\"path\":\"/c/b/-\",\"value\":3},"
+             "{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":4},"
+             "{\"op\":\"add\",\"path\":\"/a/x\",\"value\":5}]",
+             "{\"a\":{\"b\":[1,2,4],\"x\":5},\"c\":{\"b\":[1,2,3]}}"},
+            {"{\"l\":[0,1,2,3,4]}",
+             "[{\"op\":\"remove\",\"path\":\"/l/0\"},"
+             "{\"op\":\"move\",\"from\":\"/l/0\",\"path\":\"/l/3\"},"
+             "{\"op\":\"move\",\"from\":\"/l/3\",\"path\":\"/l/0\"},"
+             "{\"op\":\"replace\",\"path\":\"/l/1\",\"value\":9},"
+             "{\"op\":\"copy\",\"from\":\"/l\",\"path\":\"/l/-\"},"
+             "{\"op\":\"add\",\"path\":\"/l/4/0\",\"value\":7}]",
+             "{\"l\":[1,9,3,4,[7,1,9,3,4]]}"},
             /* an empty patch */
             {"{\"a\":1}", "[]", "{\"a\":1}"},
     };
