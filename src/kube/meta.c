@@ -538,7 +538,7 @@ typedef struct span {
 typedef struct clause {
     span type, sub;
     double q;
-    span as, g, v, stream;
+    span as, g, v, stream, sv;
     bool has_convert, pretty;
     size_t order;
 } clause;
@@ -589,13 +589,18 @@ static bool parse_clause(const char *s, size_t n, clause *c)
             span k = trim(p, (size_t)(eq - p));
             span v = trim(eq + 1, len - (size_t)(eq + 1 - p));
             if (span_is(k, "q")) {
+                /* the value as written, spaces included, as goautoneg
+                 * parses it: anything but a plain number is q=0 */
+                span raw = {eq + 1, len - (size_t)(eq + 1 - p)};
                 char num[32];
-                size_t vn = v.n < sizeof num - 1 ? v.n : sizeof num - 1;
-                memcpy(num, v.s, vn);
-                num[vn] = '\0';
-                char *stop;
-                double q = strtod(num, &stop);
-                c->q = (stop == num || *stop) ? 0 : q;
+                c->q = 0;
+                if (raw.n && raw.n < sizeof num && (unsigned char)raw.s[0] > ' ') {
+                    memcpy(num, raw.s, raw.n);
+                    num[raw.n] = '\0';
+                    char *stop;
+                    double q = strtod(num, &stop);
+                    c->q = *stop ? 0 : q;
+                }
             } else if (span_is(k, "as")) {
                 c->as = v, c->has_convert = true;
             } else if (span_is(k, "g")) {
@@ -604,6 +609,8 @@ static bool parse_clause(const char *s, size_t n, clause *c)
                 c->v = v, c->has_convert = true;
             } else if (span_is(k, "stream")) {
                 c->stream = v;
+            } else if (span_is(k, "sv")) {
+                c->sv = v;
             } else if (span_is(k, "pretty")) {
                 c->pretty = span_is(v, "1");
             }
@@ -613,18 +620,30 @@ static bool parse_clause(const char *s, size_t n, clause *c)
     return true;
 }
 
-static int cmp_clause(const void *x, const void *y)
+/* The order goautoneg sorts clauses in, comparator quirks included: a
+ * clause with a specific type or subtype goes before a wildcard one even
+ * at a lower q. */
+static bool clause_less(const clause *a, const clause *b)
 {
-    const clause *a = x, *b = y;
-    if (a->q != b->q)
-        return a->q > b->q ? -1 : 1;
-    bool aw = span_is(a->type, "*"), bw = span_is(b->type, "*");
-    if (aw != bw)
-        return aw ? 1 : -1;
-    bool asw = span_is(a->sub, "*"), bsw = span_is(b->sub, "*");
-    if (asw != bsw)
-        return asw ? 1 : -1;
-    return a->order < b->order ? -1 : a->order > b->order;
+    if (a->q > b->q)
+        return true;
+    if (!span_is(a->type, "*") && span_is(b->type, "*"))
+        return true;
+    if (!span_is(a->sub, "*") && span_is(b->sub, "*"))
+        return true;
+    return false;
+}
+
+/* Go's sort.Sort on so few elements is an insertion sort; the same here,
+ * so the quirky comparator orders exactly as it does there. */
+static void sort_clauses(clause *cl, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && clause_less(&cl[j], &cl[j - 1]); j--) {
+            clause t = cl[j];
+            cl[j] = cl[j - 1];
+            cl[j - 1] = t;
+        }
 }
 
 /* Whether serializer m can serve clause c; fills out. */
@@ -635,6 +654,8 @@ static bool accepts(const clause *c, const struct media *m, kube_accept *out)
     if (!match)
         return false;
     if (c->stream.n && (!m->stream || !span_is(c->stream, "watch")))
+        return false;
+    if (c->sv.n && !span_is(c->sv, "v1")) /* only the meta.k8s.io version */
         return false;
     *out = (kube_accept){.media = m->bit,
                          .target = KUBE_TARGET_OBJECT,
@@ -707,7 +728,7 @@ int kube_accept_parse(const char *h, size_t n, unsigned supported, kube_accept *
         }
         p = comma ? comma + 1 : end;
     }
-    qsort(cl, nc, sizeof *cl, cmp_clause);
+    sort_clauses(cl, nc);
     for (size_t i = 0; i < nc; i++)
         for (size_t j = 0; j < sizeof medias / sizeof *medias; j++)
             if ((supported & medias[j].bit) && accepts(&cl[i], &medias[j], out))

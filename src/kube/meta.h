@@ -146,8 +146,9 @@ typedef struct kube_accept {
 
 /* Chooses a representation for the Accept header h[0..n) among the media
  * types in supported (a KUBE_MEDIA_* mask; serialised in the order JSON,
- * YAML, protobuf), as kube-apiserver does: clauses by q-value (stable),
- * specific before wildcards, as/g/v parameters for meta.k8s.io
+ * YAML, protobuf), as kube-apiserver does: clauses in goautoneg's order
+ * (by q-value, but a specific type before a wildcard one), as/g/v/sv
+ * parameters for meta.k8s.io
  * conversions (Table only as JSON or YAML), an empty header meaning the
  * first supported type; at most 64 clauses are read. KS_EUNSUPPORTED with
  * "only the following media types are accepted: ..." when nothing fits. */

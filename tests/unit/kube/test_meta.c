@@ -321,6 +321,14 @@ static void test_accept(void **state)
             {"*", all, 0, KUBE_MEDIA_JSON, KUBE_TARGET_OBJECT, NULL},
             {"application/*", KUBE_MEDIA_YAML, 0, KUBE_MEDIA_YAML, KUBE_TARGET_OBJECT, NULL},
             {"application/json;q=x", all, 0, KUBE_MEDIA_JSON, KUBE_TARGET_OBJECT, NULL},
+            /* goautoneg's order: a specific type goes before a wildcard
+             * even at a lower q; a q written with spaces is q=0 */
+            {"*/*;q=0.9,application/yaml;q=0.1", all, 0, KUBE_MEDIA_YAML, KUBE_TARGET_OBJECT, NULL},
+            {"application/yaml; q = 0.3 ,application/json;q=0.1", all, 0, KUBE_MEDIA_JSON,
+             KUBE_TARGET_OBJECT, NULL},
+            /* sv names the meta.k8s.io version only */
+            {"application/yaml;sv=v2,application/json;sv=v1", all, 0, KUBE_MEDIA_JSON,
+             KUBE_TARGET_OBJECT, NULL},
             /* malformed clauses are skipped */
             {"application/json/x,application/yaml", all, 0, KUBE_MEDIA_YAML, KUBE_TARGET_OBJECT,
              NULL},
