@@ -6,7 +6,9 @@
  * - an accepted selector's canonical text parses back to the same text and
  *   matches the same label sets;
  * - kube_fsel_parse likewise returns terms or a message, and matching never
- *   fails on any object.
+ *   fails on any object;
+ * - the other request-parameter readers (Accept, includeObject, patch
+ *   Content-Type) answer within their contracts.
  */
 #include <string.h>
 
@@ -14,6 +16,8 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "fuzz.h"
+#include "kube/meta.h"
+#include "kube/patch.h"
 #include "kube/selector.h"
 #include "value/value.h"
 
@@ -88,6 +92,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         check_error(src, size, fsel.error, fsel.error_len, &err, rc);
     }
+
+    unsigned supported = size ? (data[0] & 7u) : 7u;
+    kube_accept acc;
+    rc = kube_accept_parse(src, size, supported, &acc, &err);
+    if (rc == 0) {
+        FUZZ_CHECK((acc.media & supported) == acc.media && acc.media != 0, "unsupported media");
+        FUZZ_CHECK(acc.target == KUBE_TARGET_OBJECT || acc.version != NULL,
+                   "a conversion without a version");
+        FUZZ_CHECK(acc.target != KUBE_TARGET_TABLE || acc.media != KUBE_MEDIA_PROTOBUF,
+                   "a Table as protobuf");
+    } else {
+        FUZZ_CHECK(rc == KS_EUNSUPPORTED && err.msg[0], "Accept failed otherwise");
+    }
+    kube_include inc;
+    rc = kube_include_parse(src, size, &inc, &err);
+    FUZZ_CHECK(rc == 0 || (rc == KS_EINVAL && err.msg[0]), "includeObject");
+    kube_patch_type pt;
+    rc = kube_patch_type_parse(src, size, &pt);
+    FUZZ_CHECK(rc == 0 || rc == KS_EUNSUPPORTED, "patch type");
     ks_arena_free(&a);
     return 0;
 }
