@@ -60,10 +60,13 @@ int kube_patch_type_parse(const char *content_type, size_t n, kube_patch_type *o
 
 /* RFC 6902: patch is an array of operations (add, remove, replace, move,
  * copy, test) applied in order; all or nothing. As in kube-apiserver,
- * replace on an object member that does not exist adds it. Each operation
- * copies the containers on its path (values are immutable), so many
- * operations on one very wide object or array cost their width each; the
- * arena's limit bounds that. */
+ * replace on an object member that does not exist adds it. The first
+ * change to a container copies it (the input is never touched); later
+ * changes to the same container are made in place, so many operations on
+ * one wide array cost about what they would on a mutable tree. Unlike
+ * kube-apiserver's library (and as RFC 6902 says), the root "" may be
+ * replaced, a missing "from" is an error rather than null, and array
+ * indexes have no leading zeros. */
 int kube_patch_json(ks_arena *a, const kv_value *doc, const kv_value *patch, kv_value *out,
                     ks_error *err);
 
