@@ -296,15 +296,15 @@ static void test_call_stacks(void **state)
                                                                 "\"frame\":" F(
                                                                         "f1",
                                                                         "1") ",\"children\":[{"
-                                                                             "\"frame\":" F("f2",
-                                                                                            "2") "}"
-                                                                                                 "]"
-                                                                                                 "}"
-                                                                                                 "]"
-                                                                                                 "}"
-                                                                                                 "}"
-                                                                                                 "}"
-                                                                                                 "]",
+                                                                             "\"frame\":" F(
+                                                                                     "f2", "2") "}"
+                                                                                                "]"
+                                                                                                "}"
+                                                                                                "]"
+                                                                                                "}"
+                                                                                                "}"
+                                                                                                "}"
+                                                                                                "]",
              "[{\"callID\":\"c0\",\"callStack\":{\"root\":{\"children\":[" LEAF(
                      "f9",
                      "9") "],\"frame\":" FO("",
