@@ -23,9 +23,15 @@ static int prefixed(ks_error *err, int rc, const char *where)
 {
     if (!err || !where[0])
         return rc;
-    char msg[sizeof(err->msg)];
-    snprintf(msg, sizeof(msg), "%s", err->msg);
-    snprintf(err->msg, sizeof(err->msg), "%s.%s", where, msg);
+    ks_buf b;
+    ks_buf_init(&b, 0);
+    ks_buf_printf(&b, "%s.%s", where, err->msg);
+    if (!b.err) {
+        size_t n = b.len < sizeof(err->msg) - 1 ? b.len : sizeof(err->msg) - 1;
+        memcpy(err->msg, b.data, n);
+        err->msg[n] = '\0';
+    }
+    ks_buf_free(&b);
     return rc;
 }
 
