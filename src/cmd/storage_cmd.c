@@ -40,6 +40,8 @@ static const char storage_usage[] =
         "  --allow-anonymous       serve requests without credentials (upstream does;\n"
         "                          off by default)\n"
         "  --port-file FILE        write the bound port there once listening\n"
+        "  --watch-bookmark-interval SECONDS  how often watches that allow bookmarks get\n"
+        "                          one (default 30)\n"
         "Health: /livez, /readyz and /healthz answer without credentials.\n";
 
 static volatile sig_atomic_t stop_signal;
@@ -83,6 +85,7 @@ int cmd_storage(int argc, char **argv)
         O_RH_EXTRA,
         O_ANON,
         O_PORT_FILE,
+        O_BOOKMARK,
     };
     static const struct option longopts[] = {
             {"config-dir", required_argument, NULL, O_CONFIG},
@@ -99,6 +102,7 @@ int cmd_storage(int argc, char **argv)
             {"requestheader-extra-headers-prefix", required_argument, NULL, O_RH_EXTRA},
             {"allow-anonymous", no_argument, NULL, O_ANON},
             {"port-file", required_argument, NULL, O_PORT_FILE},
+            {"watch-bookmark-interval", required_argument, NULL, O_BOOKMARK},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
@@ -106,7 +110,7 @@ int cmd_storage(int argc, char **argv)
     const char *bind = NULL, *cert = NULL, *key = NULL, *client_ca = NULL, *rh_ca = NULL;
     const char *rh_names = NULL, *rh_user = NULL, *rh_group = NULL, *rh_extra = NULL;
     const char *port_file = NULL;
-    long port = -1;
+    long port = -1, bookmark_s = 0;
     bool anonymous = false;
     optind = 1;
     int c;
@@ -132,6 +136,14 @@ int cmd_storage(int argc, char **argv)
         case O_RH_EXTRA: rh_extra = optarg; break;
         case O_ANON: anonymous = true; break;
         case O_PORT_FILE: port_file = optarg; break;
+        case O_BOOKMARK: {
+            char *end;
+            bookmark_s = strtol(optarg, &end, 10);
+            if (*end || bookmark_s < 1 || bookmark_s > 3600)
+                return kso_usage_error(
+                        "storage", "--watch-bookmark-interval: 1 to 3600 seconds, not %s", optarg);
+            break;
+        }
         case 'h': fputs(storage_usage, stdout); return KSO_EXIT_OK;
         case ':': return kso_usage_error("storage", "%s needs a value", argv[optind - 1]);
         default: return kso_usage_error("storage", "unknown flag %s", argv[optind - 1]);
@@ -169,7 +181,8 @@ int cmd_storage(int argc, char **argv)
                            .cert_file = cert,
                            .key_file = key,
                            .cas = cas,
-                           .ncas = ncas};
+                           .ncas = ncas,
+                           .bookmark_interval_ms = (int)bookmark_s * 1000};
     const char **names = NULL, **uh = NULL, **gh = NULL, **eh = NULL;
     so.auth.requestheader_bundle = rh_ca ? "requestheader-client-ca" : NULL;
     so.auth.client_bundle = client_ca ? "client-ca" : NULL;

@@ -306,11 +306,11 @@ static bool gate_enter(as_req *q)
     return true;
 }
 
-static void gate_leave(as_req *q)
+void as_gate_leave(kube_apiserver *s, int ri)
 {
-    if (!q->s->limits[q->ri].workers)
+    if (!s->limits[ri].workers)
         return;
-    as_gate *g = &q->s->gates[q->ri];
+    as_gate *g = &s->gates[ri];
     pthread_mutex_lock(&g->mu);
     g->running--;
     pthread_cond_signal(&g->cv);
@@ -578,8 +578,8 @@ static void resource_request(as_req *q, size_t nseg)
                  "the server does not allow this method on the requested resource");
         as_send_status(q, 405, "MethodNotAllowed", msg, NULL);
     }
-    if (gated)
-        gate_leave(q);
+    if (gated && !q->gate_to_stream)
+        as_gate_leave(q->s, q->ri);
 }
 
 void kube_apiserver_handle(void *ctx, const net_request *req, net_response *resp)

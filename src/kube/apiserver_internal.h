@@ -57,8 +57,12 @@ typedef struct as_req {
     kube_include include;
     const char *mversion; /* meta.k8s.io version of a Table or metadata view */
     const char *user;
-    as_inproc *inproc; /* set for requests from inside the process (nr, resp NULL) */
+    as_inproc *inproc;   /* set for requests from inside the process (nr, resp NULL) */
+    bool gate_to_stream; /* the kind's gate is released by a stream's end, not the handler */
 } as_req;
+
+/* Releases a kind's gate (a streamed response holds it until it ends). */
+void as_gate_leave(kube_apiserver *s, int ri);
 
 /* The request's query parameter or header; NULL when absent (and always
  * for requests from inside the process). */

@@ -254,7 +254,8 @@ typedef struct lstream {
     ks_arena page; /* one step's objects */
     as_req q;      /* a copy for views; nr is not used after the handler */
     uint64_t rev;
-    int phase; /* 0 header, 1 items, 2 done */
+    int phase;       /* 0 header, 1 items, 2 done */
+    bool holds_gate; /* the kind's gate, released when the stream ends */
     bool first;
     ks_buf *out;
 } lstream;
@@ -300,6 +301,8 @@ static void lstream_free(void *ctx, enum net_stream_close why)
 {
     (void)why;
     lstream *ls = ctx;
+    if (ls->holds_gate)
+        as_gate_leave(ls->q.s, ls->q.ri);
     ks_arena_free(&ls->page);
     ks_arena_free(&ls->a);
     ks_xfree(ls);
@@ -342,6 +345,9 @@ void as_list(as_req *q)
         net_response_status(q->resp, 200);
         as_resp_header(q, "Content-Type", "application/json");
         as_resp_header(q, "Cache-Control", "no-cache, private");
+        /* the list's work happens in the stream: it keeps the kind's gate */
+        ls->holds_gate = q->resp != NULL;
+        q->gate_to_stream = ls->holds_gate;
         net_response_stream(q->resp, lstream_next, lstream_free, ls);
         return;
     }

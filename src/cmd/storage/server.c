@@ -45,6 +45,7 @@ int spdx_server_start(const spdx_server_opts *o, spdx_server **out, ks_error *er
                       .virtual_list = spdx_virtual_list},
             .limits = sv->limits,
             .auth = o->auth,
+            .bookmark_interval_ms = o->bookmark_interval_ms,
     };
     if ((rc = kube_apiserver_new(&ao, &sv->api, err)) < 0)
         goto fail;

@@ -103,6 +103,7 @@ typedef struct spdx_server_opts {
     const net_ca_bundle *cas;         /* trusted client-certificate CAs */
     size_t ncas;
     kube_auth_opts auth;
+    int bookmark_interval_ms; /* 0: the API server's default */
 } spdx_server_opts;
 
 typedef struct spdx_server {
