@@ -408,6 +408,9 @@ static void conn_init(conn *c)
     c->hdrs = curl_slist_append(c->hdrs, "Expect:"); /* no 100-continue round trip */
     curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYHOST, 0L);
+    /* nothing is verified: do not load the system's CA bundle per handle */
+    curl_easy_setopt(c->h, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(c->h, CURLOPT_CAPATH, NULL);
     curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c->h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
