@@ -16,6 +16,7 @@ typedef struct ep {
     kv_value direction; /* string; "" when absent */
     bool internal;
     value_vec methods;
+    ks_map *mset; /* the methods as a set, once there are many */
     bool has_methods;
     kv_value headers; /* as given; KV_NULL when absent */
     bool changed;     /* methods or headers merged into it */
@@ -213,17 +214,44 @@ static const char *ep_key(ctx *c, const kv_value *endpoint, const kv_value *dir,
     return ks_arena_memdup(c->a, c->key.data, c->key.len);
 }
 
+/* Methods of src appended to dst's unless there already. Past a few
+ * methods a set is kept beside the list, so merging many endpoints with
+ * many methods stays linear. */
 static void merge_methods(ep *dst, const ep *src)
 {
     for (size_t i = 0; i < src->methods.len; i++) {
+        const kv_value *m = &src->methods.v[i];
         bool have = false;
-        for (size_t j = 0; j < dst->methods.len && !have; j++)
-            have = kv_equal(&dst->methods.v[j], &src->methods.v[i]);
-        if (!have)
-            ks_vec_push(&dst->methods, src->methods.v[i]);
+        if (dst->mset) {
+            have = ks_map_get(dst->mset, m->u.s, m->len) != NULL;
+        } else {
+            for (size_t j = 0; j < dst->methods.len && !have; j++)
+                have = kv_equal(&dst->methods.v[j], m);
+        }
+        if (have)
+            continue;
+        ks_vec_push(&dst->methods, *m);
+        if (dst->mset) {
+            ks_map_put(dst->mset, m->u.s, m->len, (void *)1);
+        } else if (dst->methods.len > 8) {
+            dst->mset = ks_xcalloc(1, sizeof(ks_map));
+            ks_map_init(dst->mset);
+            for (size_t j = 0; j < dst->methods.len; j++)
+                ks_map_put(dst->mset, dst->methods.v[j].u.s, dst->methods.v[j].len, (void *)1);
+        }
     }
     dst->has_methods = dst->has_methods || src->has_methods;
     dst->changed = true;
+}
+
+static void ep_free(ep *e)
+{
+    ks_vec_free(&e->methods);
+    if (e->mset) {
+        ks_map_free(e->mset);
+        ks_xfree(e->mset);
+        e->mset = NULL;
+    }
 }
 
 static bool headers_ok(const kv_value *h)
@@ -457,7 +485,7 @@ int rt_analyze_endpoints(ks_arena *a, const kv_value *endpoints, int64_t thresho
         ep *e = &eps[neps];
         ep_init(e, o);
         if ((rc = analyze_url(&c, pa, &e->endpoint, &r)) != 0) {
-            ks_vec_free(&e->methods);
+            ep_free(e);
             if (rc < 0)
                 goto out;
             continue;
@@ -474,7 +502,7 @@ int rt_analyze_endpoints(ks_arena *a, const kv_value *endpoints, int64_t thresho
             ep *have = ks_map_get(&first, key, klen);
             if (have) {
                 rc = merge_into(a, have, e);
-                ks_vec_free(&e->methods);
+                ep_free(e);
                 if (rc) {
                     rc = nomem(err);
                     goto out;
@@ -512,7 +540,7 @@ int rt_analyze_endpoints(ks_arena *a, const kv_value *endpoints, int64_t thresho
         rc = nomem(err);
 out:
     for (size_t i = 0; i < neps; i++)
-        ks_vec_free(&eps[i].methods);
+        ep_free(&eps[i]);
     ks_xfree(eps);
     ks_map_free(&first);
     ks_buf_free(&c.key);

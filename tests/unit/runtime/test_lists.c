@@ -224,6 +224,32 @@ static void test_endpoints_default_threshold(void **state)
     }
 }
 
+static void test_endpoints_many(void **state)
+{
+    ks_arena *a = *state;
+    /* 40,000 endpoints with distinct methods folding into one: the method
+     * union stays linear. */
+    int n = 40000;
+    kv_value *items = ks_arena_calloc(a, (size_t)n, sizeof(*items));
+    for (int i = 0; i < n; i++) {
+        char buf[96];
+        snprintf(buf, sizeof(buf), "{\"endpoint\":\":80/api/%d\",\"methods\":[\"M%d\",\"GET\"]}", i,
+                 i);
+        items[i] = tu_json(a, buf);
+    }
+    kv_value in, out;
+    assert_int_equal(kv_array_new(a, items, (size_t)n, &in), 0);
+    ks_error err = {0};
+    assert_int_equal(rt_analyze_endpoints(a, &in, 100, NULL, 0, &out, &err), 0);
+    assert_int_equal(out.len, 1);
+    const kv_value *m = kv_obj_get(&out.u.items[0], "methods", 7);
+    assert_int_equal(m->len, n + 1);
+    assert_string_equal(m->u.items[0].u.s, "M0");
+    assert_string_equal(m->u.items[1].u.s, "GET");
+    assert_string_equal(m->u.items[2].u.s, "M1");
+    assert_string_equal(kv_obj_get(&out.u.items[0], "endpoint", 8)->u.s, ":80/api/" D);
+}
+
 /* ---- neighbors ---- */
 
 static int neighbors_fn(ks_arena *a, const kv_value *in, kv_value *out, ks_error *err)
@@ -392,6 +418,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_endpoints, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_endpoints_default_threshold, tu_arena_setup,
                                             tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_endpoints_many, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_neighbors, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_call_stacks, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_call_stack_bounds, tu_arena_setup,
