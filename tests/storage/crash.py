@@ -220,7 +220,7 @@ def main():
             problems = check_round(srv, acked)
             srv.stop()
             status = "PASS" if not problems else "FAIL"
-            print("%s round %d: %d acknowledged writes objects kept across kill -9" % (
+            print("%s round %d: %d acknowledged objects kept across kill -9" % (
                 status, rnd_i + 1, len(acked)))
             for p in problems[:20]:
                 print("      " + p)
