@@ -51,7 +51,24 @@ static bool host_char_ok(unsigned char c)
 {
     if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
         return true;
-    return strchr("-._~!$&'()*+,;=:[]<>\"%", c) != NULL && c != '\0';
+    return c != '\0' && strchr("-._~!$&'()*+,;=:[]<>\"%", c) != NULL;
+}
+
+static bool userinfo_char_ok(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != '\0' && strchr("-._:~!$&'()*+,;=%@", c) != NULL;
+}
+
+/* Whether every '%' starts a two-digit hex escape. */
+static bool valid_escapes(const char *s, size_t n)
+{
+    int v;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '%' && (i + 2 >= n || !hexval(s[i + 1], &v) || !hexval(s[i + 2], &v)))
+            return false;
+    return true;
 }
 
 /* ":<port><collapsed path>" for a URL as upstream reads it (Go's net/url
@@ -74,18 +91,31 @@ static int analyze_url(ctx *c, rt_path_analyzer *pa, const kv_value *url, kv_val
         s += 8;
         n -= 8;
     }
+    /* Go's url.ParseRequestURI first (no fragment there: a '#' before the
+     * path is part of the host and invalid), then url.Parse. */
+    const char *q1 = memchr(s, '?', n);
+    size_t n1 = q1 ? (size_t)(q1 - s) : n;
+    const char *slash = memchr(s, '/', n1);
+    size_t alen = slash ? (size_t)(slash - s) : n1;
+    if (memchr(s, '#', alen) || !valid_escapes(s + alen, n1 - alen))
+        return 1;
     const char *hash = memchr(s, '#', n);
+    if (hash && !valid_escapes(hash + 1, n - (size_t)(hash + 1 - s)))
+        return 1;
     if (hash)
         n = (size_t)(hash - s);
     const char *q = memchr(s, '?', n);
     if (q)
         n = (size_t)(q - s);
-    const char *slash = memchr(s, '/', n);
-    size_t alen = slash ? (size_t)(slash - s) : n;
+    if (alen > n)
+        alen = n;
     const char *host = s;
     size_t hlen = alen;
     for (size_t i = alen; i-- > 0;)
         if (s[i] == '@') {
+            for (size_t j = 0; j < i; j++)
+                if (!userinfo_char_ok((unsigned char)s[j]))
+                    return 1;
             host = s + i + 1;
             hlen = alen - i - 1;
             break;
@@ -111,11 +141,11 @@ static int analyze_url(ctx *c, rt_path_analyzer *pa, const kv_value *url, kv_val
                 break;
             }
     }
-    for (size_t i = 0; i < plen; i++)
-        if (port[i] < '0' || port[i] > '9')
-            return 1;
     for (size_t i = 0; i < hlen; i++)
         if (!host_char_ok((unsigned char)host[i]))
+            return 1;
+    for (size_t i = 0; i < plen; i++)
+        if (port[i] < '0' || port[i] > '9')
             return 1;
     /* The path, percent-decoded. */
     const char *p = s + alen;

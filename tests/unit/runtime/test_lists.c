@@ -179,15 +179,19 @@ static void test_endpoints(void **state)
              0},
             {"URL forms: scheme, query, fragment, dot segments, no port",
              "[{\"endpoint\":\"http://h:80/p?q=1#f\"},{\"endpoint\":\"localhost/api/../v1/\"},"
-             "{\"endpoint\":\"https://[::1]:8443/a%20b\"}]",
+             "{\"endpoint\":\"https://[::1]:8443/a%20b\"},{\"endpoint\":\"http://u:p@h:81/"
+             "x#%41\"}]",
              "[{\"endpoint\":\":80/p\",\"internal\":false},{\"endpoint\":\":/"
              "v1\",\"internal\":false},"
-             "{\"endpoint\":\":8443/a b\",\"internal\":false}]",
+             "{\"endpoint\":\":8443/a b\",\"internal\":false},"
+             "{\"endpoint\":\":81/x\",\"internal\":false}]",
              0},
             {"unparsable URLs are dropped",
              "[{\"endpoint\":\":80/a%zz\"},{\"endpoint\":\":8x/a\"},{\"endpoint\":\":80/"
              "a\\u0001\"},"
-             "{\"endpoint\":\"h o/x\"},{\"endpoint\":\"[::1/x\"},{\"endpoint\":\":80/ok\"}]",
+             "{\"endpoint\":\"h o/x\"},{\"endpoint\":\"[::1/x\"},{\"endpoint\":\"u@h#f:80/p\"},"
+             "{\"endpoint\":\"http://h/p#%zz\"},{\"endpoint\":\"http://a b@h/p\"},"
+             "{\"endpoint\":\"[::1]x/p\"},{\"endpoint\":\":80/ok\"}]",
              "[{\"endpoint\":\":80/ok\"}]", 0},
             {"empty", "[]", "[]", 0},
             {"not an array", "\"x\"", "endpoints: must be an array", KS_ETYPE},
