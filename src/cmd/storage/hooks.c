@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/storage/storage.h"
+#include "runtime/profile.h"
 
 #define ANN_CHECKSUM   "kubescape.io/sync-checksum"
 #define ANN_LAST_APPLY "kubectl.kubernetes.io/last-applied-configuration"
@@ -186,10 +187,86 @@ static int check_collapse(const kv_value *obj, ks_arena *a, kube_problem *p)
     return 0;
 }
 
+/* The collapse settings: collapseconfigurations/default when there is one
+ * (§5.4), else the compiled-in ones. */
+static int collapse_cfg(spdx_server *sv, ks_arena *a, rt_collapse_cfg *cfg, kube_problem *p)
+{
+    rt_collapse_cfg_default(cfg);
+    if (!sv)
+        return 0;
+    kv_value cc;
+    ks_error err = {0};
+    int rc = kstore_get(sv->store, "collapseconfigurations", "", "default", false, a, &cc, NULL,
+                        &err);
+    if (rc == KS_ENOENT)
+        return 0;
+    if (rc == 0)
+        rc = rt_collapse_cfg_from_object(a, &cc, cfg, &err);
+    if (rc < 0) {
+        char *m = ks_arena_alloc_bytes(a, 600);
+        if (m)
+            snprintf(m, 600, "collapseconfigurations/default: %s", err.msg);
+        *p = (kube_problem){.code = 500,
+                            .reason = "InternalError",
+                            .message = m ? m : "collapseconfigurations/default is unusable"};
+    }
+    return rc;
+}
+
+/* §5.2: deduplicated, collapsed, sized; too large: emptied (AP, NN) or
+ * marked (CP). */
+static int deflate(spdx_server *sv, const kube_resource *r, kv_value *obj, ks_arena *a,
+                   kube_problem *p)
+{
+    bool ap = strcmp(r->kind, "ApplicationProfile") == 0;
+    bool nn = strcmp(r->kind, "NetworkNeighborhood") == 0;
+    bool cp = strcmp(r->kind, "ContainerProfile") == 0;
+    if (!ap && !nn && !cp)
+        return 0;
+    int64_t max_ap = sv ? sv->cfg.max_application_profile_size : 0;
+    int64_t max_nn = sv ? sv->cfg.max_network_neighborhood_size : 0;
+    ks_error err = {0};
+    rt_collapse_cfg cfg;
+    int rc = 0;
+    int64_t sz;
+    kv_value out;
+    if (nn) {
+        rt_problems probs = {0};
+        if (rt_validate_network_neighborhood(a, obj, &probs, &err) < 0) {
+            if (!probs.n)
+                return invalid(p, "spec", NULL, err.msg);
+            char *m = ks_arena_alloc_bytes(a, 700);
+            if (m)
+                snprintf(m, 700, "Invalid value: \"%.300s\": %s", probs.items[0].value,
+                         probs.items[0].msg);
+            return invalid(p, probs.items[0].field, NULL, m ? m : probs.items[0].msg);
+        }
+        rc = rt_deflate_network_neighborhood(a, obj, max_nn, &out, &sz, &err);
+    } else {
+        if ((rc = collapse_cfg(sv, a, &cfg, p)) < 0)
+            return rc;
+        rc = ap ? rt_deflate_application_profile(a, obj, &cfg, max_ap, &out, &sz, &err)
+                : rt_deflate_container_profile(a, obj, &cfg, max_ap, &out, &sz, &err);
+    }
+    if (rc < 0) {
+        char *m = ks_arena_alloc_bytes(a, 600);
+        if (m)
+            snprintf(m, 600, "%s", err.msg);
+        if (rc == KS_ETYPE || rc == KS_EINVAL || rc == KS_ELIMIT)
+            return invalid(p, "spec", NULL, m ? m : "the profile cannot be processed");
+        *p = (kube_problem){.code = 500,
+                            .reason = "InternalError",
+                            .message = m ? m : "the profile cannot be processed"};
+        return rc;
+    }
+    *obj = out;
+    return 0;
+}
+
 int spdx_prepare(void *ctx, const kube_resource *r, kube_write_op op, const kv_value *old,
                  kv_value *obj, ks_arena *a, kube_problem *p)
 {
-    (void)ctx;
+    spdx_server *sv = ctx;
     int rc = 0;
     bool profile = strcmp(r->kind, "ApplicationProfile") == 0 ||
                    strcmp(r->kind, "NetworkNeighborhood") == 0;
@@ -198,7 +275,12 @@ int spdx_prepare(void *ctx, const kube_resource *r, kube_write_op op, const kv_v
             return rc;
         if (op == KUBE_WRITE_UPDATE && old && (rc = profile_update_rules(old, obj, a)) != 0)
             return rc;
+        /* a profile saved too large takes no more updates (§5.2) */
+        if (op == KUBE_WRITE_UPDATE && old && str_is(annotation(old, ANN_STATUS), "too-large"))
+            return 1;
     }
+    if ((rc = deflate(sv, r, obj, a, p)) < 0)
+        return rc;
     if (strcmp(r->kind, "CollapseConfiguration") == 0 && (rc = check_collapse(obj, a, p)) < 0)
         return rc;
     char sum[65];

@@ -132,12 +132,51 @@ static void test_collapse(void **state)
                     "spec.collapseConfigs[1].prefix");
 }
 
+/* §5.2: profiles are deflated and sized on save; NetworkNeighborhood
+ * addresses are validated (§3.10). */
+static void test_deflate(void **state)
+{
+    ks_arena *a = *state;
+    kube_problem p = {0};
+    kv_value ap = tu_json(a, "{\"kind\":\"ApplicationProfile\",\"metadata\":{\"name\":\"p\","
+                             "\"namespace\":\"n\"},\"spec\":{\"architectures\":[\"arm64\","
+                             "\"amd64\",\"amd64\"],\"containers\":[{\"name\":\"c\","
+                             "\"capabilities\":[\"NET_ADMIN\",\"CHOWN\",\"NET_ADMIN\"],"
+                             "\"syscalls\":[\"read\",\"open\",\"read\"]}]}}");
+    assert_int_equal(
+            spdx_prepare(NULL, res("applicationprofiles"), KUBE_WRITE_CREATE, NULL, &ap, a, &p), 0);
+    char *j = tu_to_json(kv_path(&ap, "spec.containers[0].capabilities"), 0);
+    assert_string_equal(j, "[\"CHOWN\",\"NET_ADMIN\"]");
+    ks_xfree(j);
+    j = tu_to_json(kv_path(&ap, "spec.architectures"), 0);
+    assert_string_equal(j, "[\"amd64\",\"arm64\"]");
+    ks_xfree(j);
+    assert_string_equal(ann(&ap, "kubescape.io/resource-size"), "4");
+    /* a stored too-large profile takes no more updates */
+    kv_value old = profile(a, "too-large", "partial");
+    kv_value upd = profile(a, "ready", "partial");
+    assert_int_equal(
+            spdx_prepare(NULL, res("applicationprofiles"), KUBE_WRITE_UPDATE, &old, &upd, a, &p),
+            1);
+    /* NetworkNeighborhood addresses */
+    kv_value nn = tu_json(a, "{\"kind\":\"NetworkNeighborhood\",\"metadata\":{\"name\":\"p\","
+                             "\"namespace\":\"n\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+                             "\"egress\":[{\"identifier\":\"x\",\"type\":\"external\","
+                             "\"dnsNames\":[\"a.**.com\"]}]}]}}");
+    assert_true(spdx_prepare(NULL, res("networkneighborhoods"), KUBE_WRITE_CREATE, NULL, &nn, a,
+                             &p) < 0);
+    assert_int_equal(p.code, 422);
+    assert_string_equal(p.field, "spec.containers[0].egress[0].dnsNames[0]");
+    assert_non_null(strstr(p.message, "a.**.com"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_checksum, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_profile_rules, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_collapse, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_deflate, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
