@@ -42,6 +42,8 @@ static const char storage_usage[] =
         "  --port-file FILE        write the bound port there once listening\n"
         "  --watch-bookmark-interval SECONDS  how often watches that allow bookmarks get\n"
         "                          one (default 30)\n"
+        "  --watch-cache-size SIZE recent events kept for watches to resume from\n"
+        "                          (default 16Mi; an older resume gets 410 Gone)\n"
         "Health: /livez, /readyz and /healthz answer without credentials.\n";
 
 static volatile sig_atomic_t stop_signal;
@@ -86,6 +88,7 @@ int cmd_storage(int argc, char **argv)
         O_ANON,
         O_PORT_FILE,
         O_BOOKMARK,
+        O_WATCH_CACHE,
     };
     static const struct option longopts[] = {
             {"config-dir", required_argument, NULL, O_CONFIG},
@@ -103,6 +106,7 @@ int cmd_storage(int argc, char **argv)
             {"allow-anonymous", no_argument, NULL, O_ANON},
             {"port-file", required_argument, NULL, O_PORT_FILE},
             {"watch-bookmark-interval", required_argument, NULL, O_BOOKMARK},
+            {"watch-cache-size", required_argument, NULL, O_WATCH_CACHE},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
@@ -111,6 +115,7 @@ int cmd_storage(int argc, char **argv)
     const char *rh_names = NULL, *rh_user = NULL, *rh_group = NULL, *rh_extra = NULL;
     const char *port_file = NULL;
     long port = -1, bookmark_s = 0;
+    size_t watch_cache = 0;
     bool anonymous = false;
     optind = 1;
     int c;
@@ -136,6 +141,11 @@ int cmd_storage(int argc, char **argv)
         case O_RH_EXTRA: rh_extra = optarg; break;
         case O_ANON: anonymous = true; break;
         case O_PORT_FILE: port_file = optarg; break;
+        case O_WATCH_CACHE:
+            if (kso_parse_size(optarg, &watch_cache) < 0 || watch_cache < (64u << 10))
+                return kso_usage_error(
+                        "storage", "--watch-cache-size: a size of at least 64Ki, not %s", optarg);
+            break;
         case O_BOOKMARK: {
             char *end;
             bookmark_s = strtol(optarg, &end, 10);
@@ -182,7 +192,8 @@ int cmd_storage(int argc, char **argv)
                            .key_file = key,
                            .cas = cas,
                            .ncas = ncas,
-                           .bookmark_interval_ms = (int)bookmark_s * 1000};
+                           .bookmark_interval_ms = (int)bookmark_s * 1000,
+                           .watch_cache_bytes = watch_cache};
     const char **names = NULL, **uh = NULL, **gh = NULL, **eh = NULL;
     so.auth.requestheader_bundle = rh_ca ? "requestheader-client-ca" : NULL;
     so.auth.client_bundle = client_ca ? "client-ca" : NULL;

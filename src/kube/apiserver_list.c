@@ -512,6 +512,16 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     kv_value obj;
     ks_error err = {0};
     bool meta = ws->meta_only || ev.type == KSTORE_DELETED;
+    /* every unfiltered JSON watcher sends the same line for an event:
+     * rendered once, shared through the event */
+    bool shared = !ws->filtered && !ws->table && ws->q.repr != AS_POM && ws->q.repr != AS_POMLIST;
+    size_t clen;
+    const char *line = shared ? kstore_event_cached(&ev, meta ? 0 : 1, &clen) : NULL;
+    if (line) {
+        ks_buf_append(out, line, clen);
+        kstore_event_release(&ev);
+        return NET_STREAM_MORE;
+    }
     rc = as_parse_view(&ws->q, meta ? ev.meta : ev.json, meta ? ev.meta_len : ev.len, meta, &obj,
                        &err);
     const char *type = ev.type == KSTORE_ADDED      ? "ADDED"
@@ -533,8 +543,23 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
             now_in = true;
         }
     }
-    if (now_in)
+    if (now_in && shared && rc == 0) {
+        ks_buf one = KS_BUF_INIT;
+        ks_buf *saved = ws->out;
+        ws->out = &one;
         rc = write_event(ws, type, &obj);
+        ws->out = saved;
+        if (rc >= 0 && !one.err) {
+            size_t n;
+            char *text = ks_buf_detach(&one, &n);
+            line = kstore_event_cache_put(&ev, meta ? 0 : 1, text, n, &clen);
+            if (line)
+                ks_buf_append(out, line, clen);
+        }
+        ks_buf_free(&one);
+    } else if (now_in) {
+        rc = write_event(ws, type, &obj);
+    }
     kstore_event_release(&ev);
     return rc < 0 ? rc : NET_STREAM_MORE;
 }

@@ -56,6 +56,9 @@ struct kstore_event_data {
     size_t meta_len;
     char *prev_meta; /* MODIFIED: the replaced version's metadata-only JSON */
     size_t prev_meta_len;
+    /* renderings shared by every watcher (kstore_event_cache_put) */
+    _Atomic(char *) cache[KSTORE_EVENT_CACHE_SLOTS];
+    size_t cache_len[KSTORE_EVENT_CACHE_SLOTS];
 };
 
 typedef struct kstore_hub {

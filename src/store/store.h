@@ -232,6 +232,19 @@ void kstore_watch_cancel(kstore_watch *w);
 void kstore_watch_close(kstore_watch *w);
 void kstore_event_release(kstore_event *ev);
 
+/* A rendering of an event that every watcher wanting it can share (the API
+ * server's event line), kept with the event until its last reference goes:
+ * the first watcher renders, the others reuse. Slots are the caller's
+ * (0 .. KSTORE_EVENT_CACHE_SLOTS-1). */
+#define KSTORE_EVENT_CACHE_SLOTS 2
+/* The cached text of slot, or NULL. */
+const char *kstore_event_cached(const kstore_event *ev, int slot, size_t *len);
+/* Offers text (heap memory from ks_xmalloc or ks_buf_detach, taken) for
+ * slot; returns the text cached now (text, or another watcher's that came
+ * first, in which case text is freed). */
+const char *kstore_event_cache_put(const kstore_event *ev, int slot, char *text, size_t len,
+                                   size_t *out_len);
+
 /* Counters of the watch hub. */
 typedef struct kstore_watch_stats {
     size_t watchers;

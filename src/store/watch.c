@@ -29,8 +29,47 @@ static size_t event_size(const kstore_event_data *d)
 
 void kstore_event_data_unref(kstore_event_data *d)
 {
-    if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1) {
+        for (int i = 0; i < KSTORE_EVENT_CACHE_SLOTS; i++)
+            ks_xfree(atomic_load(&d->cache[i]));
         ks_xfree(d);
+    }
+}
+
+const char *kstore_event_cached(const kstore_event *ev, int slot, size_t *len)
+{
+    if (!ev->d || slot < 0 || slot >= KSTORE_EVENT_CACHE_SLOTS)
+        return NULL;
+    char *t = atomic_load_explicit(&ev->d->cache[slot], memory_order_acquire);
+    if (t)
+        *len = ev->d->cache_len[slot];
+    return t;
+}
+
+const char *kstore_event_cache_put(const kstore_event *ev, int slot, char *text, size_t len,
+                                   size_t *out_len)
+{
+    if (!ev->d || slot < 0 || slot >= KSTORE_EVENT_CACHE_SLOTS) {
+        ks_xfree(text);
+        return NULL;
+    }
+    kstore_event_data *d = ev->d;
+    /* the length is written before the pointer is published */
+    if (atomic_load_explicit(&d->cache[slot], memory_order_acquire) == NULL) {
+        static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&mu);
+        if (atomic_load_explicit(&d->cache[slot], memory_order_acquire) == NULL) {
+            d->cache_len[slot] = len;
+            atomic_store_explicit(&d->cache[slot], text, memory_order_release);
+            pthread_mutex_unlock(&mu);
+            *out_len = len;
+            return text;
+        }
+        pthread_mutex_unlock(&mu);
+    }
+    ks_xfree(text);
+    *out_len = d->cache_len[slot];
+    return atomic_load_explicit(&d->cache[slot], memory_order_acquire);
 }
 
 int kstore_hub_init(kstore_hub *h, size_t cap, size_t max_bytes, uint64_t rev)

@@ -255,6 +255,10 @@ static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const c
     kstore_event_data *d = ks_xmalloc(sizeof(*d) + lr + ln + lm + len + meta_len + prev_len + 6);
     char *p = (char *)(d + 1);
     atomic_init(&d->refs, 1);
+    for (int i = 0; i < KSTORE_EVENT_CACHE_SLOTS; i++) {
+        atomic_init(&d->cache[i], NULL);
+        d->cache_len[i] = 0;
+    }
     d->type = type;
     d->rv = rv;
     d->res = p;

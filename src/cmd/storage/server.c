@@ -2,6 +2,7 @@
  * The storage server: the store, the API group, the API server and the
  * HTTPS listener wired together (used by `kso storage` and `kso up`).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,15 @@ int spdx_server_start(const spdx_server_opts *o, spdx_server **out, ks_error *er
     spdx_server *sv = ks_xcalloc(1, sizeof *sv);
     sv->cfg = *o->cfg;
     int rc;
-    kstore_opts so = {.dir = o->data_dir};
+    /* Request threads come and go; glibc gives threads arenas of their own
+     * and keeps what they freed, which after an update burst held tens of
+     * MB for nothing. Two arenas serve this server's concurrency. */
+    mallopt(M_ARENA_MAX, 2);
+    /* The watch ring keeps whole objects: bound it by bytes (a resume older
+     * than what it holds gets 410 and the client relists). */
+    kstore_opts so = {.dir = o->data_dir,
+                      .watch_bytes =
+                              o->watch_cache_bytes ? o->watch_cache_bytes : (size_t)16 << 20};
     if ((rc = kstore_open(&so, &sv->store, err)) < 0)
         goto fail;
     bool virt = !sv->cfg.disable_virtual_crds;

@@ -104,6 +104,7 @@ typedef struct spdx_server_opts {
     size_t ncas;
     kube_auth_opts auth;
     int bookmark_interval_ms; /* 0: the API server's default */
+    size_t watch_cache_bytes; /* bytes of recent events watches can resume from; 0: 16 MiB */
 } spdx_server_opts;
 
 typedef struct spdx_server {
