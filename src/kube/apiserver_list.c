@@ -16,6 +16,7 @@
 #define PAGE         200   /* items read from the store per step */
 #define MAX_LIMIT    10000 /* largest page a client may ask for */
 #define DELETE_BATCH 500
+#define WATCH_CHUNK  (64u << 10) /* bytes of events gathered into one chunk */
 
 static const char *const field_paths[] = {"metadata.name", "metadata.namespace"};
 
@@ -462,6 +463,66 @@ static int initial_item(void *ctx, const kv_value *obj, uint64_t rv)
     return write_event(ctx, "ADDED", obj);
 }
 
+/* Writes one event (released here) as the watcher wants it. */
+static int send_event(wstream *ws, kstore_event *ev, ks_buf *out)
+{
+    int rc;
+    ws->last_rv = ev->rv;
+    kv_value obj;
+    ks_error err = {0};
+    bool meta = ws->meta_only || ev->type == KSTORE_DELETED;
+    /* every unfiltered JSON watcher sends the same line for an event:
+     * rendered once, shared through the event */
+    bool shared = !ws->filtered && !ws->table && ws->q.repr != AS_POM && ws->q.repr != AS_POMLIST;
+    size_t clen;
+    const char *line = shared ? kstore_event_cached(ev, meta ? 0 : 1, &clen) : NULL;
+    if (line) {
+        ks_buf_append(out, line, clen);
+        kstore_event_release(ev);
+        return 0;
+    }
+    rc = as_parse_view(&ws->q, meta ? ev->meta : ev->json, meta ? ev->meta_len : ev->len, meta,
+                       &obj, &err);
+    const char *type = ev->type == KSTORE_ADDED      ? "ADDED"
+                       : ev->type == KSTORE_MODIFIED ? "MODIFIED"
+                                                     : "DELETED";
+    bool now_in = rc == 0 && as_filter_match(&ws->filter, &obj);
+    if (rc == 0 && ev->type == KSTORE_MODIFIED && ev->prev_meta && ws->filtered) {
+        /* with a selector, an update that moves the object into or out of
+         * the selection is an ADDED or a DELETED, as kube-apiserver's watch
+         * cache sends them */
+        kv_value prev;
+        bool was_in =
+                as_parse_view(&ws->q, ev->prev_meta, ev->prev_meta_len, true, &prev, &err) == 0 &&
+                as_filter_match(&ws->filter, &prev);
+        if (!was_in && now_in)
+            type = "ADDED";
+        else if (was_in && !now_in) {
+            type = "DELETED";
+            now_in = true;
+        }
+    }
+    if (now_in && shared && rc == 0) {
+        ks_buf one = KS_BUF_INIT;
+        ks_buf *saved = ws->out;
+        ws->out = &one;
+        rc = write_event(ws, type, &obj);
+        ws->out = saved;
+        if (rc >= 0 && !one.err) {
+            size_t n;
+            char *text = ks_buf_detach(&one, &n);
+            line = kstore_event_cache_put(ev, meta ? 0 : 1, text, n, &clen);
+            if (line)
+                ks_buf_append(out, line, clen);
+        }
+        ks_buf_free(&one);
+    } else if (now_in) {
+        rc = write_event(ws, type, &obj);
+    }
+    kstore_event_release(ev);
+    return rc < 0 ? rc : 0;
+}
+
 static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
 {
     wstream *ws = ctx;
@@ -508,60 +569,20 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     }
     if (rc != KSTORE_WATCH_EVENT)
         return KS_EIO;
-    ws->last_rv = ev.rv;
-    kv_value obj;
-    ks_error err = {0};
-    bool meta = ws->meta_only || ev.type == KSTORE_DELETED;
-    /* every unfiltered JSON watcher sends the same line for an event:
-     * rendered once, shared through the event */
-    bool shared = !ws->filtered && !ws->table && ws->q.repr != AS_POM && ws->q.repr != AS_POMLIST;
-    size_t clen;
-    const char *line = shared ? kstore_event_cached(&ev, meta ? 0 : 1, &clen) : NULL;
-    if (line) {
-        ks_buf_append(out, line, clen);
-        kstore_event_release(&ev);
-        return NET_STREAM_MORE;
+    /* the event, then whatever else is already waiting (up to 64 KiB), so a
+     * burst of writes goes out in few chunks */
+    for (;;) {
+        if ((rc = send_event(ws, &ev, out)) < 0)
+            return rc;
+        if (out->len >= WATCH_CHUNK)
+            break;
+        rc = kstore_watch_next(ws->w, 0, &ev);
+        if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
+            return out->len ? NET_STREAM_MORE : NET_STREAM_END;
+        if (rc != KSTORE_WATCH_EVENT)
+            break;
     }
-    rc = as_parse_view(&ws->q, meta ? ev.meta : ev.json, meta ? ev.meta_len : ev.len, meta, &obj,
-                       &err);
-    const char *type = ev.type == KSTORE_ADDED      ? "ADDED"
-                       : ev.type == KSTORE_MODIFIED ? "MODIFIED"
-                                                    : "DELETED";
-    bool now_in = rc == 0 && as_filter_match(&ws->filter, &obj);
-    if (rc == 0 && ev.type == KSTORE_MODIFIED && ev.prev_meta && ws->filtered) {
-        /* with a selector, an update that moves the object into or out of
-         * the selection is an ADDED or a DELETED, as kube-apiserver's watch
-         * cache sends them */
-        kv_value prev;
-        bool was_in =
-                as_parse_view(&ws->q, ev.prev_meta, ev.prev_meta_len, true, &prev, &err) == 0 &&
-                as_filter_match(&ws->filter, &prev);
-        if (!was_in && now_in)
-            type = "ADDED";
-        else if (was_in && !now_in) {
-            type = "DELETED";
-            now_in = true;
-        }
-    }
-    if (now_in && shared && rc == 0) {
-        ks_buf one = KS_BUF_INIT;
-        ks_buf *saved = ws->out;
-        ws->out = &one;
-        rc = write_event(ws, type, &obj);
-        ws->out = saved;
-        if (rc >= 0 && !one.err) {
-            size_t n;
-            char *text = ks_buf_detach(&one, &n);
-            line = kstore_event_cache_put(&ev, meta ? 0 : 1, text, n, &clen);
-            if (line)
-                ks_buf_append(out, line, clen);
-        }
-        ks_buf_free(&one);
-    } else if (now_in) {
-        rc = write_event(ws, type, &obj);
-    }
-    kstore_event_release(&ev);
-    return rc < 0 ? rc : NET_STREAM_MORE;
+    return NET_STREAM_MORE;
 }
 
 static void wstream_free(void *ctx, enum net_stream_close why)

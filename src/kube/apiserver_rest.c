@@ -323,6 +323,28 @@ static void conflict(as_req *q, const char *name, const char *why)
     as_send_status(q, 409, "Conflict", msg, name);
 }
 
+/* Whether the answer to a write can be the store's own JSON of the object
+ * (a JSON client over HTTP), which saves rendering it again. */
+static bool reuse_stored(const as_req *q)
+{
+    return !q->inproc && q->resp && q->repr == AS_JSON;
+}
+
+static void answer_stored(as_req *q, int code, ks_buf *json)
+{
+    if (json->err) {
+        ks_buf_free(json);
+        as_send_status(q, 500, "InternalError", "out of memory answering", NULL);
+        return;
+    }
+    net_response_status(q->resp, code);
+    net_response_header(q->resp, "Content-Type", "application/json");
+    net_response_header(q->resp, "Cache-Control", "no-cache, private");
+    size_t len;
+    char *p = ks_buf_detach(json, &len);
+    net_response_body_owned(q->resp, p, len);
+}
+
 /* The stored object with the write's resourceVersion, as answered. */
 static void answer_written(as_req *q, int code, kv_value *obj, uint64_t rv)
 {
@@ -436,7 +458,14 @@ static void create_obj(as_req *q, kv_value obj, int ok_code)
     }
     ks_error err = {0};
     kstore_result res;
-    int rc = kstore_create(q->s->o.store, q->r->plural, q->ns ? q->ns : "", name, &obj, &res, &err);
+    ks_buf stored = KS_BUF_INIT;
+    int rc = kstore_create_json(q->s->o.store, q->r->plural, q->ns ? q->ns : "", name, &obj, &res,
+                                reuse_stored(q) ? &stored : NULL, &err);
+    if (rc == 0 && stored.len) {
+        answer_stored(q, ok_code, &stored);
+        return;
+    }
+    ks_buf_free(&stored);
     if (rc == KS_EEXIST) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s \"%s\" already exists", as_qualified(q), name);
@@ -502,8 +531,14 @@ static int update_obj(as_req *q, kv_value obj, const kv_value *old, uint64_t exp
     }
     ks_error err = {0};
     kstore_result res;
-    int rc = kstore_update(q->s->o.store, q->r->plural, q->ns ? q->ns : "", q->name, &obj,
-                           expect_rv, &res, &err);
+    ks_buf stored = KS_BUF_INIT;
+    int rc = kstore_update_json(q->s->o.store, q->r->plural, q->ns ? q->ns : "", q->name, &obj,
+                                expect_rv, &res, reuse_stored(q) ? &stored : NULL, &err);
+    if (rc == 0 && stored.len) {
+        answer_stored(q, 200, &stored);
+        return 0;
+    }
+    ks_buf_free(&stored);
     if (rc == KS_ENOENT) {
         as_not_found(q, q->name);
         return 0;

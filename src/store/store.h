@@ -104,6 +104,14 @@ int kstore_create(kstore *s, const char *res, const char *ns, const char *name, 
                   kstore_result *out, ks_error *err);
 int kstore_update(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
                   uint64_t expect_rv, kstore_result *out, ks_error *err);
+/* As kstore_create and kstore_update, and the object's JSON as stored
+ * (resourceVersion included; for a no-op update, as it was) appended to
+ * body, so a caller answering with it need not render it again. */
+int kstore_create_json(kstore *s, const char *res, const char *ns, const char *name,
+                       const kv_value *obj, kstore_result *out, ks_buf *body, ks_error *err);
+int kstore_update_json(kstore *s, const char *res, const char *ns, const char *name,
+                       const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_buf *body,
+                       ks_error *err);
 int kstore_delete(kstore *s, const char *res, const char *ns, const char *name, uint64_t expect_rv,
                   kstore_result *out, ks_error *err);
 

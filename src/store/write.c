@@ -315,7 +315,8 @@ static kstore_staged *stage(kstore *s)
 
 /* Create or update, the writer lock held. */
 static int put(kstore *s, bool create, const char *res, const char *ns, const char *name,
-               const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_error *err)
+               const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_buf *body_out,
+               ks_error *err)
 {
     ks_arena a;
     ks_arena_init(&a, NULL, 0);
@@ -357,6 +358,8 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
                 out->rv = old.rv;
                 out->seq = old.seq;
                 out->noop = true;
+                if (body_out)
+                    ks_buf_append(body_out, body.data, body.len);
             }
             goto out;
         }
@@ -426,6 +429,8 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     if (out) {
         out->rv = rv;
         out->seq = seq;
+        if (body_out)
+            ks_buf_append(body_out, ev->json, ev->len);
     }
     goto out;
 out_ev:
@@ -441,7 +446,8 @@ out:
 }
 
 static int write_op(kstore *s, bool create, const char *res, const char *ns, const char *name,
-                    const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_error *err)
+                    const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_buf *body_out,
+                    ks_error *err)
 {
     if (out)
         memset(out, 0, sizeof(*out));
@@ -454,20 +460,33 @@ static int write_op(kstore *s, bool create, const char *res, const char *ns, con
     if ((rc = write_enter(s, &single, err)) != 0)
         return rc;
     size_t before = s->nstaged;
-    rc = put(s, create, res, ns, name, obj, expect_rv, out, err);
+    rc = put(s, create, res, ns, name, obj, expect_rv, out, body_out, err);
     return write_leave(s, single, before, rc, err);
 }
 
 int kstore_create(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
                   kstore_result *out, ks_error *err)
 {
-    return write_op(s, true, res, ns, name, obj, 0, out, err);
+    return write_op(s, true, res, ns, name, obj, 0, out, NULL, err);
+}
+
+int kstore_create_json(kstore *s, const char *res, const char *ns, const char *name,
+                       const kv_value *obj, kstore_result *out, ks_buf *body, ks_error *err)
+{
+    return write_op(s, true, res, ns, name, obj, 0, out, body, err);
 }
 
 int kstore_update(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
                   uint64_t expect_rv, kstore_result *out, ks_error *err)
 {
-    return write_op(s, false, res, ns, name, obj, expect_rv, out, err);
+    return write_op(s, false, res, ns, name, obj, expect_rv, out, NULL, err);
+}
+
+int kstore_update_json(kstore *s, const char *res, const char *ns, const char *name,
+                       const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_buf *body,
+                       ks_error *err)
+{
+    return write_op(s, false, res, ns, name, obj, expect_rv, out, body, err);
 }
 
 /* Delete, the writer lock held. */
