@@ -35,11 +35,47 @@ static int hash_entries(char *ents, size_t n, size_t width, uint8_t out[KS_SHA25
     return 0;
 }
 
+/* Member names repeat across an object's items ("id", "name", ...): the
+ * hex SHA-256 of recent ones is kept in a small direct-mapped cache. */
+#define KEY_CACHE     256
+#define KEY_CACHE_MAX 48 /* longer names are not cached */
+
+typedef struct key_entry {
+    uint8_t len; /* 0: empty slot */
+    char key[KEY_CACHE_MAX];
+    char hex[HEX];
+} key_entry;
+
 typedef struct hctx {
     ks_buf path; /* "" for the root, ".a.b" below */
     const char *const *excluded;
     size_t nexcluded;
+    key_entry *keys; /* KEY_CACHE entries, or NULL */
 } hctx;
+
+/* hex(SHA-256(key)) into out (HEX bytes). */
+static void key_hex(hctx *c, const char *key, size_t n, char *out)
+{
+    key_entry *e = NULL;
+    if (c->keys && n > 0 && n <= KEY_CACHE_MAX) {
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (uint8_t)key[i]) * 16777619u;
+        e = &c->keys[h % KEY_CACHE];
+        if (e->len == n && memcmp(e->key, key, n) == 0) {
+            memcpy(out, e->hex, HEX);
+            return;
+        }
+    }
+    uint8_t hk[KS_SHA256_LEN];
+    ks_sha256_digest(key, n, hk);
+    ks_hex_encode(hk, KS_SHA256_LEN, out);
+    if (e) {
+        e->len = (uint8_t)n;
+        memcpy(e->key, key, n);
+        memcpy(e->hex, out, HEX);
+    }
+}
 
 static bool is_excluded(const hctx *c)
 {
@@ -102,11 +138,10 @@ static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[KS_SHA2
             if (c->path.err) {
                 rc = c->path.err;
             } else if (!is_excluded(c)) {
-                uint8_t hk[KS_SHA256_LEN], hv[KS_SHA256_LEN];
-                ks_sha256_digest(m->key.u.s, m->key.len, hk);
+                uint8_t hv[KS_SHA256_LEN];
                 rc = hash_value(c, &m->val, depth + 1, hv);
                 char *e = ents + n++ * width;
-                ks_hex_encode(hk, KS_SHA256_LEN, e);
+                key_hex(c, m->key.u.s, m->key.len, e);
                 e[HEX] = ':';
                 ks_hex_encode(hv, KS_SHA256_LEN, e + HEX + 1);
                 e[width - 1] = '\0';
@@ -125,10 +160,11 @@ static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[KS_SHA2
 int kv_json_hash(const kv_value *v, const char *const *excluded, size_t nexcluded,
                  char out[KS_SHA256_HEXLEN + 1])
 {
-    hctx c = {KS_BUF_INIT, excluded, nexcluded};
+    hctx c = {KS_BUF_INIT, excluded, nexcluded, calloc(KEY_CACHE, sizeof(key_entry))};
     uint8_t h[KS_SHA256_LEN];
     int rc = hash_value(&c, v, 0, h);
     ks_buf_free(&c.path);
+    free(c.keys);
     if (rc < 0)
         return rc;
     ks_hex_encode(h, KS_SHA256_LEN, out);

@@ -67,11 +67,43 @@ static void test_properties(void **state)
     assert_string_not_equal(h1, h2);
 }
 
+/* Many member names, repeated across items: the names' hashes are cached,
+ * and no name may be taken for another. */
+static void test_many_names(void **state)
+{
+    ks_arena *a = *state;
+    ks_buf b = KS_BUF_INIT, c = KS_BUF_INIT;
+    ks_buf_putc(&b, '[');
+    ks_buf_putc(&c, '[');
+    for (int i = 0; i < 600; i++) {
+        ks_buf_printf(&b, "%s{\"k%d\":%d,\"common\":\"x\"}", i ? "," : "", i % 300, i);
+        /* the same items, one name changed in the last item */
+        ks_buf_printf(&c, "%s{\"k%d\":%d,\"common\":\"x\"}", i ? "," : "",
+                      i == 599 ? 1000 : i % 300, i);
+    }
+    ks_buf_putc(&b, ']');
+    ks_buf_putc(&c, ']');
+    char h1[65], h2[65], h3[65];
+    hash_of(a, ks_buf_cstr(&b), NULL, 0, h1);
+    hash_of(a, ks_buf_cstr(&b), NULL, 0, h2);
+    hash_of(a, ks_buf_cstr(&c), NULL, 0, h3);
+    assert_string_equal(h1, h2);
+    assert_string_not_equal(h1, h3);
+    /* an item's hash does not depend on the names hashed before it */
+    char one[65], alone[65];
+    hash_of(a, "[{\"k299\":599,\"common\":\"x\"}]", NULL, 0, alone);
+    hash_of(a, "[{\"k0\":1,\"common\":\"x\"},{\"k299\":599,\"common\":\"x\"}]", NULL, 0, one);
+    assert_string_not_equal(one, alone);
+    ks_buf_free(&b);
+    ks_buf_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_vectors, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_properties, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_many_names, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
