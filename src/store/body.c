@@ -179,31 +179,70 @@ void kstore_spare_path(const kstore *s, uint64_t id, ks_buf *out)
  * there is none. */
 static int spare_open(kstore *s, ks_buf *path)
 {
-    while (s->nspare > 0) {
-        ks_buf_reset(path);
-        kstore_spare_path(s, s->spare[--s->nspare], path);
+    for (;;) {
+        pthread_mutex_lock(&s->smu);
+        if (s->nspare == 0) {
+            pthread_mutex_unlock(&s->smu);
+            return -1;
+        }
+        uint64_t id = s->spare[--s->nspare];
         atomic_store(&s->n_spares, s->nspare);
+        pthread_mutex_unlock(&s->smu);
+        ks_buf_reset(path);
+        kstore_spare_path(s, id, path);
         int fd = open(ks_buf_cstr(path), O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (fd >= 0)
             return fd;
     }
-    return -1;
 }
 
 void kstore_body_recycle(kstore *s, const char *path)
 {
+    pthread_mutex_lock(&s->smu);
     if (s->nspare < KSTORE_SPARE_MAX) {
+        uint64_t id = s->spare_next++;
         ks_buf sp = KS_BUF_INIT;
-        kstore_spare_path(s, s->spare_next, &sp);
+        kstore_spare_path(s, id, &sp);
         bool ok = !sp.err && rename(path, ks_buf_cstr(&sp)) == 0;
         ks_buf_free(&sp);
         if (ok) {
-            s->spare[s->nspare++] = s->spare_next++;
+            s->spare[s->nspare++] = id;
             atomic_store(&s->n_spares, s->nspare);
+            pthread_mutex_unlock(&s->smu);
             return;
         }
     }
+    pthread_mutex_unlock(&s->smu);
     unlink(path);
+}
+
+void kstore_spare_refill(kstore *s)
+{
+    if (s->o.no_spares_ahead || atomic_load(&s->n_spares) >= KSTORE_SPARE_LOW)
+        return;
+    for (int i = 0; i < KSTORE_SPARE_BATCH; i++) {
+        pthread_mutex_lock(&s->smu);
+        if (s->nspare >= KSTORE_SPARE_MAX) {
+            pthread_mutex_unlock(&s->smu);
+            return;
+        }
+        uint64_t id = s->spare_next++; /* reserved: nobody else uses this name */
+        pthread_mutex_unlock(&s->smu);
+        ks_buf sp = KS_BUF_INIT;
+        kstore_spare_path(s, id, &sp);
+        int fd =
+                sp.err ? -1 : open(ks_buf_cstr(&sp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        ks_buf_free(&sp);
+        if (fd < 0)
+            return;
+        close(fd);
+        pthread_mutex_lock(&s->smu);
+        if (s->nspare < KSTORE_SPARE_MAX) {
+            s->spare[s->nspare++] = id;
+            atomic_store(&s->n_spares, s->nspare);
+        }
+        pthread_mutex_unlock(&s->smu);
+    }
 }
 
 int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,

@@ -121,6 +121,7 @@ struct kstore {
     uint64_t *spare; /* ids, KSTORE_SPARE_MAX */
     size_t nspare;
     uint64_t spare_next;
+    pthread_mutex_t smu; /* the spare list (taken inside the writer lock, or alone) */
 
     int lock_fd; /* <dir>/lock, flocked while open */
     atomic_uint_fast64_t n_writes, n_commits;
@@ -130,6 +131,15 @@ struct kstore {
 };
 
 #define KSTORE_SPARE_MAX 1024
+/* Writers make empty spare files ahead, outside the writer lock, while fewer
+ * than this many are ready: creating a file is the slowest part of a write
+ * on some file systems, and the writer lock is what bounds throughput. */
+#define KSTORE_SPARE_LOW   32
+#define KSTORE_SPARE_BATCH 8
+
+/* Makes empty spare files when few are left; called without the writer
+ * lock. */
+void kstore_spare_refill(kstore *s);
 /* Staged bodies whose fsync waits for the commit; past this many a write
  * syncs its body at once (descriptors are a limited resource). */
 #define KSTORE_DEFER_FDS 256

@@ -179,6 +179,7 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
     s->o.dir = s->dir;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->pmu, NULL);
+    pthread_mutex_init(&s->smu, NULL);
     pthread_cond_init(&s->pcond, NULL);
     pthread_cond_init(&s->gcond, NULL);
     s->readers = ks_xcalloc(s->o.max_readers, sizeof(*s->readers));
@@ -219,6 +220,7 @@ fail:
     pthread_cond_destroy(&s->pcond);
     pthread_cond_destroy(&s->gcond);
     pthread_mutex_destroy(&s->pmu);
+    pthread_mutex_destroy(&s->smu);
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);
     ks_xfree(s->spare);
@@ -244,6 +246,7 @@ void kstore_close(kstore *s)
     pthread_cond_destroy(&s->pcond);
     pthread_cond_destroy(&s->gcond);
     pthread_mutex_destroy(&s->pmu);
+    pthread_mutex_destroy(&s->smu);
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);
     ks_xfree(s->spare);

@@ -53,13 +53,14 @@ typedef struct kstore kstore;
 typedef struct kstore_watch kstore_watch;
 
 typedef struct kstore_opts {
-    const char *dir;     /* created if missing */
-    size_t watch_events; /* events the watch ring keeps; 0: 10,000 */
-    size_t watch_bytes;  /* bytes of event JSON the ring keeps; 0: 256 MiB */
-    size_t max_body;     /* largest object JSON; 0: 256 MiB */
-    size_t max_readers;  /* read connections in the pool; 0: 16 */
-    size_t max_batch;    /* writes in one batch; 0: 4096 */
-    int busy_timeout_ms; /* SQLite busy timeout; 0: 5000 */
+    const char *dir;      /* created if missing */
+    size_t watch_events;  /* events the watch ring keeps; 0: 10,000 */
+    size_t watch_bytes;   /* bytes of event JSON the ring keeps; 0: 256 MiB */
+    size_t max_body;      /* largest object JSON; 0: 256 MiB */
+    size_t max_readers;   /* read connections in the pool; 0: 16 */
+    size_t max_batch;     /* writes in one batch; 0: 4096 */
+    int busy_timeout_ms;  /* SQLite busy timeout; 0: 5000 */
+    bool no_spares_ahead; /* do not make empty spare files ahead of writes */
 } kstore_opts;
 
 /* Limits of identifiers: resource [a-z0-9-] up to 63, namespace a DNS label

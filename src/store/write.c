@@ -457,6 +457,8 @@ static int write_op(kstore *s, bool create, const char *res, const char *ns, con
     if (!obj)
         return ks_error_set(err, KS_EINVAL, "no object given");
     bool single;
+    if (tl_batch != s)
+        kstore_spare_refill(s); /* files made ahead, without the writer lock */
     if ((rc = write_enter(s, &single, err)) != 0)
         return rc;
     size_t before = s->nstaged;

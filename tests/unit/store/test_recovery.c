@@ -18,7 +18,7 @@
 
 static kstore *open_store(const char *dir)
 {
-    kstore_opts o = {.dir = dir};
+    kstore_opts o = {.dir = dir, .no_spares_ahead = true}; /* spare counts exact */
     kstore *s = NULL;
     ks_error err;
     if (kstore_open(&o, &s, &err))
@@ -196,6 +196,40 @@ static size_t spares(const char *dir)
     return n;
 }
 
+/* Writers make empty spare files ahead of need, and writes use them. */
+static void test_spares_ahead(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    kstore_opts o = {.dir = dir};
+    kstore *s = NULL;
+    ks_error err;
+    assert_int_equal(kstore_open(&o, &s, &err), 0);
+    create(s, &a, "ns", "a", "{}");
+    size_t n = spares(dir);
+    assert_true(n > 0); /* made ahead by the first write */
+    for (int i = 0; i < 100; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "o%d", i);
+        create(s, &a, "ns", name, "{}");
+    }
+    assert_true(spares(dir) > 0);
+    assert_true(spares(dir) <= 64);
+    for (int i = 0; i < 100; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "o%d", i);
+        char *t = get(s, "ns", name, NULL);
+        assert_non_null(t);
+        ks_xfree(t);
+    }
+    kstore_close(s);
+    ks_arena_free(&a);
+    tu_rmtree(dir);
+    ks_xfree(dir);
+}
+
 /* Superseded bodies become spare files that later writes reuse, also
  * across a restart. */
 static void test_spares(void **state)
@@ -314,6 +348,7 @@ int main(void)
             cmocka_unit_test(test_leftovers_cleaned),
             cmocka_unit_test(test_long_names),
             cmocka_unit_test(test_spares),
+            cmocka_unit_test(test_spares_ahead),
             cmocka_unit_test(test_checksum),
             cmocka_unit_test(test_bad_database),
     };
