@@ -73,6 +73,9 @@ int kso_scan_objects(const char *const *paths, size_t npaths, const char *const 
                      size_t nframeworks, const char *ns, ks_arena *a, kv_value *list,
                      ks_error *err);
 
+/* Parses a TCP port (0..65535). */
+int kso_parse_port(const char *s, long *out);
+
 /* Parses a size such as 512, 64Ki, 256Mi, 1G (binary and decimal units). */
 int kso_parse_size(const char *s, size_t *out);
 

@@ -1,5 +1,6 @@
 /* kso: one multi-call binary. The role is the first argument or the name the
  * binary is called by (a symlink named after the role). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -58,6 +59,17 @@ int kso_report(const char *cmd, const ks_error *err, int exit_code)
     fprintf(stderr, "kso %s: %s\n", cmd, ks_buf_cstr(&b));
     ks_buf_free(&b);
     return exit_code;
+}
+
+int kso_parse_port(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > 65535)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 int kso_parse_size(const char *s, size_t *out)

@@ -124,13 +124,10 @@ int cmd_storage(int argc, char **argv)
         case O_CONFIG: config_dir = optarg; break;
         case O_DATA: data_dir = optarg; break;
         case O_BIND: bind = optarg; break;
-        case O_PORT: {
-            char *end;
-            port = strtol(optarg, &end, 10);
-            if (*end || port < 0 || port > 65535)
+        case O_PORT:
+            if (kso_parse_port(optarg, &port) < 0)
                 return kso_usage_error("storage", "--secure-port: not a port: %s", optarg);
             break;
-        }
         case O_CERT: cert = optarg; break;
         case O_KEY: key = optarg; break;
         case O_CLIENT_CA: client_ca = optarg; break;

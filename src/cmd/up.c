@@ -400,13 +400,10 @@ int cmd_up(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":dh", longopts, NULL)) != -1) {
         switch (c) {
         case O_DIR: dir = optarg; break;
-        case O_PORT: {
-            char *end;
-            port = strtol(optarg, &end, 10);
-            if (*end || port < 0 || port > 65535)
+        case O_PORT:
+            if (kso_parse_port(optarg, &port) < 0)
                 return kso_usage_error("up", "--port: not a port: %s", optarg);
             break;
-        }
         case 'd': detach = true; break;
         case O_NO_SCAN: scan = false; break;
         case O_FOREGROUND: detach = false; break;

@@ -28,6 +28,7 @@
 #include "core/file.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/ascii.h"
 #include "net/server.h"
 #include "net/tls.h"
 
@@ -122,17 +123,6 @@ typedef struct stream {
 
 /* ---- request parsing ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) into the arena; NULL on a bad escape or a NUL. */
 static const char *decode(ks_arena *a, const char *s, size_t n, bool plus)
 {
@@ -143,8 +133,8 @@ static const char *decode(ks_arena *a, const char *s, size_t n, bool plus)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '%') {
-            int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+            int hi = i + 2 < n ? ks_hexval((unsigned char)s[i + 1]) : -1;
+            int lo = hi >= 0 ? ks_hexval((unsigned char)s[i + 2]) : -1;
             if (lo < 0)
                 return NULL;
             c = (char)(hi * 16 + lo);

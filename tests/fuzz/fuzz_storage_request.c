@@ -32,15 +32,11 @@ static spdx_server *server(void)
     kstore_opts so = {.dir = dir};
     FUZZ_CHECK(kstore_open(&so, &sv->store, &err) == 0, err.msg);
     FUZZ_CHECK(spdx_apigroup(&sv->group, sv->res, true, true, &err) == 0, err.msg);
-    kube_apiserver_opts ao = {.group = &sv->group,
-                              .store = sv->store,
-                              .hooks = {.ctx = sv,
-                                        .prepare = spdx_prepare,
-                                        .is_virtual = spdx_is_virtual,
-                                        .virtual_get = spdx_virtual_get,
-                                        .virtual_list = spdx_virtual_list},
-                              .auth = {.allow_anonymous = true},
-                              .watch_timeout_s = 1};
+    kube_apiserver_opts ao;
+    spdx_apiserver_opts(sv, &ao);
+    ao.limits = NULL; /* no queues: one request at a time */
+    ao.auth.allow_anonymous = true;
+    ao.watch_timeout_s = 1;
     FUZZ_CHECK(kube_apiserver_new(&ao, &sv->api, &err) == 0, err.msg);
     return sv;
 }

@@ -12,6 +12,18 @@
 #include "core/log.h"
 #include "net/tls.h"
 
+void spdx_apiserver_opts(spdx_server *sv, kube_apiserver_opts *ao)
+{
+    *ao = (kube_apiserver_opts){.group = &sv->group,
+                                .store = sv->store,
+                                .hooks = {.ctx = sv,
+                                          .prepare = spdx_prepare,
+                                          .is_virtual = spdx_is_virtual,
+                                          .virtual_get = spdx_virtual_get,
+                                          .virtual_list = spdx_virtual_list},
+                                .limits = sv->limits};
+}
+
 int spdx_server_start(const spdx_server_opts *o, spdx_server **out, ks_error *err)
 {
     *out = NULL;
@@ -44,18 +56,10 @@ int spdx_server_start(const spdx_server_opts *o, spdx_server **out, ks_error *er
                               .workers = sv->cfg.queue_manager_enabled ? l->worker_count : 0,
                               .queue = l->queue_length};
     }
-    kube_apiserver_opts ao = {
-            .group = &sv->group,
-            .store = sv->store,
-            .hooks = {.ctx = sv,
-                      .prepare = spdx_prepare,
-                      .is_virtual = spdx_is_virtual,
-                      .virtual_get = spdx_virtual_get,
-                      .virtual_list = spdx_virtual_list},
-            .limits = sv->limits,
-            .auth = o->auth,
-            .bookmark_interval_ms = o->bookmark_interval_ms,
-    };
+    kube_apiserver_opts ao;
+    spdx_apiserver_opts(sv, &ao);
+    ao.auth = o->auth;
+    ao.bookmark_interval_ms = o->bookmark_interval_ms;
     if ((rc = kube_apiserver_new(&ao, &sv->api, err)) < 0)
         goto fail;
     /* TLS: the given certificate, else a self-signed one for loopback */

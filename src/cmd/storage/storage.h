@@ -119,6 +119,9 @@ typedef struct spdx_server {
 } spdx_server;
 
 int spdx_server_start(const spdx_server_opts *o, spdx_server **out, ks_error *err);
+/* The API server options of the group: the store, the kinds' hooks and
+ * limits (sv's store, group and limits set); auth and timings left 0. */
+void spdx_apiserver_opts(spdx_server *sv, kube_apiserver_opts *ao);
 uint16_t spdx_server_port(const spdx_server *sv);
 void spdx_server_stop(spdx_server *sv);
 
