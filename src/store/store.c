@@ -154,6 +154,20 @@ static int lock_dir(kstore *s, ks_error *err)
     return rc;
 }
 
+/* The locks and the memory of a store whose files are closed. */
+static void store_free(kstore *s)
+{
+    pthread_cond_destroy(&s->pcond);
+    pthread_cond_destroy(&s->gcond);
+    pthread_mutex_destroy(&s->pmu);
+    pthread_mutex_destroy(&s->smu);
+    pthread_mutex_destroy(&s->wmu);
+    ks_xfree(s->readers);
+    ks_xfree(s->spare);
+    ks_xfree(s->dir);
+    ks_xfree(s);
+}
+
 int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
 {
     *out = NULL;
@@ -217,15 +231,7 @@ fail:
     kstore_conn_close(&s->w);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
-    pthread_cond_destroy(&s->pcond);
-    pthread_cond_destroy(&s->gcond);
-    pthread_mutex_destroy(&s->pmu);
-    pthread_mutex_destroy(&s->smu);
-    pthread_mutex_destroy(&s->wmu);
-    ks_xfree(s->readers);
-    ks_xfree(s->spare);
-    ks_xfree(s->dir);
-    ks_xfree(s);
+    store_free(s);
     return rc;
 }
 
@@ -243,15 +249,7 @@ void kstore_close(kstore *s)
     for (size_t i = 0; i < s->ndirty; i++)
         ks_xfree(s->dirty_dirs[i]);
     ks_xfree(s->dirty_dirs);
-    pthread_cond_destroy(&s->pcond);
-    pthread_cond_destroy(&s->gcond);
-    pthread_mutex_destroy(&s->pmu);
-    pthread_mutex_destroy(&s->smu);
-    pthread_mutex_destroy(&s->wmu);
-    ks_xfree(s->readers);
-    ks_xfree(s->spare);
-    ks_xfree(s->dir);
-    ks_xfree(s);
+    store_free(s);
 }
 
 uint64_t kstore_revision(kstore *s)
