@@ -2,6 +2,7 @@
  * grammar and the wording of every error follow k8s.io/apimachinery's
  * labels and fields packages, since the API server returns those messages
  * to the client verbatim. */
+#include "core/goquote.h"
 #include "kube/selector.h"
 
 #include <stdint.h>
@@ -11,49 +12,6 @@
 #include "core/utf8.h"
 
 /* ---- messages ---- */
-
-/* Appends s as Go's strconv.Quote writes it (%q). */
-static void go_quote(ks_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    ks_buf_putc(b, '"');
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-            if (len == 0) {
-                char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-                ks_buf_append(b, e, 4);
-                i++;
-            } else {
-                ks_buf_append(b, s + i, len);
-                i += len;
-            }
-            continue;
-        }
-        switch (c) {
-        case '"': ks_buf_puts(b, "\\\""); break;
-        case '\\': ks_buf_puts(b, "\\\\"); break;
-        case '\a': ks_buf_puts(b, "\\a"); break;
-        case '\b': ks_buf_puts(b, "\\b"); break;
-        case '\f': ks_buf_puts(b, "\\f"); break;
-        case '\n': ks_buf_puts(b, "\\n"); break;
-        case '\r': ks_buf_puts(b, "\\r"); break;
-        case '\t': ks_buf_puts(b, "\\t"); break;
-        case '\v': ks_buf_puts(b, "\\v"); break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-                ks_buf_append(b, e, 4);
-            } else {
-                ks_buf_putc(b, (char)c);
-            }
-        }
-        i++;
-    }
-    ks_buf_putc(b, '"');
-}
 
 /* Appends Go's validation.RegexError text. */
 static void regex_error(ks_buf *b, const char *msg, const char *re, const char *const *examples,
@@ -446,7 +404,7 @@ static int check_values(parser *p, const kube_sel_req *r, size_t at)
                 ks_buf_putc(&p->msg, ']');
             }
             ks_buf_puts(&p->msg, ": Invalid value: ");
-            go_quote(&p->msg, v->s, v->n);
+            ks_go_quote(&p->msg, v->s, v->n, '"', false);
             ks_buf_puts(&p->msg, ": ");
             ks_buf_append(&p->msg, ks_buf_cstr(&why), why.len);
             ks_buf_free(&why);
@@ -550,7 +508,7 @@ static int parse_requirement(parser *p, kube_str *vals)
     ks_buf why = KS_BUF_INIT;
     if (label_key_errors(&why, t.s, t.n)) {
         ks_buf_puts(&p->msg, "<nil>: Invalid value: ");
-        go_quote(&p->msg, t.s, t.n);
+        ks_go_quote(&p->msg, t.s, t.n, '"', false);
         ks_buf_puts(&p->msg, ": ");
         ks_buf_append(&p->msg, ks_buf_cstr(&why), why.len);
         ks_buf_free(&why);

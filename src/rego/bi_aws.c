@@ -17,6 +17,7 @@
  *     config's disable_payload_signing is true.
  * HMAC-SHA256 and SHA-256 are Nettle's.
  */
+#include "core/goquote.h"
 #include "rego/bi_aws.h"
 
 #include <arpa/inet.h>
@@ -69,7 +70,7 @@ static unsigned char unhex(unsigned char ch)
 static int url_err_quoted(ks_buf *msg, const char *pre, const char *s, size_t n, const char *post)
 {
     ks_buf_puts(msg, pre);
-    rg_go_quote(msg, s, n, '"', false);
+    ks_go_quote(msg, s, n, '"', false);
     ks_buf_puts(msg, post);
     return -1;
 }
@@ -178,7 +179,7 @@ static int url_parse_addr(const char *s, size_t n, ks_buf *msg)
         }
     }
     ks_buf_puts(msg, "invalid host: ParseAddr(");
-    rg_go_quote(msg, s, n, '"', false);
+    ks_go_quote(msg, s, n, '"', false);
     ks_buf_puts(msg, "): ");
     ks_buf_puts(msg, why);
     return -1;
@@ -372,7 +373,7 @@ static int url_parse(aws_url *u, const char *raw, size_t n, ks_buf *msg)
         n = nu; /* the error names the URL without its fragment */
     if (rc < 0) {
         ks_buf_puts(msg, "parse ");
-        rg_go_quote(msg, raw, n, '"', false);
+        ks_go_quote(msg, raw, n, '"', false);
         ks_buf_puts(msg, ": ");
         ks_buf_append(msg, why.data ? why.data : "", why.len);
     }

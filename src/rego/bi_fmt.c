@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/error.h"
 #include "core/mem.h"
 #include "rego/bi_strings.h"
@@ -109,7 +110,7 @@ static void fmt_unicode(pp *p, uint64_t u)
         ks_buf_fill(&t, '0', (size_t)(prec - nh));
     while (nh > 0)
         ks_buf_putc(&t, hex[--nh]);
-    if (p->sharp && u <= 0x10FFFF && rg_uni_is_print((uint32_t)u)) {
+    if (p->sharp && u <= 0x10FFFF && ks_go_is_print((uint32_t)u)) {
         ks_buf_append(&t, " '", 2);
         put_rune(&t, (uint32_t)u);
         ks_buf_putc(&t, '\'');
@@ -247,7 +248,7 @@ static void fmt_q(pp *p, const char *s, size_t n)
         ks_buf_append(&t, s, n);
         ks_buf_putc(&t, '`');
     } else {
-        rg_go_quote(&t, s, n, '"', p->plus);
+        ks_go_quote(&t, s, n, '"', p->plus);
     }
     pad_buf(p, &t);
     ks_buf_free(&t);
@@ -269,7 +270,7 @@ static void fmt_qc(pp *p, uint64_t c)
         r = RG_RUNE_ERROR;
     ks_buf t = KS_BUF_INIT;
     ks_buf_putc(&t, '\'');
-    rg_go_quote_rune(&t, r, '\'', p->plus);
+    ks_go_quote_rune(&t, r, '\'', p->plus);
     ks_buf_putc(&t, '\'');
     pad_buf(p, &t);
     ks_buf_free(&t);

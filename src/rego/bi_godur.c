@@ -40,65 +40,6 @@ void rg_go_time_quote(ks_buf *b, const char *s, size_t n)
     ks_buf_putc(b, '"');
 }
 
-/* Approximates unicode.IsPrint for code points past ASCII: Go's tables are
- * not reproduced; the common invisible ones are treated as not printable. */
-static bool printable_rune(uint32_t cp)
-{
-    if (cp < 0xa0 || cp == 0xad || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff)
-        return false;
-    if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-        (cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xfff9 && cp <= 0xfffb))
-        return false;
-    if ((cp & 0xfffe) == 0xfffe || (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000)
-        return false;
-    return true;
-}
-
-void rg_gotime_strconv_quote(ks_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    ks_buf_putc(b, '"');
-    for (size_t i = 0; i < n;) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x80) {
-            i++;
-            switch (ch) {
-            case '"': ks_buf_puts(b, "\\\""); continue;
-            case '\\': ks_buf_puts(b, "\\\\"); continue;
-            case '\a': ks_buf_puts(b, "\\a"); continue;
-            case '\b': ks_buf_puts(b, "\\b"); continue;
-            case '\f': ks_buf_puts(b, "\\f"); continue;
-            case '\n': ks_buf_puts(b, "\\n"); continue;
-            case '\r': ks_buf_puts(b, "\\r"); continue;
-            case '\t': ks_buf_puts(b, "\\t"); continue;
-            case '\v': ks_buf_puts(b, "\\v"); continue;
-            default: break;
-            }
-            if (ch < ' ' || ch == 0x7f) {
-                char e[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-                ks_buf_append(b, e, 4);
-            } else {
-                ks_buf_putc(b, (char)ch);
-            }
-            continue;
-        }
-        uint32_t cp;
-        size_t len = ks_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-        if (len == 0) {
-            char e[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-            ks_buf_append(b, e, 4);
-            i++;
-        } else if (printable_rune(cp)) {
-            ks_buf_append(b, s + i, len);
-            i += len;
-        } else {
-            ks_buf_printf(b, cp < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)cp);
-            i += len;
-        }
-    }
-    ks_buf_putc(b, '"');
-}
-
 bool rg_go_leading_int(const char **s, size_t *n, uint64_t *x)
 {
     size_t i = 0;

@@ -61,6 +61,5 @@ bool rg_go_leading_int(const char **s, size_t *n, uint64_t *x);
  * bytes as \xNN), and strconv.Quote (fmt's %q; which code points past ASCII
  * are printable is approximated, without Go's Unicode tables). */
 void rg_go_time_quote(ks_buf *b, const char *s, size_t n);
-void rg_gotime_strconv_quote(ks_buf *b, const char *s, size_t n);
 
 #endif

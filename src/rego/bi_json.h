@@ -65,9 +65,6 @@ void bi_json_write_rego(ks_buf *b, const kv_value *v);
 
 /* ---- bi_json_uri.c ---- */
 
-/* Appends s quoted as Go's strconv.Quote does. */
-void bi_go_quote(ks_buf *b, const char *s, size_t n);
-
 /* Go's url.QueryEscape / url.QueryUnescape (-1: error message in msg). */
 void bi_url_query_escape(ks_buf *b, const char *s, size_t n);
 int bi_url_query_unescape(ks_buf *b, const char *s, size_t n, ks_buf *msg);

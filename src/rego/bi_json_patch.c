@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "rego/bi_json.h"
 
 /* Deepest edit tree a patch may build (a node per path step). */
@@ -26,7 +27,7 @@
 void bi_json_write_rego(ks_buf *b, const kv_value *v)
 {
     switch (kv_kind_of(v)) {
-    case KV_STRING: bi_go_quote(b, v->u.s, v->len); return;
+    case KV_STRING: ks_go_quote(b, v->u.s, v->len, '"', false); return;
     case KV_ARRAY:
     case KV_SET:
         if (v->kind == KV_SET && v->len == 0) {

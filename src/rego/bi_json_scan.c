@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/utf8.h"
 #include "rego/bi_json.h"
 
@@ -48,7 +49,7 @@ static void quote_char(ks_buf *b, unsigned char c)
         u[1] = (char)(0x80 | (c & 0x3F));
         un = 2;
     }
-    bi_go_quote(&q, u, un);
+    ks_go_quote(&q, u, un, '"', false);
     if (q.len >= 2)
         ks_buf_append(b, q.data + 1, q.len - 2);
     ks_buf_free(&q);

@@ -7,73 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/utf8.h"
 #include "rego/bi_json.h"
 
 /* ---- strconv.Quote ---- */
-
-/* strconv.IsPrint, approximated: Unicode's format, separator, control,
- * private-use and non-character code points are not printable; everything
- * else assigned or not is. */
-static bool go_is_print(uint32_t r)
-{
-    if (r < 0x80)
-        return r >= 0x20 && r < 0x7f;
-    if (r < 0xA0 || r == 0xAD)
-        return false;
-    if ((r >= 0x600 && r <= 0x605) || r == 0x61C || r == 0x6DD || r == 0x70F || r == 0x8E2 ||
-        r == 0x1680 || r == 0x180E || (r >= 0x2000 && r <= 0x200F) ||
-        (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) || r == 0x3000 ||
-        (r >= 0xD800 && r <= 0xF8FF) || (r >= 0xFDD0 && r <= 0xFDEF) || r == 0xFEFF ||
-        (r >= 0xFFF9 && r <= 0xFFFB) || (r & 0xFFFE) == 0xFFFE || r == 0x110BD ||
-        (r >= 0x1BCA0 && r <= 0x1BCA3) || (r >= 0x1D173 && r <= 0x1D17A) ||
-        (r >= 0xE0000 && r <= 0xE007F) || r >= 0xF0000)
-        return false;
-    return true;
-}
-
-void bi_go_quote(ks_buf *b, const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    ks_buf_putc(b, '"');
-    for (size_t i = 0; i < n;) {
-        uint32_t r = s[i];
-        size_t w = 1;
-        if (r >= 0x80) {
-            w = ks_utf8_decode(s + i, n - i, &r);
-            if (!w) {
-                ks_buf_printf(b, "\\x%02x", s[i]);
-                i++;
-                continue;
-            }
-        }
-        i += w;
-        if (r == '"' || r == '\\') {
-            ks_buf_putc(b, '\\');
-            ks_buf_putc(b, (char)r);
-        } else if (go_is_print(r)) {
-            ks_buf_append(b, s + i - w, w);
-        } else {
-            switch (r) {
-            case '\a': ks_buf_puts(b, "\\a"); break;
-            case '\b': ks_buf_puts(b, "\\b"); break;
-            case '\f': ks_buf_puts(b, "\\f"); break;
-            case '\n': ks_buf_puts(b, "\\n"); break;
-            case '\r': ks_buf_puts(b, "\\r"); break;
-            case '\t': ks_buf_puts(b, "\\t"); break;
-            case '\v': ks_buf_puts(b, "\\v"); break;
-            default:
-                if (r < ' ' || r == 0x7f)
-                    ks_buf_printf(b, "\\x%02x", r);
-                else if (r < 0x10000)
-                    ks_buf_printf(b, "\\u%04x", r);
-                else
-                    ks_buf_printf(b, "\\U%08x", r);
-            }
-        }
-    }
-    ks_buf_putc(b, '"');
-}
 
 /* ---- net/url escaping ---- */
 
@@ -137,7 +75,7 @@ static unsigned unhex(unsigned char c)
 static int escape_error(ks_buf *msg, const char *s, size_t n)
 {
     ks_buf_puts(msg, "invalid URL escape ");
-    bi_go_quote(msg, s, n);
+    ks_go_quote(msg, s, n, '"', false);
     return -1;
 }
 
@@ -162,7 +100,7 @@ static int url_unescape(ks_buf *b, const char *str, size_t n, enum url_mode m, k
         }
         if ((m == M_HOST || m == M_ZONE) && s[i] < 0x80 && should_escape(s[i], m)) {
             ks_buf_puts(msg, "invalid character ");
-            bi_go_quote(msg, str + i, 1);
+            ks_go_quote(msg, str + i, 1, '"', false);
             ks_buf_puts(msg, " in host name");
             return -1;
         }
@@ -216,7 +154,7 @@ static bool valid_optional_port(const char *p, size_t n)
 static int port_error(ks_buf *msg, const char *p, size_t n)
 {
     ks_buf_puts(msg, "invalid port ");
-    bi_go_quote(msg, p, n);
+    ks_go_quote(msg, p, n, '"', false);
     ks_buf_puts(msg, " after host");
     return -1;
 }
@@ -225,12 +163,12 @@ static int addr_error(ks_buf *msg, const char *in, size_t n, const char *what, c
                       size_t an)
 {
     ks_buf_puts(msg, "invalid host: ParseAddr(");
-    bi_go_quote(msg, in, n);
+    ks_go_quote(msg, in, n, '"', false);
     ks_buf_puts(msg, "): ");
     ks_buf_puts(msg, what);
     if (at && an) {
         ks_buf_puts(msg, " (at ");
-        bi_go_quote(msg, at, an);
+        ks_go_quote(msg, at, an, '"', false);
         ks_buf_putc(msg, ')');
     }
     return -1;
@@ -563,7 +501,7 @@ static int url_parse(gourl *u, const char *raw, size_t n, ks_buf *msg)
     }
     if (rc) {
         ks_buf_puts(msg, "parse ");
-        bi_go_quote(msg, raw, quoted);
+        ks_go_quote(msg, raw, quoted, '"', false);
         ks_buf_puts(msg, ": ");
         ks_buf_append(msg, ks_buf_cstr(&why), why.len);
     }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "rego/bi_json.h"
@@ -556,7 +557,7 @@ static void go_sharp_v(ks_buf *b, const kv_value *v, bool nested)
     case KV_NULL: ks_buf_puts(b, nested ? "interface {}(nil)" : "<nil>"); return;
     case KV_BOOL: ks_buf_puts(b, v->u.b ? "true" : "false"); return;
     case KV_NUMBER: yaml_number(b, v); return;
-    case KV_STRING: bi_go_quote(b, v->u.s, v->len); return;
+    case KV_STRING: ks_go_quote(b, v->u.s, v->len, '"', false); return;
     case KV_OBJECT:
         ks_buf_puts(b, "map[string]interface {}{");
         for (uint32_t i = 0; i < v->len; i++) {

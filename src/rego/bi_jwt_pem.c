@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/base64.h"
 #include "core/utf8.h"
 #include "rego/bi_jwt.h"
@@ -253,49 +254,6 @@ static void fj_wrap(fj *p, const char *prefix)
     ks_buf_free(&t);
 }
 
-static void go_quote(ks_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    ks_buf_putc(b, '"');
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            int cl = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-            if (cl > 1 && i + (size_t)cl <= n && ks_utf8_valid(s + i, (size_t)cl)) {
-                ks_buf_append(b, s + i, (size_t)cl);
-                i += (size_t)cl;
-                continue;
-            }
-            ks_buf_puts(b, "\\x");
-            ks_buf_putc(b, hex[c >> 4]);
-            ks_buf_putc(b, hex[c & 15]);
-            i++;
-            continue;
-        }
-        switch (c) {
-        case '"': ks_buf_puts(b, "\\\""); break;
-        case '\\': ks_buf_puts(b, "\\\\"); break;
-        case '\a': ks_buf_puts(b, "\\a"); break;
-        case '\b': ks_buf_puts(b, "\\b"); break;
-        case '\f': ks_buf_puts(b, "\\f"); break;
-        case '\n': ks_buf_puts(b, "\\n"); break;
-        case '\r': ks_buf_puts(b, "\\r"); break;
-        case '\t': ks_buf_puts(b, "\\t"); break;
-        case '\v': ks_buf_puts(b, "\\v"); break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                ks_buf_puts(b, "\\x");
-                ks_buf_putc(b, hex[c >> 4]);
-                ks_buf_putc(b, hex[c & 15]);
-            } else {
-                ks_buf_putc(b, (char)c);
-            }
-        }
-        i++;
-    }
-    ks_buf_putc(b, '"');
-}
-
 /* parseRawString: the end of a string whose opening quote was consumed,
  * or NULL when it has no closing quote. */
 static const char *fj_string_end(const char *s, const char *e)
@@ -442,7 +400,7 @@ static const char *fj_unexpected(fj *p, const char *s, const char *e)
 {
     p->tail = s;
     ks_buf_puts(p->msg, "unexpected value found: ");
-    go_quote(p->msg, s, (size_t)(e - s));
+    ks_go_quote(p->msg, s, (size_t)(e - s), '"', false);
     return NULL;
 }
 
@@ -504,7 +462,7 @@ static const char *fj_value(fj *p, const char *s, const char *e, int depth, rg_f
                 return q + 3;
             p->tail = s;
             ks_buf_puts(p->msg, "cannot parse number: unexpected char: ");
-            go_quote(p->msg, s, 1);
+            ks_go_quote(p->msg, s, 1, '"', false);
             return NULL;
         }
         return q;
@@ -517,14 +475,14 @@ static void fj_quote_tail(ks_buf *b, const char *s, const char *e)
 {
     size_t n = (size_t)(e - s);
     if (n <= 80) {
-        go_quote(b, s, n);
+        ks_go_quote(b, s, n, '"', false);
         return;
     }
     ks_buf t = KS_BUF_INIT;
     ks_buf_append(&t, s, 40);
     ks_buf_puts(&t, "...");
     ks_buf_append(&t, e - 40, 40);
-    go_quote(b, ks_buf_cstr(&t), t.len);
+    ks_go_quote(b, ks_buf_cstr(&t), t.len, '"', false);
     ks_buf_free(&t);
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/goquote.h"
 #include "core/buf.h"
 #include "rego/builtin.h"
 #include "value/value.h"
@@ -31,7 +32,6 @@ int rg_rune_put(ks_buf *b, uint32_t r);
 /* Runes in s, each invalid byte counting as one (Go's RuneCountInString). */
 size_t rg_rune_count(const char *s, size_t n);
 
-bool rg_uni_is_print(uint32_t r); /* strconv.IsPrint */
 bool rg_uni_is_space(uint32_t r); /* unicode.IsSpace */
 uint32_t rg_uni_to_lower(uint32_t r);
 uint32_t rg_uni_to_upper(uint32_t r);
@@ -43,11 +43,8 @@ int rg_str_upper(ks_buf *b, const char *s, size_t n);
 
 /* ---- quoting (bi_strings_go.c) ---- */
 
-/* strconv.Quote (quote '"'), QuoteRune (quote '\''), and their ToASCII
- * forms with ascii_only. */
-int rg_go_quote(ks_buf *b, const char *s, size_t n, char quote, bool ascii_only);
-/* One rune of the above, without the quotes. */
-int rg_go_quote_rune(ks_buf *b, uint32_t r, char quote, bool ascii_only);
+/* strconv.Quote and QuoteRune: ks_go_quote and ks_go_quote_rune
+ * (core/goquote.h). */
 /* strconv.CanBackquote */
 bool rg_go_can_backquote(const char *s, size_t n);
 

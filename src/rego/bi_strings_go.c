@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/error.h"
 #include "core/mem.h"
 #include "rego/bi_strings.h"
@@ -15,63 +16,7 @@
 static const char ldigits[] = "0123456789abcdef";
 static const char udigits[] = "0123456789ABCDEF";
 
-/* ---- quoting (strconv.Quote and friends) ---- */
-
-static int put_hex_esc(ks_buf *b, char kind, uint32_t r, int ndig)
-{
-    ks_buf_putc(b, '\\');
-    ks_buf_putc(b, kind);
-    for (int s = (ndig - 1) * 4; s >= 0; s -= 4)
-        ks_buf_putc(b, ldigits[(r >> s) & 0xF]);
-    return b->err;
-}
-
-int rg_go_quote_rune(ks_buf *b, uint32_t r, char quote, bool ascii_only)
-{
-    if (r == (uint32_t)(unsigned char)quote || r == '\\') {
-        ks_buf_putc(b, '\\');
-        return ks_buf_putc(b, (char)r);
-    }
-    if (ascii_only) {
-        if (r < 0x80 && rg_uni_is_print(r))
-            return ks_buf_putc(b, (char)r);
-    } else if (rg_uni_is_print(r)) {
-        return rg_rune_put(b, r);
-    }
-    switch (r) {
-    case '\a': return ks_buf_append(b, "\\a", 2);
-    case '\b': return ks_buf_append(b, "\\b", 2);
-    case '\f': return ks_buf_append(b, "\\f", 2);
-    case '\n': return ks_buf_append(b, "\\n", 2);
-    case '\r': return ks_buf_append(b, "\\r", 2);
-    case '\t': return ks_buf_append(b, "\\t", 2);
-    case '\v': return ks_buf_append(b, "\\v", 2);
-    default: break;
-    }
-    if (r < ' ' || r == 0x7f)
-        return put_hex_esc(b, 'x', r, 2);
-    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-        r = RG_RUNE_ERROR;
-    if (r < 0x10000)
-        return put_hex_esc(b, 'u', r, 4);
-    return put_hex_esc(b, 'U', r, 8);
-}
-
-int rg_go_quote(ks_buf *b, const char *s, size_t n, char quote, bool ascii_only)
-{
-    ks_buf_putc(b, quote);
-    for (size_t i = 0; i < n;) {
-        uint32_t r;
-        size_t w = rg_rune_decode(s + i, n - i, &r);
-        if (w == 1 && r == RG_RUNE_ERROR) {
-            put_hex_esc(b, 'x', (unsigned char)s[i], 2);
-        } else {
-            rg_go_quote_rune(b, r, quote, ascii_only);
-        }
-        i += w;
-    }
-    return ks_buf_putc(b, quote);
-}
+/* ---- quoting (strconv.Quote is core/goquote.h) ---- */
 
 bool rg_go_can_backquote(const char *s, size_t n)
 {
@@ -392,7 +337,7 @@ int rg_value_write_rego(ks_buf *out, const kv_value *v)
             case KV_NULL: ks_buf_append(out, "null", 4); break;
             case KV_BOOL: ks_buf_puts(out, cur->u.b ? "true" : "false"); break;
             case KV_NUMBER: write_number(out, cur); break;
-            case KV_STRING: rg_go_quote(out, cur->u.s, cur->len, '"', false); break;
+            case KV_STRING: ks_go_quote(out, cur->u.s, cur->len, '"', false); break;
             case KV_ARRAY:
             case KV_OBJECT:
             case KV_SET:

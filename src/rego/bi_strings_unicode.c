@@ -44,21 +44,6 @@ size_t rg_rune_count(const char *s, size_t n)
     return ks_utf8_count(s, n);
 }
 
-bool rg_uni_is_print(uint32_t r)
-{
-    size_t lo = 0, hi = NELEM(uni_print);
-    while (lo < hi) {
-        size_t m = lo + (hi - lo) / 2;
-        if (r < uni_print[m][0])
-            hi = m;
-        else if (r > uni_print[m][1])
-            lo = m + 1;
-        else
-            return true;
-    }
-    return false;
-}
-
 bool rg_uni_is_space(uint32_t r)
 {
     switch (r) {

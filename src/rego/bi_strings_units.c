@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/error.h"
 #include "core/mem.h"
 #include "rego/bi_strings.h"
@@ -630,7 +631,7 @@ int rg_bi_semver_is_valid(rg_bctx *c, const kv_value *args, kv_value *out)
 static int semver_invalid(rg_bctx *c, int n, const kv_value *s)
 {
     ks_buf q = KS_BUF_INIT;
-    rg_go_quote(&q, s->u.s, s->len, '"', false);
+    ks_go_quote(&q, s->u.s, s->len, '"', false);
     int rc = rg_bi_error(c, RG_ERR_BUILTIN, "operand %d: string %s is not a valid SemVer", n,
                          ks_buf_cstr(&q));
     ks_buf_free(&q);

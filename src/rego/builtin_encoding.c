@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/goquote.h"
 #include "core/base64.h"
 #include "core/utf8.h"
 #include "rego/bi_json.h"
@@ -122,7 +123,7 @@ static int opt_key_error(rg_bctx *c, const kv_value *key, const char *what, size
                          const kv_value *val)
 {
     ks_buf q = KS_BUF_INIT;
-    bi_go_quote(&q, key->u.s, key->len);
+    ks_go_quote(&q, key->u.s, key->len, '"', false);
     int rc;
     if (val)
         rc = rg_bi_error(
@@ -177,7 +178,7 @@ static int bi_json_marshal_with_options(rg_bctx *c, const kv_value *args, kv_val
             pretty = v->u.b;
         } else {
             ks_buf q = KS_BUF_INIT;
-            bi_go_quote(&q, k->u.s, k->len);
+            ks_go_quote(&q, k->u.s, k->len, '"', false);
             rc = rg_bi_error(c, RG_ERR_TYPE, "operand 2 object contained unknown key %s",
                              ks_buf_cstr(&q));
             ks_buf_free(&q);

@@ -5,6 +5,7 @@
  * calendar follow Go's time package (bi_gotime.h); zones come from the
  * system's zone files (bi_tz.h), cached per evaluation.
  */
+#include "core/goquote.h"
 #include "rego/builtin.h"
 
 #include <float.h>
@@ -343,13 +344,13 @@ static int bi_parse_duration_ns(rg_bctx *c, const kv_value *args, kv_value *out)
     bool extended = memchr(s, 'd', n) || memchr(s, 'w', n) || memchr(s, 'y', n);
     if (n == 0 || (extended && rewrite_extended(s, n, &rewritten) < 0)) {
         ks_buf_puts(&err, "time: invalid duration ");
-        rg_gotime_strconv_quote(&err, s, n);
+        ks_go_quote(&err, s, n, '"', false);
         rc = -1;
     } else if (!extended) {
         rc = rg_go_parse_duration(s, n, &ns, &err);
     } else if (rewritten.err) {
         ks_buf_puts(&err, "time: invalid duration ");
-        rg_gotime_strconv_quote(&err, s, n);
+        ks_go_quote(&err, s, n, '"', false);
         rc = -1;
     } else {
         rc = rg_go_parse_duration(rewritten.data, rewritten.len, &ns, &err);
@@ -359,7 +360,7 @@ static int bi_parse_duration_ns(rg_bctx *c, const kv_value *args, kv_value *out)
             if (sp)
                 ks_buf_truncate(&err, (size_t)(sp - err.data));
             ks_buf_putc(&err, ' ');
-            rg_gotime_strconv_quote(&err, s, n);
+            ks_go_quote(&err, s, n, '"', false);
         }
     }
     if (rc < 0)
