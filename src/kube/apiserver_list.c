@@ -13,10 +13,11 @@
 #include "kube/apiserver_internal.h"
 #include "kube/meta.h"
 
-#define PAGE         200   /* items read from the store per step */
-#define MAX_LIMIT    10000 /* largest page a client may ask for */
-#define DELETE_BATCH 500
-#define WATCH_CHUNK  (64u << 10) /* bytes of events gathered into one chunk */
+#define PAGE            200   /* items read from the store per step */
+#define MAX_LIMIT       10000 /* largest page a client may ask for */
+#define DELETE_BATCH    500
+#define WATCH_CHUNK     (64u << 10) /* bytes of events gathered into one chunk */
+#define WATCH_GATHER_NS 2000000L    /* pause that lets back-to-back events gather */
 
 static const char *const field_paths[] = {"metadata.name", "metadata.namespace"};
 
@@ -570,7 +571,11 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     if (rc != KSTORE_WATCH_EVENT)
         return KS_EIO;
     /* the event, then whatever else is already waiting (up to 64 KiB), so a
-     * burst of writes goes out in few chunks */
+     * burst of writes goes out in few chunks; a short pause after the first
+     * lets the next ones gather instead of waking this thread once per write
+     * (with 50 watchers, 50 wake-ups a write). Events reach a watcher at most
+     * 2 ms later than they could. */
+    bool paused = false;
     for (;;) {
         if ((rc = send_event(ws, &ev, out)) < 0)
             return rc;
@@ -579,6 +584,14 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
         rc = kstore_watch_next(ws->w, 0, &ev);
         if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
             return out->len ? NET_STREAM_MORE : NET_STREAM_END;
+        if (rc == KSTORE_WATCH_TIMEOUT && !paused) {
+            struct timespec ts = {0, WATCH_GATHER_NS};
+            nanosleep(&ts, NULL);
+            paused = true;
+            rc = kstore_watch_next(ws->w, 0, &ev);
+            if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
+                return out->len ? NET_STREAM_MORE : NET_STREAM_END;
+        }
         if (rc != KSTORE_WATCH_EVENT)
             break;
     }
