@@ -12,69 +12,104 @@
 #include "value/value.h"
 
 #define HEX KS_SHA256_HEXLEN
+#define DIG KS_SHA256_LEN
 
-/* Entries are fixed-width NUL-terminated strings; width passed to qsort_r. */
+/* Entries are sorted as binary digests: the hex text of a digest sorts as
+ * the digest does ('0'-'9' before 'a'-'f'), and an object entry "hexkey:
+ * hexvalue" as the pair of digests, since every part has a fixed width. The
+ * hex text is made only while hashing the joined entries. */
 static int cmp_entry(const void *a, const void *b, void *width)
 {
     return memcmp(a, b, *(size_t *)width);
 }
 
-/* SHA-256 of the entries sorted and joined with '|'. */
-static int hash_entries(char *ents, size_t n, size_t width, uint8_t out[KS_SHA256_LEN])
-{
-    qsort_r(ents, n, width, cmp_entry, &width);
-    ks_sha256 ctx;
-    if (ks_sha256_init(&ctx) < 0)
-        return KS_EIO;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            ks_sha256_update(&ctx, "|", 1);
-        ks_sha256_update(&ctx, ents + i * width, width - 1);
-    }
-    ks_sha256_final(&ctx, out);
-    return 0;
-}
+/* Short strings repeat (member names, severities, types): the digests of
+ * recent ones are kept in a small direct-mapped cache. */
+#define CACHE     512
+#define CACHE_MAX 47 /* longer strings are not cached */
 
-/* Member names repeat across an object's items ("id", "name", ...): the
- * hex SHA-256 of recent ones is kept in a small direct-mapped cache. */
-#define KEY_CACHE     256
-#define KEY_CACHE_MAX 48 /* longer names are not cached */
-
-typedef struct key_entry {
-    uint8_t len; /* 0: empty slot */
-    char key[KEY_CACHE_MAX];
-    char hex[HEX];
-} key_entry;
+typedef struct cache_entry {
+    uint8_t len; /* 0: empty slot; else the length of text, tag included */
+    char text[CACHE_MAX + 1];
+    uint8_t dig[DIG];
+} cache_entry;
 
 typedef struct hctx {
-    ks_buf path; /* "" for the root, ".a.b" below */
+    ks_buf path; /* "" for the root, ".a.b" below; kept only with exclusions */
     const char *const *excluded;
     size_t nexcluded;
-    key_entry *keys; /* KEY_CACHE entries, or NULL */
+    cache_entry *cache; /* CACHE entries, or NULL */
+    uint8_t *scratch;   /* a stack of the entries of the objects being hashed */
+    size_t scratch_len, scratch_cap;
 } hctx;
 
-/* hex(SHA-256(key)) into out (HEX bytes). */
-static void key_hex(hctx *c, const char *key, size_t n, char *out)
+/* SHA-256 of tag+text (tag 's' a string, 'n' a number's bytes), cached. */
+static void digest(hctx *c, char tag, const void *text, size_t n, uint8_t out[DIG])
 {
-    key_entry *e = NULL;
-    if (c->keys && n > 0 && n <= KEY_CACHE_MAX) {
-        uint32_t h = 2166136261u;
+    cache_entry *e = NULL;
+    if (c->cache && n < CACHE_MAX) {
+        uint32_t h = 2166136261u ^ (uint8_t)tag;
         for (size_t i = 0; i < n; i++)
-            h = (h ^ (uint8_t)key[i]) * 16777619u;
-        e = &c->keys[h % KEY_CACHE];
-        if (e->len == n && memcmp(e->key, key, n) == 0) {
-            memcpy(out, e->hex, HEX);
+            h = (h ^ ((const uint8_t *)text)[i]) * 16777619u;
+        e = &c->cache[h % CACHE];
+        if (e->len == n + 1 && e->text[0] == tag && memcmp(e->text + 1, text, n) == 0) {
+            memcpy(out, e->dig, DIG);
             return;
         }
     }
-    uint8_t hk[KS_SHA256_LEN];
-    ks_sha256_digest(key, n, hk);
-    ks_hex_encode(hk, KS_SHA256_LEN, out);
+    ks_sha256_digest(text, n, out);
     if (e) {
-        e->len = (uint8_t)n;
-        memcpy(e->key, key, n);
-        memcpy(e->hex, out, HEX);
+        e->len = (uint8_t)(n + 1);
+        e->text[0] = tag;
+        memcpy(e->text + 1, text, n);
+        memcpy(e->dig, out, DIG);
     }
+}
+
+/* Room for n entries of width bytes on the scratch stack; their offset. */
+static int scratch_push(hctx *c, size_t n, size_t width, size_t *off)
+{
+    size_t need = c->scratch_len + n * width;
+    if (need > c->scratch_cap) {
+        size_t cap = c->scratch_cap ? c->scratch_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *p = realloc(c->scratch, cap);
+        if (!p)
+            return KS_ENOMEM;
+        c->scratch = p;
+        c->scratch_cap = cap;
+    }
+    *off = c->scratch_len;
+    c->scratch_len = need;
+    return 0;
+}
+
+/* SHA-256 of the entries (n of width bytes, each one or two digests)
+ * sorted, written as hex (two digests joined by ':') and joined by '|'. */
+static int hash_entries(uint8_t *ents, size_t n, size_t width, uint8_t out[DIG])
+{
+    if (n > 1)
+        qsort_r(ents, n, width, cmp_entry, &width);
+    ks_sha256 ctx;
+    if (ks_sha256_init(&ctx) < 0)
+        return KS_EIO;
+    char text[2 * HEX + 2];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        if (i)
+            text[k++] = '|';
+        ks_hex_encode(ents + i * width, DIG, text + k);
+        k += HEX;
+        if (width == 2 * DIG) {
+            text[k++] = ':';
+            ks_hex_encode(ents + i * width + DIG, DIG, text + k);
+            k += HEX;
+        }
+        ks_sha256_update(&ctx, text, k);
+    }
+    ks_sha256_final(&ctx, out);
+    return 0;
 }
 
 static bool is_excluded(const hctx *c)
@@ -86,15 +121,14 @@ static bool is_excluded(const hctx *c)
     return false;
 }
 
-static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[KS_SHA256_LEN])
+static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[DIG])
 {
     if (depth > KV_DEFAULT_MAX_DEPTH)
         return KS_ELIMIT;
     switch (v->kind) {
-    case KV_NULL: return ks_sha256_digest("null", 4, out);
-    case KV_BOOL:
-        return v->u.b ? ks_sha256_digest("true", 4, out) : ks_sha256_digest("false", 5, out);
-    case KV_STRING: return ks_sha256_digest(v->u.s, v->len, out);
+    case KV_NULL: digest(c, 's', "null", 4, out); return 0;
+    case KV_BOOL: digest(c, 's', v->u.b ? "true" : "false", v->u.b ? 4 : 5, out); return 0;
+    case KV_STRING: digest(c, 's', v->u.s, v->len, out); return 0;
     case KV_NUMBER: {
         double d = kv_num_double(v);
         uint64_t bits;
@@ -102,55 +136,55 @@ static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[KS_SHA2
         uint8_t be[8];
         for (int i = 0; i < 8; i++)
             be[i] = (uint8_t)(bits >> (56 - 8 * i));
-        return ks_sha256_digest(be, 8, out);
+        digest(c, 'n', be, 8, out);
+        return 0;
     }
     case KV_ARRAY:
     case KV_SET: { /* elements keep the array's path */
-        size_t width = HEX + 1;
-        char *ents = malloc(v->len ? v->len * width : 1);
-        if (!ents)
-            return KS_ENOMEM;
-        int rc = 0;
+        size_t off, base = c->scratch_len;
+        int rc = scratch_push(c, v->len, DIG, &off);
         for (uint32_t i = 0; i < v->len && rc == 0; i++) {
-            uint8_t h[KS_SHA256_LEN];
+            uint8_t h[DIG];
             rc = hash_value(c, &v->u.items[i], depth + 1, h);
-            ks_hex_encode(h, KS_SHA256_LEN, ents + i * width);
-            ents[i * width + HEX] = '\0';
+            memcpy(c->scratch + off + (size_t)i * DIG, h, DIG);
         }
         if (rc == 0)
-            rc = hash_entries(ents, v->len, width, out);
-        free(ents);
+            rc = hash_entries(c->scratch + off, v->len, DIG, out);
+        c->scratch_len = base;
         return rc;
     }
     case KV_OBJECT: {
-        size_t width = HEX + 1 + HEX + 1;
-        char *ents = malloc(v->len ? v->len * width : 1);
-        if (!ents)
-            return KS_ENOMEM;
-        size_t plen = c->path.len, n = 0;
-        int rc = 0;
+        size_t off, base = c->scratch_len, plen = c->path.len, n = 0;
+        int rc = scratch_push(c, v->len, 2 * DIG, &off);
         for (uint32_t i = 0; i < v->len && rc == 0; i++) {
             const kv_member *m = &v->u.members[i];
             if (m->key.kind != KV_STRING)
                 continue;
-            ks_buf_putc(&c->path, '.');
-            ks_buf_append(&c->path, m->key.u.s, m->key.len);
-            if (c->path.err) {
-                rc = c->path.err;
-            } else if (!is_excluded(c)) {
-                uint8_t hv[KS_SHA256_LEN];
-                rc = hash_value(c, &m->val, depth + 1, hv);
-                char *e = ents + n++ * width;
-                key_hex(c, m->key.u.s, m->key.len, e);
-                e[HEX] = ':';
-                ks_hex_encode(hv, KS_SHA256_LEN, e + HEX + 1);
-                e[width - 1] = '\0';
+            if (c->nexcluded) {
+                ks_buf_putc(&c->path, '.');
+                ks_buf_append(&c->path, m->key.u.s, m->key.len);
+                if (c->path.err) {
+                    rc = c->path.err;
+                    break;
+                }
+                bool skip = is_excluded(c);
+                if (skip) {
+                    ks_buf_truncate(&c->path, plen);
+                    continue;
+                }
             }
-            ks_buf_truncate(&c->path, plen);
+            uint8_t hk[DIG], hv[DIG];
+            digest(c, 's', m->key.u.s, m->key.len, hk);
+            rc = hash_value(c, &m->val, depth + 1, hv);
+            uint8_t *e = c->scratch + off + n++ * 2 * DIG;
+            memcpy(e, hk, DIG);
+            memcpy(e + DIG, hv, DIG);
+            if (c->nexcluded)
+                ks_buf_truncate(&c->path, plen);
         }
         if (rc == 0)
-            rc = hash_entries(ents, n, width, out);
-        free(ents);
+            rc = hash_entries(c->scratch + off, n, 2 * DIG, out);
+        c->scratch_len = base;
         return rc;
     }
     }
@@ -160,14 +194,15 @@ static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[KS_SHA2
 int kv_json_hash(const kv_value *v, const char *const *excluded, size_t nexcluded,
                  char out[KS_SHA256_HEXLEN + 1])
 {
-    hctx c = {KS_BUF_INIT, excluded, nexcluded, calloc(KEY_CACHE, sizeof(key_entry))};
-    uint8_t h[KS_SHA256_LEN];
+    hctx c = {KS_BUF_INIT, excluded, nexcluded, calloc(CACHE, sizeof(cache_entry)), NULL, 0, 0};
+    uint8_t h[DIG];
     int rc = hash_value(&c, v, 0, h);
     ks_buf_free(&c.path);
-    free(c.keys);
+    free(c.cache);
+    free(c.scratch);
     if (rc < 0)
         return rc;
-    ks_hex_encode(h, KS_SHA256_LEN, out);
+    ks_hex_encode(h, DIG, out);
     out[KS_SHA256_HEXLEN] = '\0';
     return 0;
 }
