@@ -376,9 +376,7 @@ void as_delete_collection(as_req *q)
         as_send_status(q, 405, "MethodNotAllowed", "computed objects cannot be deleted", NULL);
         return;
     }
-    if (q->r->namespaced && !q->ns && !as_query(q, "allNamespaces")) {
-        /* kube-apiserver deletes across namespaces too; so do we */
-    }
+    /* without a namespace in the path: every namespace, as kube-apiserver */
     cursor c;
     if (!cursor_init(q, &c, q->a))
         return;
