@@ -70,7 +70,7 @@ static void digest(hctx *c, char tag, const void *text, size_t n, uint8_t out[DI
 static int scratch_push(hctx *c, size_t n, size_t width, size_t *off)
 {
     size_t need = c->scratch_len + n * width;
-    if (need > c->scratch_cap) {
+    if (need > c->scratch_cap || !c->scratch) { /* allocated even for none */
         size_t cap = c->scratch_cap ? c->scratch_cap : 4096;
         while (cap < need)
             cap *= 2;
@@ -94,7 +94,7 @@ static int hash_entries(uint8_t *ents, size_t n, size_t width, uint8_t out[DIG])
     ks_sha256 ctx;
     if (ks_sha256_init(&ctx) < 0)
         return KS_EIO;
-    char text[2 * HEX + 2];
+    char text[2 * HEX + 3]; /* "|" hex ":" hex, and the NUL ks_hex_encode writes */
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
         if (i)
