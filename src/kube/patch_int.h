@@ -15,17 +15,7 @@
 /* Position of key in obj's sorted members: the index when *found, else
  * where it would be inserted. */
 size_t kp_obj_find(const kv_value *obj, const kv_value *key, bool *found);
-/* obj with key set to val (added or replaced). */
-int kp_obj_set(ks_arena *a, const kv_value *obj, const kv_value *key, const kv_value *val,
-               kv_value *out);
-/* obj without member i. */
-int kp_obj_remove_at(ks_arena *a, const kv_value *obj, size_t i, kv_value *out);
-/* arr with val inserted before index i (i == len appends). */
-int kp_arr_insert(ks_arena *a, const kv_value *arr, size_t i, const kv_value *val, kv_value *out);
-/* arr with item i replaced by val. */
-int kp_arr_set(ks_arena *a, const kv_value *arr, size_t i, const kv_value *val, kv_value *out);
-/* arr without item i. */
-int kp_arr_remove(ks_arena *a, const kv_value *arr, size_t i, kv_value *out);
+/* (Changed copies of objects: kv_obj_set in value/value.h.) */
 
 static inline kv_value kp_members(const kv_member *m, size_t n)
 {

@@ -586,10 +586,9 @@ static int map_directive(sm_ctx *c, const kv_value *patch, const seg *path, kv_v
     }
     if (!kp_is_str(d, "replace", 7))
         return sm_fail(c, KS_EINVAL, path, "unknown patch type: %s in map", snip(c, d));
-    bool found, drop;
+    bool drop;
     kv_value marker = kv_str_ref("$patch", 6), bare;
-    size_t at = kp_obj_find(patch, &marker, &found);
-    if (kp_obj_remove_at(c->a, patch, at, &bare))
+    if (kv_obj_set(c->a, patch, &marker, NULL, &bare))
         return kp_nomem(c->err);
     int rc = clean(c, &bare, path, out, &drop);
     return rc ? rc : 1;

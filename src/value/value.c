@@ -449,28 +449,50 @@ const kv_value *kv_lookup(const kv_value *v, const kv_value *steps, size_t n)
 
 /* ---- building from another value ---- */
 
+int kv_obj_set(ks_arena *a, const kv_value *obj, const kv_value *key, const kv_value *val,
+               kv_value *out)
+{
+    size_t len = obj && obj->kind == KV_OBJECT ? obj->len : 0;
+    const kv_member *mm = len ? obj->u.members : NULL;
+    size_t lo = 0, hi = len;
+    bool found = false;
+    while (lo < hi) { /* members are sorted by key */
+        size_t mid = lo + (hi - lo) / 2;
+        int c = kv_compare(&mm[mid].key, key);
+        if (c == 0) {
+            lo = mid;
+            found = true;
+            break;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = val ? len + !found : len - found;
+    kv_member *m = ks_arena_alloc(a, (n ? n : 1) * sizeof *m);
+    if (!m)
+        return KS_ELIMIT;
+    if (lo)
+        memcpy(m, mm, lo * sizeof *m);
+    size_t k = lo, rest = lo + found;
+    if (val) {
+        m[k].key = *key;
+        m[k++].val = *val;
+    }
+    if (len > rest)
+        memcpy(m + k, mm + rest, (len - rest) * sizeof *m);
+    *out = (kv_value){.kind = KV_OBJECT, .len = (uint32_t)n, .u.members = m};
+    return 0;
+}
+
 int kv_obj_with(ks_arena *a, const kv_value *obj, const char *key, size_t n, const kv_value *val,
                 kv_value *out)
 {
-    size_t len = obj && obj->kind == KV_OBJECT ? obj->len : 0;
-    kv_member *m = ks_arena_alloc(a, (len + 1) * sizeof *m);
-    if (!m)
+    kv_value k;
+    if (kv_str_copy(a, key, n, &k) < 0)
         return KS_ELIMIT;
-    size_t k = 0;
-    for (size_t i = 0; i < len; i++) {
-        const kv_value *mk = &obj->u.members[i].key;
-        if (mk->kind == KV_STRING && mk->len == n && memcmp(mk->u.s, key, n) == 0)
-            continue;
-        m[k++] = obj->u.members[i];
-    }
-    if (val) {
-        kv_value kk;
-        if (kv_str_copy(a, key, n, &kk) < 0)
-            return KS_ELIMIT;
-        m[k].key = kk;
-        m[k++].val = *val;
-    }
-    return kv_object_new(a, m, k, KV_DUP_LAST_WINS, out, NULL);
+    return kv_obj_set(a, obj, &k, val, out);
 }
 
 /* ---- copying ---- */

@@ -218,6 +218,9 @@ const kv_value *kv_lookup(const kv_value *v, const kv_value *steps, size_t n);
  * obj (values are immutable). 0 or KS_ELIMIT. */
 int kv_obj_with(ks_arena *a, const kv_value *obj, const char *key, size_t n, const kv_value *val,
                 kv_value *out);
+/* The same for a key of any kind, used as given (it must outlive out). */
+int kv_obj_set(ks_arena *a, const kv_value *obj, const kv_value *key, const kv_value *val,
+               kv_value *out);
 
 /* ---- canonical hash ---- */
 

@@ -230,6 +230,20 @@ static void test_obj_with(void **state)
     ks_xfree(j);
     assert_int_equal(kv_obj_with(a, NULL, "k", 1, NULL, &out), 0);
     assert_int_equal(out.len, 0);
+    /* kv_obj_set: keys of any kind, order kept, removal of a missing key */
+    kv_value o2 = tu_json(a, "{\"a\":1,\"c\":3,\"e\":5}");
+    kv_value kd = kv_str_ref("d", 1), ka = kv_str_ref("a", 1), kz = kv_str_ref("z", 1);
+    assert_int_equal(kv_obj_set(a, &o2, &kd, &num, &out), 0);
+    assert_int_equal(kv_obj_set(a, &out, &ka, NULL, &out), 0);
+    assert_int_equal(kv_obj_set(a, &out, &kz, NULL, &out), 0);
+    j = tu_to_json(&out, 0);
+    assert_string_equal(j, "{\"c\":3,\"d\":3,\"e\":5}");
+    ks_xfree(j);
+    kv_value one = kv_int(1), s1;
+    kv_value sk[] = {kv_int(2)};
+    assert_int_equal(kv_set_new(a, sk, 1, &s1), 0);
+    assert_int_equal(kv_obj_set(a, NULL, &one, &s1, &out), 0); /* a number key */
+    assert_non_null(kv_obj_get_value(&out, &one));
 }
 
 static void test_clone(void **state)
