@@ -42,7 +42,6 @@ int kube_apiserver_new(const kube_apiserver_opts *o, kube_apiserver **out, ks_er
         s->o.bookmark_interval_ms = 30000;
     if (!s->o.watch_timeout_s)
         s->o.watch_timeout_s = 1800;
-    s->ready = 1;
     *out = s;
     return 0;
 }
@@ -62,11 +61,6 @@ void kube_apiserver_free(kube_apiserver *s)
     ks_xfree(s);
 }
 
-void kube_apiserver_set_ready(kube_apiserver *s, bool ready)
-{
-    __atomic_store_n(&s->ready, ready ? 1 : 0, __ATOMIC_RELEASE);
-}
-
 /* ---- requests and responses ---- */
 
 const char *as_query(const as_req *q, const char *name)
@@ -83,14 +77,6 @@ void as_resp_header(as_req *q, const char *name, const char *value)
 {
     if (q->resp)
         net_response_header(q->resp, name, value);
-}
-
-void as_send_json(as_req *q, int code, const char *json, size_t n)
-{
-    net_response_status(q->resp, code);
-    net_response_header(q->resp, "Content-Type", "application/json");
-    net_response_header(q->resp, "Cache-Control", "no-cache, private");
-    net_response_body(q->resp, json, n);
 }
 
 void as_send_value(as_req *q, int code, const kv_value *v)
@@ -378,11 +364,16 @@ static void send_buf(as_req *q, int code, const char *ctype, ks_buf *b)
     net_response_body_owned(q->resp, p, len);
 }
 
-/* /livez, /readyz, /healthz and their /<check> sub-paths; ?verbose lists
- * the checks as kube-apiserver does. */
+/* /livez, /readyz, /healthz and their /<check> sub-paths (ping, store);
+ * ?verbose lists the checks as kube-apiserver does. */
 static void health(as_req *q, const char *which, const char *check)
 {
-    bool ready = strcmp(which, "readyz") != 0 || __atomic_load_n(&q->s->ready, __ATOMIC_ACQUIRE);
+    /* the store answers a query (its database is open and readable) */
+    uint64_t count;
+    ks_error err = {0};
+    const kube_apigroup *g = q->s->o.group;
+    bool ready = strcmp(which, "livez") == 0 || g->nresources == 0 ||
+                 kstore_count(q->s->o.store, g->resources[0].plural, NULL, &count, &err) == 0;
     if (check && strcmp(check, "ping") != 0 && strcmp(check, "store") != 0) {
         char msg[256];
         int n = snprintf(msg, sizeof msg, "404 page not found\n");

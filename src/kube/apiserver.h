@@ -122,7 +122,4 @@ void kube_apiserver_net_error(void *ctx, int status, const char *msg, net_respon
 int kube_apiserver_put(kube_apiserver *s, const char *plural, const kv_value *obj, ks_arena *a,
                        ks_error *err);
 
-/* Marks the server ready (/readyz) or not. */
-void kube_apiserver_set_ready(kube_apiserver *s, bool ready);
-
 #endif

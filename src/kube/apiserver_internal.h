@@ -22,7 +22,6 @@ struct kube_apiserver {
     as_gate *gates;      /* per resource */
     kv_value *zero;      /* per resource: the kind's Go zero value */
     ks_arena arena;      /* zero values */
-    volatile int ready;
 };
 
 /* The representation a client asked for (Accept). */
@@ -71,7 +70,6 @@ const char *as_header(const as_req *q, const char *name);
 void as_resp_header(as_req *q, const char *name, const char *value);
 
 /* Responses (apiserver.c). */
-void as_send_json(as_req *q, int code, const char *json, size_t n);
 /* Writes v in the requested representation (JSON or YAML). */
 void as_send_value(as_req *q, int code, const kv_value *v);
 /* A Status error. name: the object (details.name), or NULL. */
