@@ -177,8 +177,7 @@ static int store_scan(spdx_server *sv, const char *const *paths, size_t n, size_
         rc = kube_apiserver_put(sv->api, plural, it, &tmp, err);
         ks_arena_free(&tmp);
         if (rc == 0)
-            ++*(plural[strlen(plural) - 1] == 's' && strstr(plural, "summaries") ? summaries
-                                                                                 : scans);
+            ++*(strstr(plural, "summaries") ? summaries : scans);
     }
     ks_arena_free(&a);
     return rc;
