@@ -92,11 +92,15 @@ static int hash_entries(uint8_t *ents, size_t n, size_t width, uint8_t out[DIG])
     if (n > 1)
         qsort_r(ents, n, width, cmp_entry, &width);
     ks_sha256 ctx;
-    if (ks_sha256_init(&ctx) < 0)
-        return KS_EIO;
-    char text[2 * HEX + 3]; /* "|" hex ":" hex, and the NUL ks_hex_encode writes */
+    ks_sha256_init(&ctx);
+    /* The joined text goes to the hash a few KB at a time. */
+    char text[4096];
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
+        if (k > sizeof(text) - (2 * HEX + 3)) {
+            ks_sha256_update(&ctx, text, k);
+            k = 0;
+        }
         if (i)
             text[k++] = '|';
         ks_hex_encode(ents + i * width, DIG, text + k);
@@ -106,8 +110,8 @@ static int hash_entries(uint8_t *ents, size_t n, size_t width, uint8_t out[DIG])
             ks_hex_encode(ents + i * width + DIG, DIG, text + k);
             k += HEX;
         }
-        ks_sha256_update(&ctx, text, k);
     }
+    ks_sha256_update(&ctx, text, k);
     ks_sha256_final(&ctx, out);
     return 0;
 }

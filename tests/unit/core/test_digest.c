@@ -69,7 +69,6 @@ static void test_incremental_matches(void **state)
     }
     uint8_t d[KS_SHA256_LEN];
     ks_sha256_final(&ctx, d);
-    assert_null(ctx.h);
     char hex[KS_SHA256_HEXLEN + 1];
     ks_hex_encode(d, sizeof(d), hex);
     assert_string_equal(hex, MILLION_A_SHA);
