@@ -1,6 +1,9 @@
 #include "kube/apigroup.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonstr.h"
@@ -9,10 +12,128 @@ static const char *const all_verbs =
         "[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\",\"update\","
         "\"watch\"]";
 
+/* ---- compiled schemas ----
+ *
+ * The check that an object decodes cleanly (kube_schema_prune's fast path)
+ * runs on every write; it walks a schema compiled once instead of looking up
+ * "$ref", "type", "properties" and the rest in the schema object at every
+ * value. A node's properties are looked up in the schema's own "properties"
+ * object and the compiled node of a member found at the same index. */
+struct kube_snode {
+    char type;                 /* the first letter of "type"; 0: anything is clean here */
+    bool bytes;                /* a string with format "byte", which may arrive as an array */
+    bool open;                 /* an object without properties or additionalProperties */
+    const kube_snode *items;   /* an array's elements; NULL: unchecked */
+    const kv_value *props;     /* an object's "properties", or NULL */
+    const kube_snode **pnodes; /* props' members' nodes, by index */
+    const kube_snode *addl;    /* additionalProperties when an object */
+};
+
+static const kube_snode snode_any = {0};
+
+static const kv_value *deref(const kube_apigroup *g, const kv_value *s);
+static bool is_true(const kv_value *s, const char *key);
+
+static size_t snode_hash(const kv_value *s, size_t cap)
+{
+    uintptr_t h = (uintptr_t)s;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15u;
+    return (size_t)(h >> 7) & (cap - 1);
+}
+
+static const kube_snode *snode_find(const kube_apigroup *g, const kv_value *s)
+{
+    if (!g->snodes_cap)
+        return NULL;
+    for (size_t i = snode_hash(s, g->snodes_cap);; i = (i + 1) & (g->snodes_cap - 1)) {
+        if (g->snodes[i].schema == s)
+            return g->snodes[i].node;
+        if (!g->snodes[i].schema)
+            return NULL;
+    }
+}
+
+static bool snode_insert(kube_apigroup *g, const kv_value *s, kube_snode *n)
+{
+    if (2 * (g->nsnodes + 1) > g->snodes_cap) {
+        size_t cap = g->snodes_cap ? 2 * g->snodes_cap : 256;
+        struct kube_snode_slot *t = calloc(cap, sizeof(*t));
+        if (!t)
+            return false;
+        for (size_t i = 0; i < g->snodes_cap; i++) {
+            if (!g->snodes[i].schema)
+                continue;
+            size_t j = snode_hash(g->snodes[i].schema, cap);
+            while (t[j].schema)
+                j = (j + 1) & (cap - 1);
+            t[j] = g->snodes[i];
+        }
+        free(g->snodes);
+        g->snodes = t;
+        g->snodes_cap = cap;
+    }
+    size_t j = snode_hash(s, g->snodes_cap);
+    while (g->snodes[j].schema)
+        j = (j + 1) & (g->snodes_cap - 1);
+    g->snodes[j].schema = s;
+    g->snodes[j].node = n;
+    g->nsnodes++;
+    return true;
+}
+
+/* The node of schema s (resolved through $ref and one-element allOf),
+ * compiled with everything it reaches; NULL when out of memory. */
+static const kube_snode *snode_compile(kube_apigroup *g, const kv_value *s)
+{
+    s = deref(g, s);
+    if (!s || s->kind != KV_OBJECT)
+        return &snode_any;
+    const kube_snode *have = snode_find(g, s);
+    if (have)
+        return have;
+    kube_snode *n = ks_arena_alloc(&g->arena, sizeof(*n));
+    if (!n)
+        return NULL;
+    memset(n, 0, sizeof(*n));
+    if (!snode_insert(g, s, n)) /* before the children: schemas may recurse */
+        return NULL;
+    const kv_value *type = kv_obj_get(s, "type", 4);
+    if (is_true(s, "x-kubernetes-preserve-unknown-fields") || !type || type->kind != KV_STRING)
+        return n; /* type 0 */
+    n->type = type->u.s[0];
+    const kv_value *fmt = kv_obj_get(s, "format", 6);
+    n->bytes = fmt && fmt->kind == KV_STRING && strcmp(fmt->u.s, "byte") == 0;
+    if (n->type == 'a') {
+        const kv_value *items = kv_obj_get(s, "items", 5);
+        if (items && !(n->items = snode_compile(g, items)))
+            return NULL;
+    } else if (n->type == 'o') {
+        const kv_value *props = kv_obj_get(s, "properties", 10);
+        const kv_value *addl = kv_obj_get(s, "additionalProperties", 20);
+        n->open = !props && !addl;
+        if (props && props->kind == KV_OBJECT) {
+            const kube_snode **pn = ks_arena_alloc(&g->arena, (props->len + 1) * sizeof(*pn));
+            if (!pn)
+                return NULL;
+            for (uint32_t i = 0; i < props->len; i++)
+                if (!(pn[i] = snode_compile(g, &props->u.members[i].val)))
+                    return NULL;
+            n->props = props;
+            n->pnodes = pn;
+        }
+        if (addl && addl->kind == KV_OBJECT && !(n->addl = snode_compile(g, addl)))
+            return NULL;
+    }
+    return n;
+}
+
 int kube_apigroup_init(kube_apigroup *g, const char *src, size_t n, const char *source,
                        ks_error *err)
 {
     ks_arena_init(&g->arena, NULL, 0);
+    g->snodes = NULL;
+    g->snodes_cap = g->nsnodes = 0;
     kv_json_opts o = {.source = source};
     kv_value doc;
     int rc = kv_json_parse(&g->arena, src, n, &o, &doc, err);
@@ -33,16 +154,23 @@ int kube_apigroup_init(kube_apigroup *g, const char *src, size_t n, const char *
                 rc = ks_error_set(err, KS_EINVAL, "%s: no schema for %s", source, name);
                 goto fail;
             }
+            if (!snode_compile(g, kube_schema(g, name))) {
+                rc = ks_error_set(err, KS_ENOMEM, "%s: compiling the schema of %s", source, name);
+                goto fail;
+            }
         }
     }
     return 0;
 fail:
-    ks_arena_free(&g->arena);
+    kube_apigroup_free(g);
     return rc;
 }
 
 void kube_apigroup_free(kube_apigroup *g)
 {
+    free(g->snodes);
+    g->snodes = NULL;
+    g->snodes_cap = g->nsnodes = 0;
     ks_arena_free(&g->arena);
 }
 
@@ -635,56 +763,47 @@ static int prune(prune_ctx *c, const kv_value *schema, const kv_value *v, kv_val
     return kv_object_new(c->a, m, k, KV_DUP_LAST_WINS, out, NULL);
 }
 
-/* Whether v decodes cleanly: every member known and every type right. No
- * allocation, no paths: the common case costs one walk. */
-static bool clean(const kube_apigroup *g, const kv_value *schema, const kv_value *v, int depth)
+/* Whether v decodes cleanly against compiled schema n: every member known
+ * and every type right. No allocation, no paths: the common case costs one
+ * walk. */
+static bool clean(const kube_snode *n, const kv_value *v, int depth)
 {
-    const kv_value *s = deref(g, schema);
-    if (!s || s->kind != KV_OBJECT || depth > 64 || v->kind == KV_NULL ||
-        is_true(s, "x-kubernetes-preserve-unknown-fields"))
+    if (depth > 64 || v->kind == KV_NULL)
         return true;
-    const kv_value *type = kv_obj_get(s, "type", 4);
-    if (!type || type->kind != KV_STRING)
-        return true;
-    const char *t = type->u.s;
     int64_t x;
-    switch (t[0]) {
-    case 's': {
-        const kv_value *fmt = kv_obj_get(s, "format", 6);
-        bool bytes = fmt && fmt->kind == KV_STRING && strcmp(fmt->u.s, "byte") == 0;
-        return v->kind == KV_STRING || (bytes && v->kind == KV_ARRAY);
-    }
+    switch (n->type) {
+    case 's': return v->kind == KV_STRING || (n->bytes && v->kind == KV_ARRAY);
     case 'i': return v->kind == KV_NUMBER && kv_num_int64(v, &x);
     case 'n': return v->kind == KV_NUMBER;
     case 'b': return v->kind == KV_BOOL;
-    case 'a': {
+    case 'a':
         if (v->kind != KV_ARRAY)
             return false;
-        const kv_value *items = kv_obj_get(s, "items", 5);
-        for (uint32_t i = 0; items && i < v->len; i++)
-            if (!clean(g, items, &v->u.items[i], depth + 1))
+        for (uint32_t i = 0; n->items && i < v->len; i++)
+            if (!clean(n->items, &v->u.items[i], depth + 1))
                 return false;
         return true;
-    }
-    case 'o': {
+    case 'o':
         if (v->kind != KV_OBJECT)
             return false;
-        const kv_value *props = kv_obj_get(s, "properties", 10);
-        const kv_value *addl = kv_obj_get(s, "additionalProperties", 20);
-        if (!props && !addl)
+        if (n->open)
             return true;
         for (uint32_t i = 0; i < v->len; i++) {
             const kv_member *vm = &v->u.members[i];
-            const kv_value *ps = props && vm->key.kind == KV_STRING
-                                         ? kv_obj_get(props, vm->key.u.s, vm->key.len)
-                                         : NULL;
-            if (!ps && addl && addl->kind == KV_OBJECT)
-                ps = addl;
-            if (!ps || !clean(g, ps, &vm->val, depth + 1))
+            const kube_snode *pn = NULL;
+            if (n->props && vm->key.kind == KV_STRING) {
+                const kv_value *ps = kv_obj_get(n->props, vm->key.u.s, vm->key.len);
+                if (ps)
+                    pn = n->pnodes[(const kv_member *)((const char *)ps -
+                                                       offsetof(kv_member, val)) -
+                                   n->props->u.members];
+            }
+            if (!pn)
+                pn = n->addl;
+            if (!pn || !clean(pn, &vm->val, depth + 1))
                 return false;
         }
         return true;
-    }
     default: return true;
     }
 }
@@ -697,7 +816,8 @@ int kube_schema_prune(const kube_apigroup *g, const char *kind, const kv_value *
     const kv_value *s = kube_schema(g, kind);
     if (!s)
         return ks_error_set(err, KS_ENOENT, "no schema for kind %s", kind);
-    if (clean(g, s, obj, 0)) {
+    const kube_snode *n = snode_find(g, deref(g, s));
+    if (n && clean(n, obj, 0)) {
         *out = *obj;
         return 0;
     }

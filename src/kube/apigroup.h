@@ -33,6 +33,8 @@ typedef struct kube_resource {
     bool namespaced;
 } kube_resource;
 
+typedef struct kube_snode kube_snode; /* a schema compiled for checking (apigroup.c) */
+
 typedef struct kube_apigroup {
     const char *group;   /* "spdx.softwarecomposition.kubescape.io" */
     const char *version; /* "v1beta1" */
@@ -40,7 +42,14 @@ typedef struct kube_apigroup {
     size_t nresources;
     kv_value schemas;          /* the "schemas" object */
     const char *schema_prefix; /* schema name of a kind = prefix + kind */
-    ks_arena arena;            /* holds the parsed schemas */
+    ks_arena arena;            /* holds the parsed schemas and their compiled forms */
+    /* Set by kube_apigroup_init: each schema reachable from a resource's
+     * kinds, by address (open addressing), with its compiled form. */
+    struct kube_snode_slot {
+        const kv_value *schema;
+        kube_snode *node;
+    } * snodes;
+    size_t snodes_cap, nsnodes;
 } kube_apigroup;
 
 /* Parses the schema document (src[0..n), named source for errors) into g,
