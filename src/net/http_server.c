@@ -36,9 +36,15 @@
 #define MAX_PEM_FILE         (1u << 20)
 #define STREAM_BLOCK         (32u << 10)
 #define STREAM_MAX_CHUNK     (16u << 20)
-/* TLS 1.2 and 1.3 only, as Kubernetes API servers default to */
-#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-#define DISCARD_MAX    (1u << 20) /* body bytes read past the limit to answer 413 */
+/* TLS 1.2 and 1.3 only, as Kubernetes API servers default to, with AEAD
+ * ciphers only and AES-128-GCM chosen first whatever the client prefers (as
+ * Go's servers do on CPUs with AES instructions): watch streams carry every
+ * stored object to every watcher, and AES-128 encrypts them a third faster
+ * than AES-256. */
+#define TLS_PRIORITIES                                                                  \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:" \
+    "+CHACHA20-POLY1305:%SERVER_PRECEDENCE"
+#define DISCARD_MAX (1u << 20) /* body bytes read past the limit to answer 413 */
 
 static KS_MEM_ACCOUNT(server_acct, "net_server");
 
