@@ -2,6 +2,7 @@
  * hex encoding. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/digest.h"
@@ -100,6 +101,23 @@ static void test_hex_encode(void **state)
     static const uint8_t in[] = {0x00, 0x01, 0x7f, 0x80, 0xab, 0xff};
     ks_hex_encode(in, sizeof(in), out);
     assert_string_equal(out, "00017f80abff");
+
+    /* Every byte value, at every position of the four-byte groups and in
+     * the tail, against printf. */
+    uint8_t all[259];
+    for (size_t i = 0; i < sizeof(all); i++)
+        all[i] = (uint8_t)(i * 7 + 3);
+    char got[2 * sizeof(all) + 1], want[2 * sizeof(all) + 1];
+    for (size_t n = 0; n <= sizeof(all); n += (n < 12 ? 1 : 61)) {
+        for (size_t off = 0; off < 4 && off + n <= sizeof(all); off++) {
+            memset(got, '#', sizeof(got));
+            ks_hex_encode(all + off, n, got);
+            for (size_t i = 0; i < n; i++)
+                snprintf(want + 2 * i, 3, "%02x", all[off + i]);
+            want[2 * n] = '\0';
+            assert_string_equal(got, want);
+        }
+    }
 }
 
 int main(void)
