@@ -245,11 +245,12 @@ void kstore_spare_refill(kstore *s)
     }
 }
 
-int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
-                      const char *data, size_t len, char **path_out, int *fd_out, ks_error *err)
+int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name,
+                      kstore_prepared *p, ks_error *err)
 {
     ks_buf dir = KS_BUF_INIT, tmp = KS_BUF_INIT, path = KS_BUF_INIT;
     int rc = 0, fd = -1;
+    uint64_t fid = atomic_fetch_add(&s->file_next, 1);
     ks_buf_printf(&dir, "%s/objects/%s", s->dir, res);
     if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
         goto out;
@@ -257,52 +258,57 @@ int kstore_body_write(kstore *s, const char *res, const char *ns, const char *na
     kstore_body_dir(s, res, ns, &dir);
     if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
         goto out;
-    kstore_body_path(s, res, ns, name, rv, &path);
+    kstore_body_path(s, res, ns, name, fid, &path);
     if (path.err) {
         rc = ks_error_set(err, KS_ENOMEM, "body path of %s/%s", ns, name);
         goto out;
     }
-    /* A spare file (a superseded body) is reused when there is one: on
-     * file systems that scan recently freed inodes when allocating (ext4
-     * without a journal), creating a file per write and unlinking one per
-     * update costs more than the write itself. */
+    /* A spare file (a superseded body, or one made ahead) is used when there
+     * is one: on file systems that scan recently freed inodes when
+     * allocating (ext4 without a journal), creating a file per write and
+     * unlinking one per update costs more than the write itself. */
     fd = spare_open(s, &tmp);
     if (fd < 0) {
         char stem[KSTORE_STEM_MAX];
         kstore_body_stem(name, stem);
         ks_buf_reset(&tmp);
-        ks_buf_printf(&tmp, "%s/.tmp-%s.%" PRIu64 ".json", ks_buf_cstr(&dir), stem, rv);
+        ks_buf_printf(&tmp, "%s/.tmp-%s.%" PRIu64 ".json", ks_buf_cstr(&dir), stem, fid);
         fd = tmp.err ? -1 : open(ks_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) {
             rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&tmp), strerror(errno));
             goto out;
         }
     }
-    if (ks_fd_write_all(fd, data, len) != 0) {
+    if (ks_fd_write_all(fd, p->body.data, p->body.len) != 0) {
         rc = ks_error_set(err, KS_EIO, "write %s: %s", ks_buf_cstr(&tmp), strerror(errno));
         goto out_unlink;
     }
-    if (fd_out) {
-        /* The caller syncs at commit; start the writeback now so that a
-         * group's files are flushed together. */
-        sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    } else if (fsync(fd) != 0) {
-        rc = ks_error_set(err, KS_EIO, "fsync %s: %s", ks_buf_cstr(&tmp), strerror(errno));
+    if (fdatasync(fd) != 0) {
+        rc = ks_error_set(err, KS_EIO, "fdatasync %s: %s", ks_buf_cstr(&tmp), strerror(errno));
         goto out_unlink;
     }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = ks_error_set(err, KS_EIO, "close %s: %s", ks_buf_cstr(&tmp), strerror(errno));
+        goto out_unlink;
+    }
+    fd = -1;
+    /* Under its final name, the file is still an orphan (recycled by
+     * recovery) until a committed row names it. */
     if (rename(ks_buf_cstr(&tmp), ks_buf_cstr(&path)) != 0) {
         rc = ks_error_set(err, KS_EIO, "rename %s: %s", ks_buf_cstr(&tmp), strerror(errno));
         goto out_unlink;
     }
-    if (fd_out) {
-        *fd_out = fd;
-    } else if (close(fd) != 0) {
-        fd = -1;
-        rc = ks_error_set(err, KS_EIO, "close %s: %s", ks_buf_cstr(&path), strerror(errno));
+    /* The name durable before the row that names it is committed. Each
+     * writer syncs its own directory, in parallel and without the writer
+     * lock: a group commit that synced the directories it touched would
+     * hold the lock over as many disk round trips. */
+    if ((rc = kstore_fsync_dir(ks_buf_cstr(&dir), err)) != 0) {
         unlink(ks_buf_cstr(&path));
         goto out;
     }
-    *path_out = ks_buf_detach(&path, NULL);
+    p->fid = fid;
+    p->path = ks_buf_detach(&path, NULL);
     goto out;
 out_unlink:
     if (fd >= 0)
@@ -313,6 +319,28 @@ out:
     ks_buf_free(&tmp);
     ks_buf_free(&path);
     return rc;
+}
+
+void kstore_prepared_free(kstore *s, kstore_prepared *p)
+{
+    if (p->path)
+        kstore_body_recycle(s, p->path);
+    ks_xfree(p->path);
+    p->path = NULL;
+    ks_buf_free(&p->body);
+    ks_buf_free(&p->meta);
+}
+
+int kstore_splice(const char *json, size_t len, int64_t rv_at, uint64_t rv, ks_buf *out)
+{
+    if (rv_at < 0 || (size_t)rv_at > len)
+        return ks_buf_append(out, json, len);
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%" PRIu64, rv);
+    ks_buf_reserve(out, len + (size_t)n);
+    ks_buf_append(out, json, (size_t)rv_at);
+    ks_buf_append(out, num, (size_t)n);
+    return ks_buf_append(out, json + rv_at, len - (size_t)rv_at);
 }
 
 /* ---- JSON ---- */
@@ -334,8 +362,9 @@ static int set_member(ks_arena *a, const kv_value *obj, const char *key, kv_valu
     return kv_object_new(a, m, n, KV_DUP_LAST_WINS, out, NULL);
 }
 
-/* obj with metadata.resourceVersion = rv; *meta_out gets the new metadata. */
-static int with_rv(ks_arena *a, const kv_value *obj, uint64_t rv, kv_value *out,
+/* obj with metadata.resourceVersion = the string v; *meta_out gets the new
+ * metadata. */
+static int with_rv(ks_arena *a, const kv_value *obj, const char *v, size_t n, kv_value *out,
                    const kv_value **meta_out, ks_error *err)
 {
     if (obj->kind != KV_OBJECT)
@@ -344,11 +373,8 @@ static int with_rv(ks_arena *a, const kv_value *obj, uint64_t rv, kv_value *out,
     const kv_value *md = kv_obj_get(obj, "metadata", 8);
     if (!md || md->kind != KV_OBJECT)
         return ks_error_set(err, KS_EINVAL, "object has no metadata object");
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%" PRIu64, rv);
     kv_value rvs, md2;
-    if (kv_str_copy(a, num, (size_t)n, &rvs) != 0 ||
-        set_member(a, md, "resourceVersion", rvs, &md2) != 0 ||
+    if (kv_str_copy(a, v, n, &rvs) != 0 || set_member(a, md, "resourceVersion", rvs, &md2) != 0 ||
         set_member(a, obj, "metadata", md2, out) != 0)
         return ks_error_set(err, KS_ENOMEM, "out of memory setting resourceVersion");
     if (meta_out)
@@ -376,12 +402,32 @@ static bool str_is(const kv_value *v, const char *s)
     return v->kind == KV_STRING && strlen(v->u.s) == v->len && strcmp(v->u.s, s) == 0;
 }
 
-int kstore_render(ks_arena *a, const kv_value *obj, const char *ns, const char *name, uint64_t rv,
-                  ks_buf *body, ks_buf *meta, const char **uid, ks_error *err)
+/* Removes the nonce, the placeholder value of metadata.resourceVersion, from
+ * JSON text b; *at gets where it was. */
+static int take_nonce(const kstore *s, ks_buf *b, size_t *at, ks_error *err)
 {
+    static const char member[] = "\"resourceVersion\":\"";
+    const size_t ml = sizeof(member) - 1, nl = sizeof(s->rv_nonce) - 1;
+    const char *hit = b->len >= nl ? memmem(b->data, b->len, s->rv_nonce, nl) : NULL;
+    if (!hit || (size_t)(hit - b->data) < ml || memcmp(hit - ml, member, ml) != 0)
+        return ks_error_set(err, KS_EINVAL, "rendered object has no resourceVersion");
+    *at = (size_t)(hit - b->data);
+    memmove(b->data + *at, b->data + *at + nl, b->len - *at - nl);
+    b->len -= nl;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int kstore_prepare(kstore *s, ks_arena *a, const kv_value *obj, const char *ns, const char *name,
+                   kstore_prepared *p, ks_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    /* room for the placeholder, which is longer than a revision */
+    ks_buf_init(&p->body, s->o.max_body + sizeof(s->rv_nonce));
+    ks_buf_init(&p->meta, s->o.max_body + sizeof(s->rv_nonce));
     kv_value o;
     const kv_value *md;
-    int rc = with_rv(a, obj, rv, &o, &md, err);
+    int rc = with_rv(a, obj, s->rv_nonce, sizeof(s->rv_nonce) - 1, &o, &md, err);
     if (rc)
         return rc;
     if (name) {
@@ -393,16 +439,22 @@ int kstore_render(ks_arena *a, const kv_value *obj, const char *ns, const char *
             return ks_error_set(err, KS_EINVAL,
                                 "metadata.namespace does not match the namespace \"%s\"", ns);
     }
-    if (uid) {
-        const kv_value *u = kv_obj_get(md, "uid", 3);
-        *uid = u && u->kind == KV_STRING ? ks_arena_strndup(a, u->u.s, u->len) : "";
-        if (!*uid)
-            return ks_error_set(err, KS_ENOMEM, "out of memory");
-    }
-    if (body && (rc = kv_json_write(body, &o, 0)) != 0)
-        return ks_error_set(err, rc, "object does not serialise: %s", ks_strerror(rc));
-    if (meta && (rc = write_meta_only(a, &o, meta)) != 0)
-        return ks_error_set(err, rc, "metadata does not serialise: %s", ks_strerror(rc));
+    const kv_value *u = kv_obj_get(md, "uid", 3);
+    p->uid = u && u->kind == KV_STRING ? ks_arena_strndup(a, u->u.s, u->len) : "";
+    if (!p->uid)
+        return ks_error_set(err, KS_ENOMEM, "out of memory");
+    if ((rc = kv_json_write(&p->body, &o, 0)) != 0 || p->body.err)
+        return ks_error_set(err, KS_ELIMIT, "object does not serialise in %zu bytes: %s",
+                            s->o.max_body, ks_strerror(rc ? rc : p->body.err));
+    if ((rc = write_meta_only(a, &o, &p->meta)) != 0 || p->meta.err)
+        return ks_error_set(err, KS_ELIMIT, "metadata does not serialise: %s",
+                            ks_strerror(rc ? rc : p->meta.err));
+    if ((rc = take_nonce(s, &p->body, &p->rv_at, err)) != 0 ||
+        (rc = take_nonce(s, &p->meta, &p->meta_rv_at, err)) != 0)
+        return rc;
+    if (p->body.len > s->o.max_body) /* the limit is on the body, its revision aside */
+        return ks_error_set(err, KS_ELIMIT, "object larger than %zu bytes", s->o.max_body);
+    ks_sha256_digest(p->body.data, p->body.len, p->hash);
     return 0;
 }
 
@@ -411,8 +463,10 @@ int kstore_rerender(const char *json, size_t len, uint64_t rv, ks_buf *out, ks_e
     ks_arena a;
     ks_arena_init(&a, NULL, 0);
     kv_value v, o;
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%" PRIu64, rv);
     int rc = kv_json_parse(&a, json, len, NULL, &v, err);
-    if (rc == 0 && (rc = with_rv(&a, &v, rv, &o, NULL, err)) == 0 &&
+    if (rc == 0 && (rc = with_rv(&a, &v, num, (size_t)n, &o, NULL, err)) == 0 &&
         (rc = kv_json_write(out, &o, 0)) != 0)
         rc = ks_error_set(err, rc, "object does not serialise");
     ks_arena_free(&a);

@@ -86,7 +86,6 @@ typedef struct kstore_staged {
     char *new_path; /* body written (recycled on abort); may be NULL */
     char *old_path; /* body superseded (recycled after commit); may be NULL */
     kstore_event_data *ev;
-    int fd; /* new body to fdatasync before the commit, or -1 */
     /* a single write's caller waiting for the group commit */
     int *result;
     bool *done;
@@ -107,9 +106,6 @@ struct kstore {
     pthread_cond_t gcond; /* a group was committed (with wmu) */
     kstore_staged *staged;
     size_t nstaged, staged_cap;
-    size_t open_fds;   /* staged descriptors not yet synced */
-    char **dirty_dirs; /* directories to fsync before commit */
-    size_t ndirty, dirty_cap;
 
     pthread_mutex_t pmu; /* the read pool */
     pthread_cond_t pcond;
@@ -118,6 +114,13 @@ struct kstore {
 
     /* spare files, <dir>/spare/<id>: superseded bodies kept for reuse by
      * the next writes instead of unlinking them and creating new files */
+    /* body files are <stem>.<id>.json, ids from this counter (rows of
+     * schema 1 name theirs by rv, which ids start above) */
+    atomic_uint_fast64_t file_next;
+    /* resourceVersion placeholder while rendering: random, so no stored
+     * value can contain it */
+    char rv_nonce[33];
+
     uint64_t *spare; /* ids, KSTORE_SPARE_MAX */
     size_t nspare;
     uint64_t spare_next;
@@ -140,46 +143,69 @@ struct kstore {
 /* Makes empty spare files when few are left; called without the writer
  * lock. */
 void kstore_spare_refill(kstore *s);
-/* Staged bodies whose fsync waits for the commit; past this many a write
- * syncs its body at once (descriptors are a limited resource). */
-#define KSTORE_DEFER_FDS 256
 
 /* ---- bodies and identifiers (body.c) ---- */
 
 /* "<dir>/objects/<res>/<ns or _cluster>" */
 void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *out);
-/* "<body dir>/<stem>.<rv>.json" */
+/* "<body dir>/<stem>.<fid>.json" */
 void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
-                      uint64_t rv, ks_buf *out);
-/* Writes data as the body file: into a spare file or a new temporary file,
- * fsynced, then renamed (the caller fsyncs the directory). With fd_out the
- * fsync is left to the caller, who gets the open descriptor (written, its
- * writeback started) to fdatasync before the commit. Creates the directory
- * when missing. */
-int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name, uint64_t rv,
-                      const char *data, size_t len, char **path_out, int *fd_out, ks_error *err);
+                      uint64_t fid, ks_buf *out);
+
+/* A write made ready without the writer lock: the object rendered, hashed
+ * and (by kstore_body_write) durable in its body file. Body files do not
+ * carry the resourceVersion, which is known only under the writer lock: the
+ * body is stored with "resourceVersion":"" and rv_at, the offset of the
+ * value's place, is kept in the object's row; readers splice the row's rv in
+ * (kstore_splice). */
+typedef struct kstore_prepared {
+    ks_buf body;  /* the object's JSON, resourceVersion "" */
+    ks_buf meta;  /* {apiVersion, kind, metadata}, resourceVersion "" */
+    size_t rv_at; /* in body: where the resourceVersion digits go */
+    size_t meta_rv_at;
+    uint8_t hash[KS_SHA256_LEN]; /* of body */
+    const char *uid;             /* metadata.uid or "" (in the arena given) */
+    uint64_t fid;                /* body file id, once written */
+    char *path;                  /* the body file, once written; heap */
+} kstore_prepared;
+
+/* Checks that obj's metadata.name and .namespace, when present, are name and
+ * ns, and renders obj into p (whose buffers it initialises; free with
+ * kstore_prepared_free). */
+int kstore_prepare(kstore *s, ks_arena *a, const kv_value *obj, const char *ns, const char *name,
+                   kstore_prepared *p, ks_error *err);
+/* Writes p's body as its body file: into a spare file or a new temporary
+ * file, fdatasynced, then renamed to its final name with a new file id and
+ * the directory fsynced. Creates the directory when missing. */
+int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name,
+                      kstore_prepared *p, ks_error *err);
+/* Frees p's buffers; a body file still in p (never staged) is recycled. */
+void kstore_prepared_free(kstore *s, kstore_prepared *p);
+/* Appends json with rv's digits inserted at rv_at (rv_at < 0: json as is,
+ * the form of schema-1 bodies, which carry their resourceVersion). */
+int kstore_splice(const char *json, size_t len, int64_t rv_at, uint64_t rv, ks_buf *out);
 int kstore_fsync_dir(const char *path, ks_error *err);
-/* Moves a body no row names any more to the spare files (or unlinks it when
- * there are enough). Writer lock held. A reader that opened the file before
- * may then see it rewritten, which is why reads check the body's hash. */
+/* Moves a body no row names any more (or not yet) to the spare files, or
+ * unlinks it when there are enough. A reader that opened the file before may
+ * then see it rewritten, which is why reads check the body's hash. */
 void kstore_body_recycle(kstore *s, const char *path);
 void kstore_spare_path(const kstore *s, uint64_t id, ks_buf *out);
 
-/* Checks that obj's metadata.name and .namespace, when present, are name and
- * ns (unless name is NULL). Serialises obj with metadata.resourceVersion set to rv: the full JSON
- * into body and {apiVersion, kind, metadata} into meta (either may be NULL). uid (may be NULL)
- * receives metadata.uid ("" when absent), copied into a. */
-int kstore_render(ks_arena *a, const kv_value *obj, const char *ns, const char *name, uint64_t rv,
-                  ks_buf *body, ks_buf *meta, const char **uid, ks_error *err);
 /* Rewrites stored JSON text (full or metadata-only) with resourceVersion rv. */
 int kstore_rerender(const char *json, size_t len, uint64_t rv, ks_buf *out, ks_error *err);
+
+/* The row of a key as the read connections see it: found, and the body's
+ * hash. For a writer's check, without the writer lock, that an update
+ * changes nothing. */
+int kstore_row_hash(kstore *s, const char *res, const char *ns, const char *name, bool *found,
+                    uint8_t hash[KS_SHA256_LEN], ks_error *err);
 
 /* The file-name stem of a name: the name itself, or for names over 200
  * characters a prefix, '~' and a hash, so file names fit NAME_MAX. */
 #define KSTORE_STEM_MAX 224
 void kstore_body_stem(const char *name, char out[KSTORE_STEM_MAX]);
-/* Parses "<stem>.<rv>.json"; false when f is not such a name. */
-bool kstore_parse_body_name(const char *f, char stem[KSTORE_STEM_MAX], uint64_t *rv);
+/* Parses "<stem>.<fid>.json"; false when f is not such a name. */
+bool kstore_parse_body_name(const char *f, char stem[KSTORE_STEM_MAX], uint64_t *fid);
 
 /* Recovery at open (recover.c). */
 int kstore_recover(kstore *s, ks_error *err);

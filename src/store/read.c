@@ -47,10 +47,29 @@ static void reader_put(kstore *s, kstore_conn *c)
     pthread_mutex_unlock(&s->pmu);
 }
 
-/* Looks up the row of a key: rv, the body's hash (when hash is not NULL)
+/* Where a row's body is: its file's id, the offset of its resourceVersion
+ * (-1: in the file) and its hash. */
+typedef struct bref {
+    uint64_t fid;
+    int64_t rv_at;
+    uint8_t hash[KS_SHA256_LEN];
+} bref;
+
+static void bref_read(sqlite3_stmt *st, int col, uint64_t rv, bref *b)
+{
+    memset(b->hash, 0, KS_SHA256_LEN);
+    if (sqlite3_column_bytes(st, col) == KS_SHA256_LEN)
+        memcpy(b->hash, sqlite3_column_blob(st, col), KS_SHA256_LEN);
+    b->fid = (uint64_t)sqlite3_column_int64(st, col + 1);
+    if (b->fid == 0) /* a schema-1 row: the file is named by the rv */
+        b->fid = rv;
+    b->rv_at = sqlite3_column_int64(st, col + 2);
+}
+
+/* Looks up the row of a key: rv, where its body is (when b is not NULL)
  * and, when meta is not NULL, the metadata JSON appended to it. */
 static int lookup(kstore *s, const char *res, const char *ns, const char *name, uint64_t *rv,
-                  uint8_t *hash, ks_buf *meta, ks_error *err)
+                  bref *b, ks_buf *meta, ks_error *err)
 {
     kstore_conn *c;
     int rc = reader_get(s, &c, err);
@@ -63,8 +82,8 @@ static int lookup(kstore *s, const char *res, const char *ns, const char *name, 
     int sr = sqlite3_step(st);
     if (sr == SQLITE_ROW) {
         *rv = (uint64_t)sqlite3_column_int64(st, 1);
-        if (hash && sqlite3_column_bytes(st, 5) == KS_SHA256_LEN)
-            memcpy(hash, sqlite3_column_blob(st, 5), KS_SHA256_LEN);
+        if (b)
+            bref_read(st, 5, *rv, b);
         if (meta && ks_buf_append(meta, sqlite3_column_text(st, 3),
                                   (size_t)sqlite3_column_bytes(st, 3)) != 0)
             rc = ks_error_set(err, KS_ELIMIT, "%s/%s: metadata too large", ns, name);
@@ -78,34 +97,47 @@ static int lookup(kstore *s, const char *res, const char *ns, const char *name, 
     return rc;
 }
 
-/* Appends the body of (res, ns, name); *rv is the version found. When
- * have_rv, *rv and hash are the row's already. The body must match the
- * row's hash: a body replaced (its file recycled) between the row lookup and
- * the read is looked up again, as is one whose file is already gone. */
+int kstore_row_hash(kstore *s, const char *res, const char *ns, const char *name, bool *found,
+                    uint8_t hash[KS_SHA256_LEN], ks_error *err)
+{
+    uint64_t rv = 0;
+    bref b = {0};
+    int rc = lookup(s, res, ns, name, &rv, &b, NULL, err);
+    *found = rc == 0 && b.rv_at >= 0; /* a schema-1 body's hash covers its rv */
+    if (*found)
+        memcpy(hash, b.hash, KS_SHA256_LEN);
+    return rc == KS_ENOENT ? 0 : rc;
+}
+
+/* Appends the body of (res, ns, name) with its resourceVersion; *rv is the
+ * version found. When have_rv, *rv and *b are the row's already. The body
+ * must match the row's hash: a body replaced (its file recycled) between the
+ * row lookup and the read is looked up again, as is one whose file is
+ * already gone. */
 static int read_body(kstore *s, const char *res, const char *ns, const char *name, uint64_t *rv,
-                     uint8_t hash[KS_SHA256_LEN], bool have_rv, ks_buf *out, ks_error *err)
+                     bref *b, bool have_rv, ks_buf *out, ks_error *err)
 {
     ks_buf path = KS_BUF_INIT;
     int rc = 0;
     for (int attempt = 0; attempt < BODY_RETRIES; attempt++) {
-        if (!have_rv && (rc = lookup(s, res, ns, name, rv, hash, NULL, err)) != 0)
+        if (!have_rv && (rc = lookup(s, res, ns, name, rv, b, NULL, err)) != 0)
             break;
         have_rv = false;
         ks_buf_reset(&path);
-        kstore_body_path(s, res, ns, name, *rv, &path);
+        kstore_body_path(s, res, ns, name, b->fid, &path);
         char *data;
         size_t len;
         ks_error ferr;
         uint8_t got[KS_SHA256_LEN];
         rc = ks_file_read(ks_buf_cstr(&path), s->o.max_body, &data, &len, &ferr);
         if (rc == 0) {
-            if (ks_sha256_digest(data, len, got) != 0 || memcmp(got, hash, KS_SHA256_LEN) != 0) {
+            if (ks_sha256_digest(data, len, got) != 0 || memcmp(got, b->hash, KS_SHA256_LEN) != 0) {
                 ks_xfree(data);
                 rc = ks_error_set(err, KS_EIO, "%s %s/%s: body does not match its checksum", res,
                                   ns, name);
                 continue;
             }
-            if (ks_buf_append(out, data, len) != 0)
+            if (kstore_splice(data, len, b->rv_at, *rv, out) != 0)
                 rc = ks_error_set(err, KS_ELIMIT, "%s %s/%s: body of %zu bytes too large", res, ns,
                                   name, len);
             ks_xfree(data);
@@ -129,11 +161,11 @@ int kstore_get_json(kstore *s, const char *res, const char *ns, const char *name
     if (rc)
         return rc;
     uint64_t v = 0;
-    uint8_t hash[KS_SHA256_LEN];
+    bref b;
     if (meta_only)
         rc = lookup(s, res, ns, name, &v, NULL, out, err);
     else
-        rc = read_body(s, res, ns, name, &v, hash, false, out, err);
+        rc = read_body(s, res, ns, name, &v, &b, false, out, err);
     if (rc == 0 && rv)
         *rv = v;
     return rc;
@@ -152,7 +184,7 @@ int kstore_get(kstore *s, const char *res, const char *ns, const char *name, boo
 
 typedef struct row {
     uint64_t seq, rv;
-    uint8_t hash[KS_SHA256_LEN];
+    bref b;
     char *ns, *name, *meta;
     size_t meta_len;
 } row;
@@ -181,9 +213,7 @@ static int list_chunk(kstore *s, const char *res, const kstore_list_opts *o, uin
         r->name = ks_arena_strndup(a, (const char *)sqlite3_column_text(st, 2),
                                    (size_t)sqlite3_column_bytes(st, 2));
         r->rv = (uint64_t)sqlite3_column_int64(st, 3);
-        memset(r->hash, 0, KS_SHA256_LEN);
-        if (sqlite3_column_bytes(st, 5) == KS_SHA256_LEN)
-            memcpy(r->hash, sqlite3_column_blob(st, 5), KS_SHA256_LEN);
+        bref_read(st, 5, r->rv, &r->b);
         r->meta = NULL;
         r->meta_len = 0;
         if (o->meta_only) {
@@ -236,7 +266,7 @@ int kstore_list(kstore *s, const char *res, const kstore_list_opts *o, kstore_it
                               .len = rows[i].meta_len};
             if (!o->meta_only) {
                 ks_buf_reset(&body);
-                rc = read_body(s, res, it.ns, it.name, &it.rv, rows[i].hash, true, &body, err);
+                rc = read_body(s, res, it.ns, it.name, &it.rv, &rows[i].b, true, &body, err);
                 if (rc == KS_ENOENT) { /* deleted since the chunk was read */
                     rc = 0;
                     li.last_seq = it.seq;

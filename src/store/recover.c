@@ -1,7 +1,7 @@
 /* Recovery at open: what a crash can leave behind is made consistent.
  *
- * The write order (body under its final name, synced, then the row commit,
- * then the old body recycled) means a crash leaves at most: a temporary
+ * The write order (body synced, then under its final name, then the row
+ * commit, then the old body recycled) means a crash leaves at most: a temporary
  * file, a body no row names (written but not committed, or superseded but
  * not yet recycled), and, only if the disk lost synced data or someone
  * removed files, a row whose body is missing. The first two become spare
@@ -23,8 +23,15 @@ typedef struct recover_stats {
     size_t temps, orphans, missing;
 } recover_stats;
 
-/* Whether a row has the body file <stem>.<rv>.json. */
-static bool row_names(kstore *s, const char *res, const char *ns, const char *stem, uint64_t rv)
+/* The id of the body file a row names (column rv, then body). */
+static uint64_t row_fid(sqlite3_stmt *st, int rv_col, int body_col)
+{
+    uint64_t fid = (uint64_t)sqlite3_column_int64(st, body_col);
+    return fid ? fid : (uint64_t)sqlite3_column_int64(st, rv_col);
+}
+
+/* Whether a row has the body file <stem>.<fid>.json. */
+static bool row_names(kstore *s, const char *res, const char *ns, const char *stem, uint64_t fid)
 {
     const char *tilde = strchr(stem, '~');
     if (!tilde) {
@@ -32,7 +39,7 @@ static bool row_names(kstore *s, const char *res, const char *ns, const char *st
         sqlite3_bind_text(st, 1, res, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, stem, -1, SQLITE_STATIC);
-        bool yes = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 1) == rv;
+        bool yes = sqlite3_step(st) == SQLITE_ROW && row_fid(st, 1, 6) == fid;
         sqlite3_reset(st);
         return yes;
     }
@@ -40,7 +47,7 @@ static bool row_names(kstore *s, const char *res, const char *ns, const char *st
      * sorts after every character of a name). */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->w.db,
-                           "SELECT name, rv FROM objects WHERE resource=?1 AND namespace=?2"
+                           "SELECT name, rv, body FROM objects WHERE resource=?1 AND namespace=?2"
                            " AND name > ?3 AND name < ?3 || '~'",
                            -1, &st, NULL) != SQLITE_OK)
         return true; /* keep the file when in doubt */
@@ -51,7 +58,7 @@ static bool row_names(kstore *s, const char *res, const char *ns, const char *st
     char other[KSTORE_STEM_MAX];
     while (!yes && sqlite3_step(st) == SQLITE_ROW) {
         kstore_body_stem((const char *)sqlite3_column_text(st, 0), other);
-        yes = strcmp(other, stem) == 0 && (uint64_t)sqlite3_column_int64(st, 1) == rv;
+        yes = strcmp(other, stem) == 0 && row_fid(st, 1, 2) == fid;
     }
     sqlite3_finalize(st);
     return yes;
@@ -190,8 +197,9 @@ static int check_rows(kstore *s, recover_stats *rs, ks_error *err)
     int rc = 0, sr;
     if ((sr = sqlite3_exec(s->w.db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
         return kstore_sqlite_err(&s->w, sr, "begin recovery", err);
-    if ((sr = sqlite3_prepare_v2(s->w.db, "SELECT seq, resource, namespace, name, rv FROM objects",
-                                 -1, &q, NULL)) != SQLITE_OK ||
+    if ((sr = sqlite3_prepare_v2(s->w.db,
+                                 "SELECT seq, resource, namespace, name, rv, body FROM objects", -1,
+                                 &q, NULL)) != SQLITE_OK ||
         (sr = sqlite3_prepare_v2(s->w.db, "DELETE FROM objects WHERE seq=?1", -1, &del, NULL)) !=
                 SQLITE_OK) {
         rc = kstore_sqlite_err(&s->w, sr, "prepare recovery", err);
@@ -203,7 +211,7 @@ static int check_rows(kstore *s, recover_stats *rs, ks_error *err)
         const char *name = (const char *)sqlite3_column_text(q, 3);
         uint64_t rv = (uint64_t)sqlite3_column_int64(q, 4);
         ks_buf_reset(&path);
-        kstore_body_path(s, res, ns, name, rv, &path);
+        kstore_body_path(s, res, ns, name, row_fid(q, 4, 5), &path);
         struct stat st;
         if (stat(ks_buf_cstr(&path), &st) == 0 && S_ISREG(st.st_mode))
             continue;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/file.h"
@@ -12,7 +14,10 @@
 #include "core/mem.h"
 #include "store/internal.h"
 
-#define SCHEMA_VERSION 1
+/* 2: body files are named by a file id (the body column; 0 in rows of
+ * schema 1, named by their rv) and do not carry the resourceVersion, whose
+ * place is rv_at (-1 in rows of schema 1, whose bodies carry it). */
+#define SCHEMA_VERSION 2
 
 static const char *const schema_sql =
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
@@ -21,25 +26,34 @@ static const char *const schema_sql =
         " resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,"
         " uid TEXT NOT NULL, rv INTEGER NOT NULL, meta TEXT NOT NULL,"
         " body_size INTEGER NOT NULL, body_hash BLOB NOT NULL,"
+        " body INTEGER NOT NULL DEFAULT 0, rv_at INTEGER NOT NULL DEFAULT -1,"
         " UNIQUE(resource, namespace, name));"
         "CREATE INDEX IF NOT EXISTS objects_res ON objects(resource, seq);"
         "CREATE INDEX IF NOT EXISTS objects_res_ns ON objects(resource, namespace, seq);"
-        "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 1), ('revision', 0);";
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 2), ('revision', 0);";
+
+/* Schema 1 to 2: the columns added, with the values that mean "schema 1". */
+static const char *const migrate_1_2 =
+        "BEGIN IMMEDIATE;"
+        "ALTER TABLE objects ADD COLUMN body INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE objects ADD COLUMN rv_at INTEGER NOT NULL DEFAULT -1;"
+        "UPDATE meta SET value=2 WHERE key='schema';"
+        "COMMIT;";
 
 static const char *const stmt_sql[ST_COUNT] = {
-        [ST_GET] = "SELECT seq, rv, uid, meta, body_size, body_hash FROM objects"
+        [ST_GET] = "SELECT seq, rv, uid, meta, body_size, body_hash, body, rv_at FROM objects"
                    " WHERE resource=?1 AND namespace=?2 AND name=?3",
         [ST_GET_SEQ] = "SELECT namespace, name, rv, meta FROM objects WHERE seq=?1",
-        [ST_LIST_ALL] = "SELECT seq, namespace, name, rv, meta, body_hash FROM objects"
+        [ST_LIST_ALL] = "SELECT seq, namespace, name, rv, meta, body_hash, body, rv_at FROM objects"
                         " WHERE resource=?1 AND seq>?2 ORDER BY seq LIMIT ?3",
-        [ST_LIST_NS] = "SELECT seq, namespace, name, rv, meta, body_hash FROM objects"
+        [ST_LIST_NS] = "SELECT seq, namespace, name, rv, meta, body_hash, body, rv_at FROM objects"
                        " WHERE resource=?1 AND seq>?2 AND namespace=?4 ORDER BY seq LIMIT ?3",
         [ST_COUNT_ALL] = "SELECT count(*) FROM objects WHERE resource=?1",
         [ST_COUNT_NS] = "SELECT count(*) FROM objects WHERE resource=?1 AND namespace=?2",
         [ST_INSERT] = "INSERT INTO objects(resource, namespace, name, uid, rv, meta, body_size,"
-                      " body_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        [ST_UPDATE] = "UPDATE objects SET uid=?2, rv=?3, meta=?4, body_size=?5, body_hash=?6"
-                      " WHERE seq=?1",
+                      " body_hash, body, rv_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        [ST_UPDATE] = "UPDATE objects SET uid=?2, rv=?3, meta=?4, body_size=?5, body_hash=?6,"
+                      " body=?7, rv_at=?8 WHERE seq=?1",
         [ST_DELETE] = "DELETE FROM objects WHERE seq=?1",
         [ST_SET_REV] = "UPDATE meta SET value=?1 WHERE key='revision'",
         [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -67,6 +81,23 @@ static int exec(kstore_conn *c, const char *sql, ks_error *err)
     return rc == SQLITE_OK ? 0 : kstore_sqlite_err(c, rc, sql, err);
 }
 
+/* Brings a schema-1 database to schema 2 (a store written by an older
+ * build); newer schemas are refused by read_revision. */
+static int migrate(kstore_conn *c, ks_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key='schema'", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return kstore_sqlite_err(c, rc, "read the schema version", err);
+    int64_t schema = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (schema != 1)
+        return 0;
+    if ((rc = exec(c, migrate_1_2, err)) != 0)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 int kstore_conn_open(kstore *s, kstore_conn *c, bool writer, ks_error *err)
 {
     memset(c, 0, sizeof(*c));
@@ -88,6 +119,8 @@ int kstore_conn_open(kstore *s, kstore_conn *c, bool writer, ks_error *err)
     if ((rc = exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err)) != 0)
         goto fail;
     if (writer && (rc = exec(c, schema_sql, err)) != 0)
+        goto fail;
+    if (writer && (rc = migrate(c, err)) != 0)
         goto fail;
     if (!writer && (rc = exec(c, "PRAGMA query_only=1;", err)) != 0)
         goto fail;
@@ -154,6 +187,34 @@ static int lock_dir(kstore *s, ks_error *err)
     return rc;
 }
 
+/* File ids start above every id and rv a row names, and above the store's
+ * revision; the placeholder nonce is drawn. */
+static int init_file_ids(kstore *s, uint64_t rev, ks_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->w.db, "SELECT max(max(body), max(rv)) FROM objects", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return kstore_sqlite_err(&s->w, rc, "read file ids", err);
+    uint64_t top = rev;
+    if (sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) > top)
+        top = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    atomic_store(&s->file_next, top + 1);
+    uint8_t r[16];
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+        /* No entropy source: the nonce still only needs to be absent from
+         * the objects written, which a client cannot see or guess. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ (uint64_t)getpid() << 40;
+        for (size_t i = 0; i < sizeof(r); i++, x = x * 6364136223846793005u + 1442695040888963407u)
+            r[i] = (uint8_t)(x >> 56);
+    }
+    ks_hex_encode(r, sizeof(r), s->rv_nonce);
+    return 0;
+}
+
 /* The locks and the memory of a store whose files are closed. */
 static void store_free(kstore *s)
 {
@@ -218,6 +279,8 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
         goto fail;
     if ((rc = kstore_recover(s, err)) != 0)
         goto fail;
+    if ((rc = init_file_ids(s, rev, err)) != 0)
+        goto fail;
     atomic_store(&s->rev, rev);
     s->pending_rev = rev;
     if ((rc = kstore_hub_init(&s->hub, s->o.watch_events, s->o.watch_bytes, rev)) != 0) {
@@ -246,9 +309,6 @@ void kstore_close(kstore *s)
     close(s->lock_fd);
     kstore_hub_destroy(&s->hub);
     ks_xfree(s->staged);
-    for (size_t i = 0; i < s->ndirty; i++)
-        ks_xfree(s->dirty_dirs[i]);
-    ks_xfree(s->dirty_dirs);
     store_free(s);
 }
 

@@ -1,10 +1,13 @@
 /* Writes: create, update, delete, batches and group commit.
  *
- * Writes are staged in the open SQLite transaction under the writer lock: a
- * staged write has its body durable under its final name and its row
- * changed. Commit fsyncs the touched directories, stores the revision and
- * commits, then recycles superseded bodies (spare files) and publishes the
- * events in revision order. Abort rolls back and recycles the bodies written.
+ * A create or update renders, hashes and writes its body file (fdatasynced,
+ * under its final name) before it takes the writer lock: body files do not
+ * carry the resourceVersion, so none of that waits for the revision. Under
+ * the lock it is staged in the open SQLite transaction: its row changed, its
+ * revision assigned. Commit stores the revision and commits, then recycles
+ * superseded bodies (spare files) and publishes the events in revision
+ * order. Abort rolls back and recycles the
+ * bodies written.
  *
  * An explicit batch (kstore_batch_begin) holds the writer lock from begin to
  * commit. Single writes use group commit: a writer that has staged its write
@@ -39,10 +42,6 @@ static void txn_finish(kstore *s, int rc, const ks_error *err)
 {
     for (size_t i = 0; i < s->nstaged; i++) {
         kstore_staged *w = &s->staged[i];
-        if (w->fd >= 0) {
-            close(w->fd);
-            s->open_fds--;
-        }
         if (rc == 0 && w->old_path)
             kstore_body_recycle(s, w->old_path);
         if (rc != 0 && w->new_path)
@@ -62,9 +61,6 @@ static void txn_finish(kstore *s, int rc, const ks_error *err)
         kstore_event_data_unref(w->ev);
     }
     s->nstaged = 0;
-    for (size_t i = 0; i < s->ndirty; i++)
-        ks_xfree(s->dirty_dirs[i]);
-    s->ndirty = 0;
     s->txn_open = false;
     s->pending_rev = atomic_load(&s->rev);
     pthread_cond_broadcast(&s->gcond);
@@ -85,20 +81,12 @@ static int txn_commit(kstore *s, ks_error *err)
         err = &e;
     int rc = 0;
     if (s->nstaged > 0) {
-        for (size_t i = 0; i < s->nstaged && rc == 0; i++)
-            if (s->staged[i].fd >= 0 && fdatasync(s->staged[i].fd) != 0)
-                rc = ks_error_set(err, KS_EIO, "fdatasync %s: %s", s->staged[i].new_path,
-                                  strerror(errno));
-        for (size_t i = 0; i < s->ndirty && rc == 0; i++)
-            rc = kstore_fsync_dir(s->dirty_dirs[i], err);
-        if (rc == 0) {
-            sqlite3_stmt *q = kstore_stmt(&s->w, ST_SET_REV);
-            sqlite3_bind_int64(q, 1, (int64_t)s->pending_rev);
-            int sr = sqlite3_step(q);
-            sqlite3_reset(q);
-            if (sr != SQLITE_DONE)
-                rc = kstore_sqlite_err(&s->w, sr, "store the revision", err);
-        }
+        sqlite3_stmt *q = kstore_stmt(&s->w, ST_SET_REV);
+        sqlite3_bind_int64(q, 1, (int64_t)s->pending_rev);
+        int sr = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (sr != SQLITE_DONE)
+            rc = kstore_sqlite_err(&s->w, sr, "store the revision", err);
     }
     if (rc == 0)
         rc = step_done(s, ST_COMMIT, err);
@@ -216,7 +204,8 @@ static int write_leave(kstore *s, bool single, size_t nstaged_before, int rc, ks
 
 typedef struct stored {
     bool found;
-    uint64_t seq, rv;
+    uint64_t seq, rv, fid; /* fid: the body file's id */
+    int64_t rv_at;         /* -1: the body carries its resourceVersion */
     uint8_t hash[KS_SHA256_LEN];
     char *meta; /* heap */
     size_t meta_len;
@@ -239,6 +228,10 @@ static int stored_get(kstore *s, const char *res, const char *ns, const char *na
         o->meta = ks_xstrndup((const char *)sqlite3_column_text(st, 3), o->meta_len);
         if (sqlite3_column_bytes(st, 5) == KS_SHA256_LEN)
             memcpy(o->hash, sqlite3_column_blob(st, 5), KS_SHA256_LEN);
+        o->fid = (uint64_t)sqlite3_column_int64(st, 6);
+        if (o->fid == 0)
+            o->fid = o->rv;
+        o->rv_at = sqlite3_column_int64(st, 7);
     } else if (sr != SQLITE_DONE) {
         rc = kstore_sqlite_err(&s->w, sr, "get", err);
     }
@@ -290,42 +283,23 @@ static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const c
     return d;
 }
 
-static void add_dirty_dir(kstore *s, const char *res, const char *ns)
-{
-    ks_buf dir = KS_BUF_INIT;
-    kstore_body_dir(s, res, ns, &dir);
-    for (size_t i = s->ndirty; i-- > 0;) {
-        if (strcmp(s->dirty_dirs[i], ks_buf_cstr(&dir)) == 0) {
-            ks_buf_free(&dir);
-            return;
-        }
-    }
-    s->dirty_dirs = ks_grow_array(s->dirty_dirs, &s->dirty_cap, s->ndirty + 1, sizeof(char *));
-    s->dirty_dirs[s->ndirty++] = ks_buf_detach(&dir, NULL);
-}
-
 static kstore_staged *stage(kstore *s)
 {
     s->staged = ks_grow_array(s->staged, &s->staged_cap, s->nstaged + 1, sizeof(*s->staged));
     kstore_staged *w = &s->staged[s->nstaged];
     memset(w, 0, sizeof(*w));
-    w->fd = -1;
     return w;
 }
 
-/* Create or update, the writer lock held. */
+/* Create or update of the prepared p, the writer lock held. p's body file
+ * moves to the staged write; an update that changes nothing leaves it. */
 static int put(kstore *s, bool create, const char *res, const char *ns, const char *name,
-               const kv_value *obj, uint64_t expect_rv, kstore_result *out, ks_buf *body_out,
+               kstore_prepared *p, uint64_t expect_rv, kstore_result *out, ks_buf *body_out,
                ks_error *err)
 {
-    ks_arena a;
-    ks_arena_init(&a, NULL, 0);
     ks_buf body = KS_BUF_INIT, meta = KS_BUF_INIT, old_path = KS_BUF_INIT;
-    ks_buf_init(&body, s->o.max_body);
     stored old;
-    char *new_path = NULL;
-    const char *uid;
-    uint8_t hash[KS_SHA256_LEN];
+    kstore_event_data *ev = NULL;
     int rc = stored_get(s, res, ns, name, &old, err);
     if (rc)
         goto out;
@@ -345,103 +319,82 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
                           ns, name, expect_rv, old.rv);
         goto out;
     }
-    if (!create) {
-        /* No-op detection: the object rendered with its stored RV. */
-        if ((rc = kstore_render(&a, obj, ns, name, old.rv, &body, NULL, NULL, err)) != 0)
-            goto out;
-        if ((rc = ks_sha256_digest(body.data, body.len, hash)) != 0) {
-            rc = ks_error_set(err, rc, "sha256");
-            goto out;
+    if (!create && old.rv_at >= 0 && memcmp(p->hash, old.hash, KS_SHA256_LEN) == 0) {
+        /* Unchanged, resourceVersion aside: nothing is written. */
+        if (out) {
+            out->rv = old.rv;
+            out->seq = old.seq;
+            out->noop = true;
+            if (body_out)
+                kstore_splice(p->body.data, p->body.len, (int64_t)p->rv_at, old.rv, body_out);
         }
-        if (memcmp(hash, old.hash, KS_SHA256_LEN) == 0) {
-            if (out) {
-                out->rv = old.rv;
-                out->seq = old.seq;
-                out->noop = true;
-                if (body_out)
-                    ks_buf_append(body_out, body.data, body.len);
-            }
-            goto out;
-        }
-        ks_buf_reset(&body);
+        goto out;
     }
+    /* The body file is written before the lock unless this update looked
+     * like a no-op then, or this is a batch. */
+    if (!p->path && (rc = kstore_body_write(s, res, ns, name, p, err)) != 0)
+        goto out;
     uint64_t rv = s->pending_rev + 1;
-    if ((rc = kstore_render(&a, obj, ns, name, rv, &body, &meta, &uid, err)) != 0)
-        goto out;
-    if (body.err || meta.err) {
-        rc = ks_error_set(err, KS_ELIMIT, "%s %s/%s: object larger than %zu bytes", res, ns, name,
-                          s->o.max_body);
+    if (kstore_splice(p->body.data, p->body.len, (int64_t)p->rv_at, rv, &body) != 0 ||
+        kstore_splice(p->meta.data, p->meta.len, (int64_t)p->meta_rv_at, rv, &meta) != 0) {
+        rc = ks_error_set(err, KS_ENOMEM, "%s %s/%s: out of memory", res, ns, name);
         goto out;
     }
-    if ((rc = ks_sha256_digest(body.data, body.len, hash)) != 0) {
-        rc = ks_error_set(err, rc, "sha256");
-        goto out;
-    }
-    kstore_event_data *ev = event_new(create ? KSTORE_ADDED : KSTORE_MODIFIED, rv, res, ns, name,
-                                      body.data, body.len, meta.data, meta.len,
-                                      create ? NULL : old.meta, create ? 0 : old.meta_len);
-    int fd = -1;
-    if ((rc = kstore_body_write(s, res, ns, name, rv, body.data, body.len, &new_path,
-                                s->open_fds < KSTORE_DEFER_FDS ? &fd : NULL, err)) != 0)
-        goto out_ev;
+    ev = event_new(create ? KSTORE_ADDED : KSTORE_MODIFIED, rv, res, ns, name, body.data, body.len,
+                   meta.data, meta.len, create ? NULL : old.meta, create ? 0 : old.meta_len);
     sqlite3_stmt *st = kstore_stmt(&s->w, create ? ST_INSERT : ST_UPDATE);
     if (create) {
         sqlite3_bind_text(st, 1, res, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, uid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, p->uid, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, (int64_t)rv);
         sqlite3_bind_text(st, 6, meta.data, (int)meta.len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, (int64_t)body.len);
-        sqlite3_bind_blob(st, 8, hash, KS_SHA256_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, (int64_t)p->body.len);
+        sqlite3_bind_blob(st, 8, p->hash, KS_SHA256_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, (int64_t)p->fid);
+        sqlite3_bind_int64(st, 10, (int64_t)p->rv_at);
     } else {
         sqlite3_bind_int64(st, 1, (int64_t)old.seq);
-        sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->uid, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (int64_t)rv);
         sqlite3_bind_text(st, 4, meta.data, (int)meta.len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, (int64_t)body.len);
-        sqlite3_bind_blob(st, 6, hash, KS_SHA256_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (int64_t)p->body.len);
+        sqlite3_bind_blob(st, 6, p->hash, KS_SHA256_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, (int64_t)p->fid);
+        sqlite3_bind_int64(st, 8, (int64_t)p->rv_at);
     }
     int sr = sqlite3_step(st);
     sqlite3_reset(st);
     if (sr != SQLITE_DONE) {
         rc = kstore_sqlite_err(&s->w, sr, create ? "insert" : "update", err);
-        if (fd >= 0)
-            close(fd);
-        kstore_body_recycle(s, new_path);
-        goto out_ev;
+        goto out;
     }
     uint64_t seq = create ? (uint64_t)sqlite3_last_insert_rowid(s->w.db) : old.seq;
-    add_dirty_dir(s, res, ns);
     kstore_staged *w = stage(s);
-    w->new_path = new_path;
-    new_path = NULL;
-    w->fd = fd;
-    if (fd >= 0)
-        s->open_fds++;
+    w->new_path = p->path;
+    p->path = NULL;
     if (!create) {
-        kstore_body_path(s, res, ns, name, old.rv, &old_path);
+        kstore_body_path(s, res, ns, name, old.fid, &old_path);
         w->old_path = ks_buf_detach(&old_path, NULL);
     }
     w->ev = ev;
+    ev = NULL;
     s->nstaged++;
     s->pending_rev = rv;
     if (out) {
         out->rv = rv;
         out->seq = seq;
         if (body_out)
-            ks_buf_append(body_out, ev->json, ev->len);
+            ks_buf_append(body_out, body.data, body.len);
     }
-    goto out;
-out_ev:
-    kstore_event_data_unref(ev);
 out:
-    ks_xfree(new_path);
+    if (ev)
+        kstore_event_data_unref(ev);
     ks_xfree(old.meta);
     ks_buf_free(&body);
     ks_buf_free(&meta);
     ks_buf_free(&old_path);
-    ks_arena_free(&a);
     return rc;
 }
 
@@ -456,14 +409,33 @@ static int write_op(kstore *s, bool create, const char *res, const char *ns, con
         return rc;
     if (!obj)
         return ks_error_set(err, KS_EINVAL, "no object given");
+    ks_arena a;
+    ks_arena_init(&a, NULL, 0);
+    kstore_prepared p;
     bool single;
-    if (tl_batch != s)
-        kstore_spare_refill(s); /* files made ahead, without the writer lock */
+    if ((rc = kstore_prepare(s, &a, obj, ns, name, &p, err)) != 0)
+        goto out;
+    if (tl_batch != s) {
+        /* Without the writer lock: files made ahead, and the body written
+         * and synced, unless the update looks like a no-op (checked again
+         * under the lock, which writes the body if it was not one). */
+        kstore_spare_refill(s);
+        bool found = false;
+        uint8_t have[KS_SHA256_LEN];
+        if (create || kstore_row_hash(s, res, ns, name, &found, have, NULL) != 0 || !found ||
+            memcmp(have, p.hash, KS_SHA256_LEN) != 0)
+            if ((rc = kstore_body_write(s, res, ns, name, &p, err)) != 0)
+                goto out;
+    }
     if ((rc = write_enter(s, &single, err)) != 0)
-        return rc;
+        goto out;
     size_t before = s->nstaged;
-    rc = put(s, create, res, ns, name, obj, expect_rv, out, body_out, err);
-    return write_leave(s, single, before, rc, err);
+    rc = put(s, create, res, ns, name, &p, expect_rv, out, body_out, err);
+    rc = write_leave(s, single, before, rc, err);
+out:
+    kstore_prepared_free(s, &p);
+    ks_arena_free(&a);
+    return rc;
 }
 
 int kstore_create(kstore *s, const char *res, const char *ns, const char *name, const kv_value *obj,
@@ -515,11 +487,12 @@ static int del(kstore *s, const char *res, const char *ns, const char *name, uin
         goto out;
     }
     uint64_t rv = s->pending_rev + 1;
-    kstore_body_path(s, res, ns, name, old.rv, &path);
+    kstore_body_path(s, res, ns, name, old.fid, &path);
     /* The DELETED event carries the last state with the deletion's RV. */
     ks_error ferr;
     if (ks_file_read(ks_buf_cstr(&path), s->o.max_body, &data, &len, &ferr) != 0 ||
-        kstore_rerender(data, len, rv, &body, &ferr) != 0) {
+        (old.rv_at >= 0 ? kstore_splice(data, len, old.rv_at, rv, &body)
+                        : kstore_rerender(data, len, rv, &body, &ferr)) != 0) {
         ks_log_warn("store", "deleting an object whose body is unreadable",
                     KS_F_STR("path", ks_buf_cstr(&path)), KS_F_ERR(&ferr));
         ks_buf_reset(&body);
