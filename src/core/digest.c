@@ -51,18 +51,25 @@ void ks_hex_encode(const uint8_t *in, size_t n, char *out)
      * it hashes. */
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
-        uint32_t x = (uint32_t)in[i] | (uint32_t)in[i + 1] << 8 | (uint32_t)in[i + 2] << 16 |
-                     (uint32_t)in[i + 3] << 24;
+        uint32_t x;
+        memcpy(&x, in + i, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         uint64_t h = hex4(x);
-        for (int k = 0; k < 8; k++) /* little-endian lanes: byte order by hand */
+        memcpy(out + 2 * i, &h, 8); /* the first byte's digits in the lowest lane */
+#else
+        x = __builtin_bswap32(x);
+        uint64_t h = hex4(x);
+        for (int k = 0; k < 8; k++)
             out[2 * i + (size_t)k] = (char)(h >> (8 * k));
+#endif
     }
     static const char digits[] = "0123456789abcdef";
-    for (; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
+    char *o = out + 2 * i;
+    for (; i < n; i++, o += 2) {
+        o[0] = digits[in[i] >> 4];
+        o[1] = digits[in[i] & 15];
     }
-    out[2 * n] = '\0';
+    *o = '\0';
 }
 
 int ks_sha256_hex(const void *data, size_t n, char out[KS_SHA256_HEXLEN + 1])

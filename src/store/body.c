@@ -67,6 +67,8 @@ int kstore_check_name(const char *name, size_t n, ks_error *err)
     return check_ident("name", copy, KSTORE_MAX_NAME, ".-", err);
 }
 
+/* ---- schema-1 body files: <dir>/objects/<res>/<ns>/<stem>.<rv>.json ---- */
+
 void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *out)
 {
     ks_buf_printf(out, "%s/objects/%s/%s", s->dir, res, *ns ? ns : "_cluster");
@@ -95,8 +97,12 @@ void kstore_body_stem(const char *name, char out[KSTORE_STEM_MAX])
 }
 
 void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
-                      uint64_t rv, ks_buf *out)
+                      uint64_t fid, uint64_t rv, ks_buf *out)
 {
+    if (fid) {
+        ks_buf_printf(out, "%s/bodies/%" PRIu64, s->dir, fid);
+        return;
+    }
     char stem[KSTORE_STEM_MAX];
     kstore_body_stem(name, stem);
     kstore_body_dir(s, res, ns, out);
@@ -152,181 +158,135 @@ int kstore_fsync_dir(const char *path, ks_error *err)
     return rc;
 }
 
-/* mkdir that fsyncs the parent when it created the directory. */
-static int mkdir_durable(const char *path, ks_error *err)
-{
-    if (mkdir(path, 0755) == 0) {
-        char parent[4096];
-        const char *slash = strrchr(path, '/');
-        size_t n = slash ? (size_t)(slash - path) : 0;
-        if (n == 0 || n >= sizeof(parent))
-            return 0;
-        memcpy(parent, path, n);
-        parent[n] = '\0';
-        return kstore_fsync_dir(parent, err);
-    }
-    if (errno == EEXIST)
-        return 0;
-    return ks_error_set(err, KS_EIO, "mkdir %s: %s", path, strerror(errno));
-}
+/* ---- body files: <dir>/bodies/<fid> ----
+ *
+ * A body file is written in place: a free file (one no row names) is
+ * rewritten, fdatasynced, and then named by the row the write commits. No
+ * file is created, renamed or unlinked on the write path, and no directory
+ * synced: free files are made ahead, their directory synced once per batch,
+ * and superseded bodies become free again. A reader that looked a row up
+ * before its body was superseded and rewritten sees a body that does not
+ * match the row's hash and looks the row up again. */
 
-void kstore_spare_path(const kstore *s, uint64_t id, ks_buf *out)
-{
-    ks_buf_printf(out, "%s/spare/%" PRIu64, s->dir, id);
-}
-
-/* A spare file opened for writing and emptied, its path in *path; -1 when
- * there is none. */
-static int spare_open(kstore *s, ks_buf *path)
-{
-    for (;;) {
-        pthread_mutex_lock(&s->smu);
-        if (s->nspare == 0) {
-            pthread_mutex_unlock(&s->smu);
-            return -1;
-        }
-        uint64_t id = s->spare[--s->nspare];
-        atomic_store(&s->n_spares, s->nspare);
-        pthread_mutex_unlock(&s->smu);
-        ks_buf_reset(path);
-        kstore_spare_path(s, id, path);
-        int fd = open(ks_buf_cstr(path), O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd >= 0)
-            return fd;
-    }
-}
-
-void kstore_body_recycle(kstore *s, const char *path)
+/* Takes a free file's id; 0 when there is none. */
+static uint64_t free_take(kstore *s)
 {
     pthread_mutex_lock(&s->smu);
+    uint64_t fid = s->nspare ? s->spare[--s->nspare] : 0;
+    atomic_store(&s->n_spares, s->nspare);
+    pthread_mutex_unlock(&s->smu);
+    return fid;
+}
+
+void kstore_body_release(kstore *s, uint64_t fid)
+{
+    if (!fid)
+        return;
+    pthread_mutex_lock(&s->smu);
     if (s->nspare < KSTORE_SPARE_MAX) {
-        uint64_t id = s->spare_next++;
-        ks_buf sp = KS_BUF_INIT;
-        kstore_spare_path(s, id, &sp);
-        bool ok = !sp.err && rename(path, ks_buf_cstr(&sp)) == 0;
-        ks_buf_free(&sp);
-        if (ok) {
-            s->spare[s->nspare++] = id;
-            atomic_store(&s->n_spares, s->nspare);
-            pthread_mutex_unlock(&s->smu);
-            return;
-        }
+        s->spare[s->nspare++] = fid;
+        atomic_store(&s->n_spares, s->nspare);
+        pthread_mutex_unlock(&s->smu);
+        return;
     }
     pthread_mutex_unlock(&s->smu);
-    unlink(path);
+    ks_buf p = KS_BUF_INIT;
+    kstore_body_path(s, "", "", "", fid, 0, &p);
+    if (!p.err)
+        unlink(ks_buf_cstr(&p));
+    ks_buf_free(&p);
+}
+
+/* Makes n empty files with new ids into fids; how many it made. */
+static size_t make_files(kstore *s, uint64_t *fids, size_t n)
+{
+    ks_buf p = KS_BUF_INIT;
+    size_t made = 0;
+    for (; made < n; made++) {
+        uint64_t fid = atomic_fetch_add(&s->file_next, 1);
+        ks_buf_reset(&p);
+        kstore_body_path(s, "", "", "", fid, 0, &p);
+        int fd = p.err ? -1 : open(ks_buf_cstr(&p), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            break;
+        close(fd);
+        fids[made] = fid;
+    }
+    ks_buf_free(&p);
+    return made;
+}
+
+/* Makes n free files, durable before any row can name them. */
+static size_t make_free_files(kstore *s, uint64_t *fids, size_t n, ks_error *err)
+{
+    size_t made = make_files(s, fids, n);
+    ks_buf d = KS_BUF_INIT;
+    ks_buf_printf(&d, "%s/bodies", s->dir);
+    if (made && kstore_fsync_dir(ks_buf_cstr(&d), err) != 0) {
+        for (size_t i = 0; i < made; i++) {
+            ks_buf p = KS_BUF_INIT;
+            kstore_body_path(s, "", "", "", fids[i], 0, &p);
+            unlink(ks_buf_cstr(&p));
+            ks_buf_free(&p);
+        }
+        made = 0;
+    } else if (made == 0) {
+        ks_error_set(err, KS_EIO, "cannot create a body file in %s: %s", ks_buf_cstr(&d),
+                     strerror(errno));
+    }
+    ks_buf_free(&d);
+    return made;
 }
 
 void kstore_spare_refill(kstore *s)
 {
     if (s->o.no_spares_ahead || atomic_load(&s->n_spares) >= KSTORE_SPARE_LOW)
         return;
-    for (int i = 0; i < KSTORE_SPARE_BATCH; i++) {
-        pthread_mutex_lock(&s->smu);
-        if (s->nspare >= KSTORE_SPARE_MAX) {
-            pthread_mutex_unlock(&s->smu);
-            return;
-        }
-        uint64_t id = s->spare_next++; /* reserved: nobody else uses this name */
-        pthread_mutex_unlock(&s->smu);
-        ks_buf sp = KS_BUF_INIT;
-        kstore_spare_path(s, id, &sp);
-        int fd =
-                sp.err ? -1 : open(ks_buf_cstr(&sp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        ks_buf_free(&sp);
-        if (fd < 0)
-            return;
-        close(fd);
-        pthread_mutex_lock(&s->smu);
-        if (s->nspare < KSTORE_SPARE_MAX) {
-            s->spare[s->nspare++] = id;
-            atomic_store(&s->n_spares, s->nspare);
-        }
-        pthread_mutex_unlock(&s->smu);
-    }
+    uint64_t fids[KSTORE_SPARE_BATCH];
+    size_t n = make_free_files(s, fids, KSTORE_SPARE_BATCH, NULL);
+    for (size_t i = 0; i < n; i++)
+        kstore_body_release(s, fids[i]);
 }
 
-int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name,
-                      kstore_prepared *p, ks_error *err)
+int kstore_body_write(kstore *s, kstore_prepared *p, ks_error *err)
 {
-    ks_buf dir = KS_BUF_INIT, tmp = KS_BUF_INIT, path = KS_BUF_INIT;
-    int rc = 0, fd = -1;
-    uint64_t fid = atomic_fetch_add(&s->file_next, 1);
-    ks_buf_printf(&dir, "%s/objects/%s", s->dir, res);
-    if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
-        goto out;
-    ks_buf_reset(&dir);
-    kstore_body_dir(s, res, ns, &dir);
-    if ((rc = mkdir_durable(ks_buf_cstr(&dir), err)) != 0)
-        goto out;
-    kstore_body_path(s, res, ns, name, fid, &path);
-    if (path.err) {
-        rc = ks_error_set(err, KS_ENOMEM, "body path of %s/%s", ns, name);
-        goto out;
-    }
-    /* A spare file (a superseded body, or one made ahead) is used when there
-     * is one: on file systems that scan recently freed inodes when
-     * allocating (ext4 without a journal), creating a file per write and
-     * unlinking one per update costs more than the write itself. */
-    fd = spare_open(s, &tmp);
-    if (fd < 0) {
-        char stem[KSTORE_STEM_MAX];
-        kstore_body_stem(name, stem);
-        ks_buf_reset(&tmp);
-        ks_buf_printf(&tmp, "%s/.tmp-%s.%" PRIu64 ".json", ks_buf_cstr(&dir), stem, fid);
-        fd = tmp.err ? -1 : open(ks_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ks_buf path = KS_BUF_INIT;
+    int rc = 0;
+    for (int attempt = 0;; attempt++) {
+        uint64_t fid = free_take(s);
+        if (!fid && make_free_files(s, &fid, 1, err) == 0)
+            return KS_EIO;
+        ks_buf_reset(&path);
+        kstore_body_path(s, "", "", "", fid, 0, &path);
+        int fd = path.err ? -1 : open(ks_buf_cstr(&path), O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
-            rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&tmp), strerror(errno));
-            goto out;
+            /* gone from under the store: forget it, take another */
+            if (attempt < 4)
+                continue;
+            rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&path), strerror(errno));
+            break;
         }
+        const char *what = "write";
+        if (ks_fd_write_all(fd, p->body.data, p->body.len) != 0 ||
+            (what = "truncate", ftruncate(fd, (off_t)p->body.len) != 0) ||
+            (what = "fdatasync", fdatasync(fd) != 0) || (what = "close", close(fd) != 0)) {
+            rc = ks_error_set(err, KS_EIO, "%s %s: %s", what, ks_buf_cstr(&path), strerror(errno));
+            if (strcmp(what, "close") != 0)
+                close(fd);
+            kstore_body_release(s, fid); /* not named by any row: free again */
+            break;
+        }
+        p->fid = fid;
+        break;
     }
-    if (ks_fd_write_all(fd, p->body.data, p->body.len) != 0) {
-        rc = ks_error_set(err, KS_EIO, "write %s: %s", ks_buf_cstr(&tmp), strerror(errno));
-        goto out_unlink;
-    }
-    if (fdatasync(fd) != 0) {
-        rc = ks_error_set(err, KS_EIO, "fdatasync %s: %s", ks_buf_cstr(&tmp), strerror(errno));
-        goto out_unlink;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = ks_error_set(err, KS_EIO, "close %s: %s", ks_buf_cstr(&tmp), strerror(errno));
-        goto out_unlink;
-    }
-    fd = -1;
-    /* Under its final name, the file is still an orphan (recycled by
-     * recovery) until a committed row names it. */
-    if (rename(ks_buf_cstr(&tmp), ks_buf_cstr(&path)) != 0) {
-        rc = ks_error_set(err, KS_EIO, "rename %s: %s", ks_buf_cstr(&tmp), strerror(errno));
-        goto out_unlink;
-    }
-    /* The name durable before the row that names it is committed. Each
-     * writer syncs its own directory, in parallel and without the writer
-     * lock: a group commit that synced the directories it touched would
-     * hold the lock over as many disk round trips. */
-    if ((rc = kstore_fsync_dir(ks_buf_cstr(&dir), err)) != 0) {
-        unlink(ks_buf_cstr(&path));
-        goto out;
-    }
-    p->fid = fid;
-    p->path = ks_buf_detach(&path, NULL);
-    goto out;
-out_unlink:
-    if (fd >= 0)
-        close(fd);
-    unlink(ks_buf_cstr(&tmp));
-out:
-    ks_buf_free(&dir);
-    ks_buf_free(&tmp);
     ks_buf_free(&path);
     return rc;
 }
 
 void kstore_prepared_free(kstore *s, kstore_prepared *p)
 {
-    if (p->path)
-        kstore_body_recycle(s, p->path);
-    ks_xfree(p->path);
-    p->path = NULL;
+    kstore_body_release(s, p->fid);
+    p->fid = 0;
     ks_buf_free(&p->body);
     ks_buf_free(&p->meta);
 }

@@ -83,8 +83,9 @@ void kstore_event_data_unref(kstore_event_data *d);
 
 /* A write staged in the open transaction. */
 typedef struct kstore_staged {
-    char *new_path; /* body written (recycled on abort); may be NULL */
-    char *old_path; /* body superseded (recycled after commit); may be NULL */
+    uint64_t new_fid; /* body file written (freed on abort); 0: none */
+    uint64_t old_fid; /* body file superseded (freed after commit); 0: none */
+    char *old_path;   /* a schema-1 body superseded (unlinked after commit); may be NULL */
     kstore_event_data *ev;
     /* a single write's caller waiting for the group commit */
     int *result;
@@ -114,8 +115,7 @@ struct kstore {
 
     /* spare files, <dir>/spare/<id>: superseded bodies kept for reuse by
      * the next writes instead of unlinking them and creating new files */
-    /* body files are <stem>.<id>.json, ids from this counter (rows of
-     * schema 1 name theirs by rv, which ids start above) */
+    /* body files are <dir>/bodies/<id>, ids from this counter */
     atomic_uint_fast64_t file_next;
     /* resourceVersion placeholder while rendering: random, so no stored
      * value can contain it */
@@ -134,23 +134,24 @@ struct kstore {
 };
 
 #define KSTORE_SPARE_MAX 1024
-/* Writers make empty spare files ahead, outside the writer lock, while fewer
- * than this many are ready: creating a file is the slowest part of a write
- * on some file systems, and the writer lock is what bounds throughput. */
+/* Writers make empty free files ahead, in batches with one directory sync,
+ * while fewer than this many are ready: creating a file is the slowest part
+ * of a write on some file systems. */
 #define KSTORE_SPARE_LOW   32
 #define KSTORE_SPARE_BATCH 8
 
-/* Makes empty spare files when few are left; called without the writer
+/* Makes empty free files when few are left; called without the writer
  * lock. */
 void kstore_spare_refill(kstore *s);
 
 /* ---- bodies and identifiers (body.c) ---- */
 
-/* "<dir>/objects/<res>/<ns or _cluster>" */
+/* Schema-1 bodies: "<dir>/objects/<res>/<ns or _cluster>" */
 void kstore_body_dir(const kstore *s, const char *res, const char *ns, ks_buf *out);
-/* "<body dir>/<stem>.<fid>.json" */
+/* The body file of a row: "<dir>/bodies/<fid>", or for a schema-1 row (fid
+ * 0) "<body dir>/<stem>.<rv>.json". */
 void kstore_body_path(const kstore *s, const char *res, const char *ns, const char *name,
-                      uint64_t fid, ks_buf *out);
+                      uint64_t fid, uint64_t rv, ks_buf *out);
 
 /* A write made ready without the writer lock: the object rendered, hashed
  * and (by kstore_body_write) durable in its body file. Body files do not
@@ -165,8 +166,7 @@ typedef struct kstore_prepared {
     size_t meta_rv_at;
     uint8_t hash[KS_SHA256_LEN]; /* of body */
     const char *uid;             /* metadata.uid or "" (in the arena given) */
-    uint64_t fid;                /* body file id, once written */
-    char *path;                  /* the body file, once written; heap */
+    uint64_t fid;                /* the body file, once written; 0 before */
 } kstore_prepared;
 
 /* Checks that obj's metadata.name and .namespace, when present, are name and
@@ -174,22 +174,19 @@ typedef struct kstore_prepared {
  * kstore_prepared_free). */
 int kstore_prepare(kstore *s, ks_arena *a, const kv_value *obj, const char *ns, const char *name,
                    kstore_prepared *p, ks_error *err);
-/* Writes p's body as its body file: into a spare file or a new temporary
- * file, fdatasynced, then renamed to its final name with a new file id and
- * the directory fsynced. Creates the directory when missing. */
-int kstore_body_write(kstore *s, const char *res, const char *ns, const char *name,
-                      kstore_prepared *p, ks_error *err);
-/* Frees p's buffers; a body file still in p (never staged) is recycled. */
+/* Writes p's body into a free body file (made when there is none),
+ * fdatasynced; sets p->fid. */
+int kstore_body_write(kstore *s, kstore_prepared *p, ks_error *err);
+/* Frees p's buffers; a body file still in p (never staged) is freed. */
 void kstore_prepared_free(kstore *s, kstore_prepared *p);
 /* Appends json with rv's digits inserted at rv_at (rv_at < 0: json as is,
  * the form of schema-1 bodies, which carry their resourceVersion). */
 int kstore_splice(const char *json, size_t len, int64_t rv_at, uint64_t rv, ks_buf *out);
 int kstore_fsync_dir(const char *path, ks_error *err);
-/* Moves a body no row names any more (or not yet) to the spare files, or
- * unlinks it when there are enough. A reader that opened the file before may
- * then see it rewritten, which is why reads check the body's hash. */
-void kstore_body_recycle(kstore *s, const char *path);
-void kstore_spare_path(const kstore *s, uint64_t id, ks_buf *out);
+/* A body file no row names any more (or not yet) becomes free, or is
+ * unlinked when there are enough. A reader that opened it before may then
+ * see it rewritten, which is why reads check the body's hash. fid 0: none. */
+void kstore_body_release(kstore *s, uint64_t fid);
 
 /* Rewrites stored JSON text (full or metadata-only) with resourceVersion rv. */
 int kstore_rerender(const char *json, size_t len, uint64_t rv, ks_buf *out, ks_error *err);
@@ -204,8 +201,8 @@ int kstore_row_hash(kstore *s, const char *res, const char *ns, const char *name
  * characters a prefix, '~' and a hash, so file names fit NAME_MAX. */
 #define KSTORE_STEM_MAX 224
 void kstore_body_stem(const char *name, char out[KSTORE_STEM_MAX]);
-/* Parses "<stem>.<fid>.json"; false when f is not such a name. */
-bool kstore_parse_body_name(const char *f, char stem[KSTORE_STEM_MAX], uint64_t *fid);
+/* Parses a schema-1 body name "<stem>.<rv>.json"; false when f is not one. */
+bool kstore_parse_body_name(const char *f, char stem[KSTORE_STEM_MAX], uint64_t *rv);
 
 /* Recovery at open (recover.c). */
 int kstore_recover(kstore *s, ks_error *err);

@@ -55,14 +55,12 @@ typedef struct bref {
     uint8_t hash[KS_SHA256_LEN];
 } bref;
 
-static void bref_read(sqlite3_stmt *st, int col, uint64_t rv, bref *b)
+static void bref_read(sqlite3_stmt *st, int col, bref *b)
 {
     memset(b->hash, 0, KS_SHA256_LEN);
     if (sqlite3_column_bytes(st, col) == KS_SHA256_LEN)
         memcpy(b->hash, sqlite3_column_blob(st, col), KS_SHA256_LEN);
-    b->fid = (uint64_t)sqlite3_column_int64(st, col + 1);
-    if (b->fid == 0) /* a schema-1 row: the file is named by the rv */
-        b->fid = rv;
+    b->fid = (uint64_t)sqlite3_column_int64(st, col + 1); /* 0: schema 1, by rv */
     b->rv_at = sqlite3_column_int64(st, col + 2);
 }
 
@@ -83,7 +81,7 @@ static int lookup(kstore *s, const char *res, const char *ns, const char *name, 
     if (sr == SQLITE_ROW) {
         *rv = (uint64_t)sqlite3_column_int64(st, 1);
         if (b)
-            bref_read(st, 5, *rv, b);
+            bref_read(st, 5, b);
         if (meta && ks_buf_append(meta, sqlite3_column_text(st, 3),
                                   (size_t)sqlite3_column_bytes(st, 3)) != 0)
             rc = ks_error_set(err, KS_ELIMIT, "%s/%s: metadata too large", ns, name);
@@ -124,7 +122,7 @@ static int read_body(kstore *s, const char *res, const char *ns, const char *nam
             break;
         have_rv = false;
         ks_buf_reset(&path);
-        kstore_body_path(s, res, ns, name, b->fid, &path);
+        kstore_body_path(s, res, ns, name, b->fid, *rv, &path);
         char *data;
         size_t len;
         ks_error ferr;
@@ -213,7 +211,7 @@ static int list_chunk(kstore *s, const char *res, const kstore_list_opts *o, uin
         r->name = ks_arena_strndup(a, (const char *)sqlite3_column_text(st, 2),
                                    (size_t)sqlite3_column_bytes(st, 2));
         r->rv = (uint64_t)sqlite3_column_int64(st, 3);
-        bref_read(st, 5, r->rv, &r->b);
+        bref_read(st, 5, &r->b);
         r->meta = NULL;
         r->meta_len = 0;
         if (o->meta_only) {

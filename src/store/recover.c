@@ -1,12 +1,16 @@
 /* Recovery at open: what a crash can leave behind is made consistent.
  *
- * The write order (body synced, then under its final name, then the row
- * commit, then the old body recycled) means a crash leaves at most: a temporary
- * file, a body no row names (written but not committed, or superseded but
- * not yet recycled), and, only if the disk lost synced data or someone
- * removed files, a row whose body is missing. The first two become spare
- * files; the last is dropped with a warning, since an object without its
- * body cannot be served. Spare files of the last run are adopted. */
+ * The write order (body file written and synced, then the row naming it
+ * committed, then the superseded body freed) means a crash leaves at most
+ * body files no row names (written but not committed, or superseded but not
+ * yet freed) and, only if the disk lost synced data or someone removed
+ * files, a row whose body is missing. The first become free files again (or
+ * are removed past the free list's size); the last is dropped with a
+ * warning, since an object without its body cannot be served.
+ *
+ * Stores of schema 1 kept bodies as objects/<res>/<ns>/<name>.<rv>.json and
+ * spare files in spare/: their leftovers (temporary files, orphans, spares)
+ * are removed; their rows' bodies stay where they are until superseded. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -20,18 +24,18 @@
 #include "store/internal.h"
 
 typedef struct recover_stats {
-    size_t temps, orphans, missing;
+    size_t temps, orphans, missing, free;
 } recover_stats;
 
-/* The id of the body file a row names (column rv, then body). */
-static uint64_t row_fid(sqlite3_stmt *st, int rv_col, int body_col)
+/* Whether a schema-1 row (body 0) has the body file <stem>.<rv>.json
+ * (columns rv_col and body_col of st). */
+static bool legacy_match(sqlite3_stmt *st, int rv_col, int body_col, uint64_t rv)
 {
-    uint64_t fid = (uint64_t)sqlite3_column_int64(st, body_col);
-    return fid ? fid : (uint64_t)sqlite3_column_int64(st, rv_col);
+    return sqlite3_column_int64(st, body_col) == 0 &&
+           (uint64_t)sqlite3_column_int64(st, rv_col) == rv;
 }
 
-/* Whether a row has the body file <stem>.<fid>.json. */
-static bool row_names(kstore *s, const char *res, const char *ns, const char *stem, uint64_t fid)
+static bool row_names(kstore *s, const char *res, const char *ns, const char *stem, uint64_t rv)
 {
     const char *tilde = strchr(stem, '~');
     if (!tilde) {
@@ -39,7 +43,7 @@ static bool row_names(kstore *s, const char *res, const char *ns, const char *st
         sqlite3_bind_text(st, 1, res, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ns, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, stem, -1, SQLITE_STATIC);
-        bool yes = sqlite3_step(st) == SQLITE_ROW && row_fid(st, 1, 6) == fid;
+        bool yes = sqlite3_step(st) == SQLITE_ROW && legacy_match(st, 1, 6, rv);
         sqlite3_reset(st);
         return yes;
     }
@@ -58,7 +62,7 @@ static bool row_names(kstore *s, const char *res, const char *ns, const char *st
     char other[KSTORE_STEM_MAX];
     while (!yes && sqlite3_step(st) == SQLITE_ROW) {
         kstore_body_stem((const char *)sqlite3_column_text(st, 0), other);
-        yes = strcmp(other, stem) == 0 && row_fid(st, 1, 2) == fid;
+        yes = strcmp(other, stem) == 0 && legacy_match(st, 1, 2, rv);
     }
     sqlite3_finalize(st);
     return yes;
@@ -73,16 +77,6 @@ static void remove_file(const char *dir, const char *f, const char *why)
                     KS_F_STR("error", strerror(errno)));
     else
         ks_log_debug("store", why, KS_F_STR("path", ks_buf_cstr(&p)));
-    ks_buf_free(&p);
-}
-
-/* A leftover body or temporary file becomes a spare file (or is removed). */
-static void recycle_file(kstore *s, const char *dir, const char *f, const char *why)
-{
-    ks_buf p = KS_BUF_INIT;
-    ks_buf_printf(&p, "%s/%s", dir, f);
-    ks_log_debug("store", why, KS_F_STR("path", ks_buf_cstr(&p)));
-    kstore_body_recycle(s, ks_buf_cstr(&p));
     ks_buf_free(&p);
 }
 
@@ -104,11 +98,11 @@ static void scan_ns_dir(kstore *s, const char *res, const char *nsdir, const cha
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         if (strncmp(e->d_name, ".tmp-", 5) == 0) {
-            recycle_file(s, path, e->d_name, "temporary file recycled");
+            remove_file(path, e->d_name, "temporary file removed");
             rs->temps++;
         } else if (kstore_parse_body_name(e->d_name, stem, &rv)) {
             if (!row_names(s, res, ns, stem, rv)) {
-                recycle_file(s, path, e->d_name, "orphan body recycled");
+                remove_file(path, e->d_name, "orphan body removed");
                 rs->orphans++;
             }
         } else {
@@ -119,7 +113,7 @@ static void scan_ns_dir(kstore *s, const char *res, const char *nsdir, const cha
     closedir(d);
 }
 
-static int scan_files(kstore *s, recover_stats *rs)
+static int scan_legacy(kstore *s, recover_stats *rs)
 {
     ks_buf top = KS_BUF_INIT, sub = KS_BUF_INIT, nsp = KS_BUF_INIT;
     ks_buf_printf(&top, "%s/objects", s->dir);
@@ -154,39 +148,103 @@ static int scan_files(kstore *s, recover_stats *rs)
     return 0;
 }
 
-/* Spare files of the last run become the pool again; names the store does
- * not write are left alone. */
-static void adopt_spares(kstore *s)
+/* Schema 1's spare files are removed, and their directory. */
+static void drop_legacy_spares(kstore *s)
 {
     ks_buf top = KS_BUF_INIT;
     ks_buf_printf(&top, "%s/spare", s->dir);
     DIR *d = opendir(ks_buf_cstr(&top));
     if (d) {
         struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char *end;
-            errno = 0;
-            unsigned long long id = strtoull(e->d_name, &end, 10);
-            if (errno || *end || end == e->d_name || e->d_name[0] == '0') {
-                ks_log_warn("store", "unexpected file left alone",
-                            KS_F_STR("dir", ks_buf_cstr(&top)), KS_F_STR("file", e->d_name));
-                continue;
-            }
-            if (s->nspare < KSTORE_SPARE_MAX)
-                s->spare[s->nspare++] = id;
-            else
-                remove_file(ks_buf_cstr(&top), e->d_name, "spare file removed");
-            if (id >= s->spare_next)
-                s->spare_next = id + 1;
-        }
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                remove_file(ks_buf_cstr(&top), e->d_name, "schema-1 spare file removed");
         closedir(d);
+        rmdir(ks_buf_cstr(&top));
     }
-    if (s->spare_next == 0)
-        s->spare_next = 1;
-    atomic_store(&s->n_spares, s->nspare);
     ks_buf_free(&top);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The ids of the body files rows name, sorted, into *out (heap). */
+static int named_fids(kstore *s, uint64_t **out, size_t *n, ks_error *err)
+{
+    sqlite3_stmt *st;
+    int sr = sqlite3_prepare_v2(s->w.db, "SELECT body FROM objects WHERE body != 0", -1, &st, NULL);
+    if (sr != SQLITE_OK)
+        return kstore_sqlite_err(&s->w, sr, "read body ids", err);
+    uint64_t *v = NULL;
+    size_t len = 0, cap = 0;
+    while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
+        v = ks_grow_array(v, &cap, len + 1, sizeof(*v));
+        v[len++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (sr != SQLITE_DONE) {
+        ks_xfree(v);
+        return kstore_sqlite_err(&s->w, sr, "read body ids", err);
+    }
+    if (len > 1)
+        qsort(v, len, sizeof(*v), cmp_u64);
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+/* Body files no row names become free (or are removed past the free
+ * list's size); file ids continue above every file and row. */
+static int scan_bodies(kstore *s, recover_stats *rs, ks_error *err)
+{
+    uint64_t *named = NULL, top = 0;
+    size_t nnamed = 0;
+    int rc = named_fids(s, &named, &nnamed, err);
+    if (rc)
+        return rc;
+    if (nnamed)
+        top = named[nnamed - 1];
+    ks_buf dir = KS_BUF_INIT;
+    ks_buf_printf(&dir, "%s/bodies", s->dir);
+    DIR *d = opendir(ks_buf_cstr(&dir));
+    if (!d) {
+        rc = ks_error_set(err, KS_EIO, "%s: %s", ks_buf_cstr(&dir), strerror(errno));
+        goto out;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long id = strtoull(e->d_name, &end, 10);
+        if (errno || *end || end == e->d_name || e->d_name[0] == '0') {
+            ks_log_warn("store", "unexpected file left alone", KS_F_STR("dir", ks_buf_cstr(&dir)),
+                        KS_F_STR("file", e->d_name));
+            continue;
+        }
+        if (id > top)
+            top = id;
+        uint64_t key = id;
+        if (nnamed && bsearch(&key, named, nnamed, sizeof(*named), cmp_u64))
+            continue;
+        if (s->nspare < KSTORE_SPARE_MAX) {
+            s->spare[s->nspare++] = id;
+        } else {
+            remove_file(ks_buf_cstr(&dir), e->d_name, "free body file removed");
+        }
+        rs->free++;
+    }
+    closedir(d);
+    atomic_store(&s->n_spares, s->nspare);
+    atomic_store(&s->file_next, top + 1);
+out:
+    ks_buf_free(&dir);
+    ks_xfree(named);
+    return rc;
 }
 
 /* Drops rows whose body file is missing. */
@@ -211,7 +269,7 @@ static int check_rows(kstore *s, recover_stats *rs, ks_error *err)
         const char *name = (const char *)sqlite3_column_text(q, 3);
         uint64_t rv = (uint64_t)sqlite3_column_int64(q, 4);
         ks_buf_reset(&path);
-        kstore_body_path(s, res, ns, name, row_fid(q, 4, 5), &path);
+        kstore_body_path(s, res, ns, name, (uint64_t)sqlite3_column_int64(q, 5), rv, &path);
         struct stat st;
         if (stat(ks_buf_cstr(&path), &st) == 0 && S_ISREG(st.st_mode))
             continue;
@@ -240,12 +298,15 @@ out:
 int kstore_recover(kstore *s, ks_error *err)
 {
     recover_stats rs = {0};
-    adopt_spares(s);
-    int rc = scan_files(s, &rs);
+    drop_legacy_spares(s);
+    int rc = scan_legacy(s, &rs);
     if (rc == 0)
         rc = check_rows(s, &rs, err);
+    if (rc == 0)
+        rc = scan_bodies(s, &rs, err);
     if (rc == 0 && (rs.temps || rs.orphans || rs.missing))
         ks_log_info("store", "recovered", KS_F_STR("dir", s->dir), KS_F_INT("tempFiles", rs.temps),
-                    KS_F_INT("orphanBodies", rs.orphans), KS_F_INT("rowsWithoutBody", rs.missing));
+                    KS_F_INT("orphanBodies", rs.orphans), KS_F_INT("rowsWithoutBody", rs.missing),
+                    KS_F_INT("freeBodies", rs.free));
     return rc;
 }

@@ -187,20 +187,10 @@ static int lock_dir(kstore *s, ks_error *err)
     return rc;
 }
 
-/* File ids start above every id and rv a row names, and above the store's
- * revision; the placeholder nonce is drawn. */
-static int init_file_ids(kstore *s, uint64_t rev, ks_error *err)
+/* The resourceVersion placeholder: random, so no stored value contains it
+ * (file ids are set by recovery). */
+static void draw_nonce(kstore *s)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->w.db, "SELECT max(max(body), max(rv)) FROM objects", -1, &st,
-                                NULL);
-    if (rc != SQLITE_OK)
-        return kstore_sqlite_err(&s->w, rc, "read file ids", err);
-    uint64_t top = rev;
-    if (sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) > top)
-        top = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    atomic_store(&s->file_next, top + 1);
     uint8_t r[16];
     if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
         /* No entropy source: the nonce still only needs to be absent from
@@ -212,7 +202,6 @@ static int init_file_ids(kstore *s, uint64_t rev, ks_error *err)
             r[i] = (uint8_t)(x >> 56);
     }
     ks_hex_encode(r, sizeof(r), s->rv_nonce);
-    return 0;
 }
 
 /* The locks and the memory of a store whose files are closed. */
@@ -263,12 +252,8 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
     int rc;
     s->spare = ks_xcalloc(KSTORE_SPARE_MAX, sizeof(*s->spare));
     ks_buf sub = KS_BUF_INIT;
-    ks_buf_printf(&sub, "%s/objects", s->dir);
+    ks_buf_printf(&sub, "%s/bodies", s->dir);
     rc = ks_mkdir_p(ks_buf_cstr(&sub), 0755, err);
-    ks_buf_reset(&sub);
-    ks_buf_printf(&sub, "%s/spare", s->dir);
-    if (rc == 0)
-        rc = ks_mkdir_p(ks_buf_cstr(&sub), 0755, err);
     ks_buf_free(&sub);
     if (rc != 0 || (rc = lock_dir(s, err)) != 0)
         goto fail;
@@ -279,8 +264,7 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
         goto fail;
     if ((rc = kstore_recover(s, err)) != 0)
         goto fail;
-    if ((rc = init_file_ids(s, rev, err)) != 0)
-        goto fail;
+    draw_nonce(s);
     atomic_store(&s->rev, rev);
     s->pending_rev = rev;
     if ((rc = kstore_hub_init(&s->hub, s->o.watch_events, s->o.watch_bytes, rev)) != 0) {

@@ -4,24 +4,27 @@
  * one global revision counter and a watch hub.
  *
  * Layout of the directory given at open:
- *   metadata.sq3                       SQLite (WAL): the objects table (seq,
- *                                      resource, namespace, name, uid, rv,
- *                                      metadata-only JSON, body size and
- *                                      SHA-256) and the meta table (schema
- *                                      version, revision)
- *   objects/<res>/<ns|_cluster>/<name>.<rv>.json   the full object (names
- *                                      over 200 characters: a prefix, '~'
- *                                      and a hash)
- *   spare/<n>                          superseded bodies kept for reuse
- * A body file's name carries the revision of the write that produced it, so a
- * row (res, ns, name, rv) names exactly one file and a file not named by any
- * row is an orphan. A write: the body goes into a spare or temporary file,
- * renamed to its final name; at commit every new body is fdatasynced and
- * every touched directory fsynced, then the rows and the revision commit in
+ *   metadata.sq3   SQLite (WAL): the objects table (seq, resource, namespace,
+ *                  name, uid, rv, metadata-only JSON, body size, SHA-256,
+ *                  file id and resourceVersion offset) and the meta table
+ *                  (schema version, revision)
+ *   bodies/<fid>   the full objects' JSON, and free files for the next writes
+ * A body file does not carry its resourceVersion, which is assigned under the
+ * writer lock: the file holds "resourceVersion":"" and the row the offset the
+ * row's rv is spliced in at when the body is read. So a create or update
+ * renders and hashes its object and rewrites a free body file in place
+ * (fdatasynced) before it takes the writer lock; under the lock it only
+ * checks the stored version and stages its row. A group of writes commits in
  * one SQLite transaction (synchronous=FULL), then superseded bodies become
- * spares. Open recycles temporary and orphan files and drops rows whose body
- * is missing, so a crash at any point leaves every acknowledged write and no
- * half one. Reads check each body against its row's SHA-256.
+ * free files. No file is created, renamed or unlinked on the write path: free
+ * files are made ahead in batches, their directory synced once per batch.
+ * Open frees body files no row names and drops rows whose body is missing,
+ * so a crash at any point leaves every acknowledged write and no half one.
+ * Reads check each body against its row's SHA-256, and look the row up again
+ * when a body was superseded and its file rewritten meanwhile.
+ * A store of schema 1 (bodies as objects/<res>/<ns>/<name>.<rv>.json with
+ * their resourceVersion, spare files in spare/) is migrated at open: its
+ * bodies are read where they are until superseded.
  *
  * Revisions: one counter, +1 per successful create, update or delete, kept in
  * SQLite; an object's resourceVersion is the revision of its last write. An
@@ -60,7 +63,7 @@ typedef struct kstore_opts {
     size_t max_readers;   /* read connections in the pool; 0: 16 */
     size_t max_batch;     /* writes in one batch; 0: 4096 */
     int busy_timeout_ms;  /* SQLite busy timeout; 0: 5000 */
-    bool no_spares_ahead; /* do not make empty spare files ahead of writes */
+    bool no_spares_ahead; /* do not make free body files ahead of writes */
 } kstore_opts;
 
 /* Limits of identifiers: resource [a-z0-9-] up to 63, namespace a DNS label
@@ -182,7 +185,7 @@ typedef struct kstore_stats {
     uint64_t revision;
     uint64_t writes;  /* committed writes */
     uint64_t commits; /* SQLite commits they took (batches and groups share) */
-    size_t spares;    /* spare body files */
+    size_t spares;    /* free body files */
     size_t readers;   /* read connections open */
 } kstore_stats;
 void kstore_stats_get(kstore *s, kstore_stats *out);

@@ -42,10 +42,9 @@ static void txn_finish(kstore *s, int rc, const ks_error *err)
 {
     for (size_t i = 0; i < s->nstaged; i++) {
         kstore_staged *w = &s->staged[i];
+        kstore_body_release(s, rc == 0 ? w->old_fid : w->new_fid);
         if (rc == 0 && w->old_path)
-            kstore_body_recycle(s, w->old_path);
-        if (rc != 0 && w->new_path)
-            kstore_body_recycle(s, w->new_path);
+            unlink(w->old_path); /* a schema-1 body */
         if (rc == 0) {
             kstore_hub_publish(&s->hub, w->ev);
             w->ev = NULL;
@@ -56,7 +55,6 @@ static void txn_finish(kstore *s, int rc, const ks_error *err)
                 *w->err = *err;
             *w->done = true;
         }
-        ks_xfree(w->new_path);
         ks_xfree(w->old_path);
         kstore_event_data_unref(w->ev);
     }
@@ -204,7 +202,7 @@ static int write_leave(kstore *s, bool single, size_t nstaged_before, int rc, ks
 
 typedef struct stored {
     bool found;
-    uint64_t seq, rv, fid; /* fid: the body file's id */
+    uint64_t seq, rv, fid; /* fid: the body file's id, 0 for a schema-1 body */
     int64_t rv_at;         /* -1: the body carries its resourceVersion */
     uint8_t hash[KS_SHA256_LEN];
     char *meta; /* heap */
@@ -229,8 +227,6 @@ static int stored_get(kstore *s, const char *res, const char *ns, const char *na
         if (sqlite3_column_bytes(st, 5) == KS_SHA256_LEN)
             memcpy(o->hash, sqlite3_column_blob(st, 5), KS_SHA256_LEN);
         o->fid = (uint64_t)sqlite3_column_int64(st, 6);
-        if (o->fid == 0)
-            o->fid = o->rv;
         o->rv_at = sqlite3_column_int64(st, 7);
     } else if (sr != SQLITE_DONE) {
         rc = kstore_sqlite_err(&s->w, sr, "get", err);
@@ -332,7 +328,7 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     }
     /* The body file is written before the lock unless this update looked
      * like a no-op then, or this is a batch. */
-    if (!p->path && (rc = kstore_body_write(s, res, ns, name, p, err)) != 0)
+    if (!p->fid && (rc = kstore_body_write(s, p, err)) != 0)
         goto out;
     uint64_t rv = s->pending_rev + 1;
     if (kstore_splice(p->body.data, p->body.len, (int64_t)p->rv_at, rv, &body) != 0 ||
@@ -372,11 +368,14 @@ static int put(kstore *s, bool create, const char *res, const char *ns, const ch
     }
     uint64_t seq = create ? (uint64_t)sqlite3_last_insert_rowid(s->w.db) : old.seq;
     kstore_staged *w = stage(s);
-    w->new_path = p->path;
-    p->path = NULL;
+    w->new_fid = p->fid;
+    p->fid = 0;
     if (!create) {
-        kstore_body_path(s, res, ns, name, old.fid, &old_path);
-        w->old_path = ks_buf_detach(&old_path, NULL);
+        w->old_fid = old.fid;
+        if (!old.fid) {
+            kstore_body_path(s, res, ns, name, 0, old.rv, &old_path);
+            w->old_path = ks_buf_detach(&old_path, NULL);
+        }
     }
     w->ev = ev;
     ev = NULL;
@@ -424,7 +423,7 @@ static int write_op(kstore *s, bool create, const char *res, const char *ns, con
         uint8_t have[KS_SHA256_LEN];
         if (create || kstore_row_hash(s, res, ns, name, &found, have, NULL) != 0 || !found ||
             memcmp(have, p.hash, KS_SHA256_LEN) != 0)
-            if ((rc = kstore_body_write(s, res, ns, name, &p, err)) != 0)
+            if ((rc = kstore_body_write(s, &p, err)) != 0)
                 goto out;
     }
     if ((rc = write_enter(s, &single, err)) != 0)
@@ -487,7 +486,7 @@ static int del(kstore *s, const char *res, const char *ns, const char *name, uin
         goto out;
     }
     uint64_t rv = s->pending_rev + 1;
-    kstore_body_path(s, res, ns, name, old.fid, &path);
+    kstore_body_path(s, res, ns, name, old.fid, old.rv, &path);
     /* The DELETED event carries the last state with the deletion's RV. */
     ks_error ferr;
     if (ks_file_read(ks_buf_cstr(&path), s->o.max_body, &data, &len, &ferr) != 0 ||
@@ -516,7 +515,9 @@ static int del(kstore *s, const char *res, const char *ns, const char *name, uin
         goto out;
     }
     kstore_staged *w = stage(s);
-    w->old_path = ks_buf_detach(&path, NULL);
+    w->old_fid = old.fid;
+    if (!old.fid)
+        w->old_path = ks_buf_detach(&path, NULL);
     w->ev = event_new(KSTORE_DELETED, rv, res, ns, name, body.data, body.len, meta.data, meta.len,
                       NULL, 0);
     s->nstaged++;
