@@ -44,12 +44,26 @@ int ks_json_quote(ks_buf *b, const char *str, size_t n, unsigned flags)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        if (stop)
+        if (stop) {
             while (run < n && classes[s[run]] == 0)
                 run++;
-        else
+        } else {
+            /* Eight bytes at a time while none is a control, '"', '\\' or
+             * non-ASCII (each test flags a byte's high bit, exactly when
+             * some byte qualifies). */
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            for (; run + 8 <= n; run += 8) {
+                uint64_t x;
+                memcpy(&x, s + run, 8);
+                uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+                uint64_t hit =
+                        x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+                if (hit & highs)
+                    break;
+            }
             while (run < n && classes[s[run]] != 1)
                 run++;
+        }
         if (run > i)
             ks_buf_append(b, s + i, run - i);
         i = run;

@@ -139,6 +139,58 @@ static void test_appends_and_grows(void **state)
     ks_buf_free(&b);
 }
 
+/* Strings with every kind of byte at every offset of an eight-byte word,
+ * against a byte-at-a-time reference. */
+static void reference(ks_buf *b, const unsigned char *s, size_t n)
+{
+    ks_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == '"' || c == '\\')
+            ks_buf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            ks_buf_puts(b, "\\n");
+        else if (c == '\t')
+            ks_buf_puts(b, "\\t");
+        else if (c == '\r')
+            ks_buf_puts(b, "\\r");
+        else if (c == '\b')
+            ks_buf_puts(b, "\\b");
+        else if (c == '\f')
+            ks_buf_puts(b, "\\f");
+        else if (c < 0x20)
+            ks_buf_printf(b, "\\u%04x", c);
+        else if (c >= 0x80)
+            ks_buf_puts(b, "\\ufffd"); /* a lone byte is not UTF-8 */
+        else
+            ks_buf_putc(b, (char)c);
+    }
+    ks_buf_putc(b, '"');
+}
+
+static void test_every_byte_every_offset(void **state)
+{
+    (void)state;
+    unsigned char s[40];
+    ks_buf got = KS_BUF_INIT, want = KS_BUF_INIT;
+    for (unsigned c = 0; c < 256; c++) {
+        for (size_t at = 0; at < sizeof(s); at++) {
+            memset(s, 'a', sizeof(s));
+            s[at] = (unsigned char)c;
+            for (size_t n = at + 1; n <= sizeof(s); n += 7) {
+                ks_buf_reset(&got);
+                ks_buf_reset(&want);
+                assert_int_equal(ks_json_quote(&got, (const char *)s, n, 0), 0);
+                reference(&want, s, n);
+                assert_int_equal(got.len, want.len);
+                assert_memory_equal(got.data, want.data, got.len);
+            }
+        }
+    }
+    ks_buf_free(&got);
+    ks_buf_free(&want);
+}
+
 static void test_buffer_limit_reported(void **state)
 {
     (void)state;
@@ -169,6 +221,7 @@ int main(void)
             cmocka_unit_test(test_html_only_with_flag),
             cmocka_unit_test(test_appends_and_grows),
             cmocka_unit_test(test_buffer_limit_reported),
+            cmocka_unit_test(test_every_byte_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
