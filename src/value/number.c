@@ -52,10 +52,30 @@ static size_t from_sci(const char *s, char *digits, int64_t *exp)
     return nd;
 }
 
+static size_t uint_digits(uint64_t u, char *digits, int64_t *exp);
+
 size_t kv__shortest(double d, char *digits, int64_t *exp)
 {
     char buf[48];
     double a = fabs(d);
+    /* Most doubles met (scores, ratios, percentages) are a few decimals:
+     * when a x 10^k is an integer m below 10^15 for some k <= 6 and m / 10^k
+     * reads back as a, then m's digits are the shortest form (a shorter one
+     * would lie a whole unit of m's last digit away, far outside a's
+     * rounding interval), and the correctly rounded %.14e below would give
+     * the same. Both divisions and products here are of exact values. */
+    if (a >= 1e-6 && a < 1e15) {
+        for (int k = 0; k <= 6; k++) {
+            double m = a * pow10_exact[k];
+            if (m >= 1e15)
+                break;
+            if (m == floor(m) && m / pow10_exact[k] == a) {
+                size_t nd = uint_digits((uint64_t)m, digits, exp);
+                *exp -= k;
+                return nd;
+            }
+        }
+    }
     if (a < DBL_MIN) {
         /* Subnormals carry fewer significant bits, so a form shorter than
          * 15 digits may read back: try each length in turn. Their rounding

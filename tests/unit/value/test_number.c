@@ -576,6 +576,19 @@ static void test_random_shortest(void **state)
             continue;
         check_shortest(a, d);
     }
+    /* Few decimals (the digit-count fast path), their neighbours (which
+     * miss it), and values where k decimals reach 15 digits. */
+    static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    for (int i = 0; i < 6000; i++) {
+        uint64_t m = tu_rng() % (i % 3 == 0 ? 1000 : i % 3 == 1 ? 10000000 : 999999999999999ULL);
+        double d = (double)m / p10[tu_rng() % 9];
+        if (d == 0)
+            continue;
+        check_shortest(a, d);
+        check_shortest(a, -d);
+        check_shortest(a, nextafter(d, INFINITY));
+        check_shortest(a, nextafter(d, 0));
+    }
     /* Short decimals stay short. */
     for (int i = 0; i < 3000; i++) {
         char buf[64];
