@@ -118,6 +118,15 @@ static size_t files_in(const char *dir, const char *sub)
     return n;
 }
 
+/* Closes the store and removes its directory. */
+static void finish(kstore *s, ks_arena *a, char *dir)
+{
+    kstore_close(s);
+    ks_arena_free(a);
+    tu_rmtree(dir);
+    ks_xfree(dir);
+}
+
 static char *get(kstore *s, const char *ns, const char *name, uint64_t *rv)
 {
     ks_buf b = KS_BUF_INIT;
@@ -197,10 +206,7 @@ static void test_leftovers_cleaned(void **state)
         assert_non_null(t);
         ks_xfree(t);
     }
-    kstore_close(s);
-    ks_arena_free(&a);
-    tu_rmtree(dir);
-    ks_xfree(dir);
+    finish(s, &a, dir);
 }
 
 /* A store of schema 1 (bodies named by name and rv, carrying their
@@ -359,10 +365,7 @@ static void test_long_names(void **state)
     assert_non_null(t);
     assert_non_null(strstr(t, "\"who\":3"));
     ks_xfree(t);
-    kstore_close(s);
-    ks_arena_free(&a);
-    tu_rmtree(dir);
-    ks_xfree(dir);
+    finish(s, &a, dir);
 }
 
 /* Writers make empty free files ahead of need, and writes use them. */
@@ -393,10 +396,7 @@ static void test_spares_ahead(void **state)
         assert_non_null(t);
         ks_xfree(t);
     }
-    kstore_close(s);
-    ks_arena_free(&a);
-    tu_rmtree(dir);
-    ks_xfree(dir);
+    finish(s, &a, dir);
 }
 
 /* Superseded and deleted bodies become free files that later writes
@@ -435,10 +435,7 @@ static void test_spares(void **state)
     t = get(s, "ns", "x", NULL);
     assert_non_null(strstr(t, "\"v\":2"));
     ks_xfree(t);
-    kstore_close(s);
-    ks_arena_free(&a);
-    tu_rmtree(dir);
-    ks_xfree(dir);
+    finish(s, &a, dir);
 }
 
 /* Body files carry "resourceVersion":"" and reads splice the row's in,
@@ -478,10 +475,7 @@ static void test_rv_spliced(void **state)
     t = get(s, "ns", "r", &rv);
     assert_non_null(strstr(t, "\"resourceVersion\":\"2\""));
     ks_xfree(t);
-    kstore_close(s);
-    ks_arena_free(&a);
-    tu_rmtree(dir);
-    ks_xfree(dir);
+    finish(s, &a, dir);
 }
 
 /* A body changed on disk behind the store's back is refused, not served. */
@@ -520,10 +514,7 @@ static void test_checksum(void **state)
     assert_non_null(t);
     ks_xfree(t);
     ks_buf_free(&p);
-    kstore_close(s);
-    ks_arena_free(&a);
-    tu_rmtree(dir);
-    ks_xfree(dir);
+    finish(s, &a, dir);
 }
 
 static void test_bad_database(void **state)
