@@ -168,28 +168,47 @@ int kstore_fsync_dir(const char *path, ks_error *err)
  * before its body was superseded and rewritten sees a body that does not
  * match the row's hash and looks the row up again. */
 
-/* Takes a free file's id; 0 when there is none. */
-static uint64_t free_take(kstore *s)
+/* Takes a free file: its id (0 when there is none) and *fd, its open
+ * descriptor when it is an empty file made ahead, else -1. */
+static uint64_t free_take(kstore *s, int *fd)
 {
     pthread_mutex_lock(&s->smu);
-    uint64_t fid = s->nspare ? s->spare[--s->nspare] : 0;
+    uint64_t fid = 0;
+    *fd = -1;
+    if (s->nspare) {
+        fid = s->spare[--s->nspare];
+        *fd = s->spare_fd[s->nspare];
+        if (*fd >= 0)
+            s->nspare_fds--;
+    }
     atomic_store(&s->n_spares, s->nspare);
     pthread_mutex_unlock(&s->smu);
     return fid;
 }
 
-void kstore_body_release(kstore *s, uint64_t fid)
+/* Puts fid (with fd, or -1) on the free list; false when it is full. */
+static bool free_put(kstore *s, uint64_t fid, int fd)
 {
-    if (!fid)
-        return;
     pthread_mutex_lock(&s->smu);
-    if (s->nspare < KSTORE_SPARE_MAX) {
-        s->spare[s->nspare++] = fid;
+    bool ok = s->nspare < KSTORE_SPARE_MAX;
+    if (ok) {
+        if (fd >= 0 && s->nspare_fds >= KSTORE_SPARE_FDS) {
+            close(fd);
+            fd = -1;
+        }
+        s->spare[s->nspare] = fid;
+        s->spare_fd[s->nspare++] = fd;
+        s->nspare_fds += fd >= 0;
         atomic_store(&s->n_spares, s->nspare);
-        pthread_mutex_unlock(&s->smu);
-        return;
     }
     pthread_mutex_unlock(&s->smu);
+    return ok;
+}
+
+void kstore_body_release(kstore *s, uint64_t fid)
+{
+    if (!fid || free_put(s, fid, -1))
+        return;
     ks_buf p = KS_BUF_INIT;
     kstore_body_path(s, "", "", "", fid, 0, &p);
     if (!p.err)
@@ -197,8 +216,17 @@ void kstore_body_release(kstore *s, uint64_t fid)
     ks_buf_free(&p);
 }
 
-/* Makes n empty files with new ids into fids; how many it made. */
-static size_t make_files(kstore *s, uint64_t *fids, size_t n)
+void kstore_spare_close(kstore *s)
+{
+    for (size_t i = 0; i < s->nspare; i++)
+        if (s->spare_fd[i] >= 0)
+            close(s->spare_fd[i]);
+    s->nspare = s->nspare_fds = 0;
+}
+
+/* Makes n empty files with new ids into fids, their descriptors open in
+ * fds; how many it made. */
+static size_t make_files(kstore *s, uint64_t *fids, int *fds, size_t n)
 {
     ks_buf p = KS_BUF_INIT;
     size_t made = 0;
@@ -209,17 +237,17 @@ static size_t make_files(kstore *s, uint64_t *fids, size_t n)
         int fd = p.err ? -1 : open(ks_buf_cstr(&p), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
             break;
-        close(fd);
         fids[made] = fid;
+        fds[made] = fd;
     }
     ks_buf_free(&p);
     return made;
 }
 
 /* Makes n free files, durable before any row can name them. */
-static size_t make_free_files(kstore *s, uint64_t *fids, size_t n, ks_error *err)
+static size_t make_free_files(kstore *s, uint64_t *fids, int *fds, size_t n, ks_error *err)
 {
-    size_t made = make_files(s, fids, n);
+    size_t made = make_files(s, fids, fds, n);
     ks_buf d = KS_BUF_INIT;
     ks_buf_printf(&d, "%s/bodies", s->dir);
     if (made && kstore_fsync_dir(ks_buf_cstr(&d), err) != 0) {
@@ -228,6 +256,7 @@ static size_t make_free_files(kstore *s, uint64_t *fids, size_t n, ks_error *err
             kstore_body_path(s, "", "", "", fids[i], 0, &p);
             unlink(ks_buf_cstr(&p));
             ks_buf_free(&p);
+            close(fds[i]);
         }
         made = 0;
     } else if (made == 0) {
@@ -243,9 +272,14 @@ void kstore_spare_refill(kstore *s)
     if (s->o.no_spares_ahead || atomic_load(&s->n_spares) >= KSTORE_SPARE_LOW)
         return;
     uint64_t fids[KSTORE_SPARE_BATCH];
-    size_t n = make_free_files(s, fids, KSTORE_SPARE_BATCH, NULL);
-    for (size_t i = 0; i < n; i++)
-        kstore_body_release(s, fids[i]);
+    int fds[KSTORE_SPARE_BATCH];
+    size_t n = make_free_files(s, fids, fds, KSTORE_SPARE_BATCH, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (!free_put(s, fids[i], fds[i])) {
+            close(fds[i]);
+            kstore_body_release(s, fids[i]); /* unlinked: the list is full */
+        }
+    }
 }
 
 int kstore_body_write(kstore *s, kstore_prepared *p, ks_error *err)
@@ -253,12 +287,18 @@ int kstore_body_write(kstore *s, kstore_prepared *p, ks_error *err)
     ks_buf path = KS_BUF_INIT;
     int rc = 0;
     for (int attempt = 0;; attempt++) {
-        uint64_t fid = free_take(s);
-        if (!fid && make_free_files(s, &fid, 1, err) == 0)
-            return KS_EIO;
+        int fd;
+        uint64_t fid = free_take(s, &fd);
+        bool empty = fd >= 0; /* made ahead, still open: nothing to cut */
+        if (!fid) {
+            if (make_free_files(s, &fid, &fd, 1, err) == 0)
+                return KS_EIO;
+            empty = true;
+        }
         ks_buf_reset(&path);
         kstore_body_path(s, "", "", "", fid, 0, &path);
-        int fd = path.err ? -1 : open(ks_buf_cstr(&path), O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            fd = path.err ? -1 : open(ks_buf_cstr(&path), O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
             /* gone from under the store: forget it, take another */
             if (attempt < 4)
@@ -268,7 +308,7 @@ int kstore_body_write(kstore *s, kstore_prepared *p, ks_error *err)
         }
         const char *what = "write";
         if (ks_fd_write_all(fd, p->body.data, p->body.len) != 0 ||
-            (what = "truncate", ftruncate(fd, (off_t)p->body.len) != 0) ||
+            (what = "truncate", !empty && ftruncate(fd, (off_t)p->body.len) != 0) ||
             (what = "fdatasync", fdatasync(fd) != 0) || (what = "close", close(fd) != 0)) {
             rc = ks_error_set(err, KS_EIO, "%s %s: %s", what, ks_buf_cstr(&path), strerror(errno));
             if (strcmp(what, "close") != 0)

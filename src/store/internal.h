@@ -113,18 +113,20 @@ struct kstore {
     kstore_conn *readers;
     size_t nreaders;
 
-    /* spare files, <dir>/spare/<id>: superseded bodies kept for reuse by
-     * the next writes instead of unlinking them and creating new files */
     /* body files are <dir>/bodies/<id>, ids from this counter */
     atomic_uint_fast64_t file_next;
     /* resourceVersion placeholder while rendering: random, so no stored
      * value can contain it */
     char rv_nonce[33];
 
-    uint64_t *spare; /* ids, KSTORE_SPARE_MAX */
-    size_t nspare;
-    uint64_t spare_next;
-    pthread_mutex_t smu; /* the spare list (taken inside the writer lock, or alone) */
+    /* free body files: made ahead, or superseded bodies, for the next
+     * writes to rewrite instead of creating and unlinking files. Files made
+     * ahead are kept open (spare_fd, else -1), up to KSTORE_SPARE_FDS, and
+     * are empty. */
+    uint64_t *spare; /* their ids, up to KSTORE_SPARE_MAX */
+    int *spare_fd;
+    size_t nspare, nspare_fds;
+    pthread_mutex_t smu; /* the free list (taken inside the writer lock, or alone) */
 
     int lock_fd; /* <dir>/lock, flocked while open */
     atomic_uint_fast64_t n_writes, n_commits;
@@ -139,6 +141,7 @@ struct kstore {
  * of a write on some file systems. */
 #define KSTORE_SPARE_LOW   32
 #define KSTORE_SPARE_BATCH 8
+#define KSTORE_SPARE_FDS   48
 
 /* Makes empty free files when few are left; called without the writer
  * lock. */
@@ -187,6 +190,8 @@ int kstore_fsync_dir(const char *path, ks_error *err);
  * unlinked when there are enough. A reader that opened it before may then
  * see it rewritten, which is why reads check the body's hash. fid 0: none. */
 void kstore_body_release(kstore *s, uint64_t fid);
+/* Closes the free list's open descriptors and empties it (at close). */
+void kstore_spare_close(kstore *s);
 
 /* Rewrites stored JSON text (full or metadata-only) with resourceVersion rv. */
 int kstore_rerender(const char *json, size_t len, uint64_t rv, ks_buf *out, ks_error *err);

@@ -232,6 +232,7 @@ static int scan_bodies(kstore *s, recover_stats *rs, ks_error *err)
         if (nnamed && bsearch(&key, named, nnamed, sizeof(*named), cmp_u64))
             continue;
         if (s->nspare < KSTORE_SPARE_MAX) {
+            s->spare_fd[s->nspare] = -1;
             s->spare[s->nspare++] = id;
         } else {
             remove_file(ks_buf_cstr(&dir), e->d_name, "free body file removed");

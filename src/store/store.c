@@ -214,6 +214,7 @@ static void store_free(kstore *s)
     pthread_mutex_destroy(&s->wmu);
     ks_xfree(s->readers);
     ks_xfree(s->spare);
+    ks_xfree(s->spare_fd);
     ks_xfree(s->dir);
     ks_xfree(s);
 }
@@ -251,6 +252,7 @@ int kstore_open(const kstore_opts *o, kstore **out, ks_error *err)
 
     int rc;
     s->spare = ks_xcalloc(KSTORE_SPARE_MAX, sizeof(*s->spare));
+    s->spare_fd = ks_xcalloc(KSTORE_SPARE_MAX, sizeof(*s->spare_fd));
     ks_buf sub = KS_BUF_INIT;
     ks_buf_printf(&sub, "%s/bodies", s->dir);
     rc = ks_mkdir_p(ks_buf_cstr(&sub), 0755, err);
@@ -292,6 +294,7 @@ void kstore_close(kstore *s)
     kstore_conn_close(&s->w);
     close(s->lock_fd);
     kstore_hub_destroy(&s->hub);
+    kstore_spare_close(s);
     ks_xfree(s->staged);
     store_free(s);
 }

@@ -368,7 +368,29 @@ static void test_long_names(void **state)
     finish(s, &a, dir);
 }
 
-/* Writers make empty free files ahead of need, and writes use them. */
+/* Open descriptors of this process on files under dir. */
+static size_t fds_under(const char *dir)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    size_t n = 0, len = strlen(dir);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char link[300], target[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t k = readlink(link, target, sizeof target - 1);
+        if (k > 0) {
+            target[k] = '\0';
+            n += strncmp(target, dir, len) == 0;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Writers make empty free files ahead of need (kept open, a bounded number),
+ * and writes use them. */
 static void test_spares_ahead(void **state)
 {
     (void)state;
@@ -389,6 +411,8 @@ static void test_spares_ahead(void **state)
     assert_true(free_files(s) > 0);
     assert_true(free_files(s) <= 64);
     assert_int_equal(files_in(dir, "bodies"), 101 + free_files(s));
+    size_t open_fds = fds_under(dir);
+    assert_true(open_fds > 0 && open_fds <= 48 + 8);
     for (int i = 0; i < 100; i++) {
         char name[16];
         snprintf(name, sizeof name, "o%d", i);
@@ -396,7 +420,11 @@ static void test_spares_ahead(void **state)
         assert_non_null(t);
         ks_xfree(t);
     }
-    finish(s, &a, dir);
+    kstore_close(s);
+    assert_int_equal(fds_under(dir), 0); /* closed with the store */
+    ks_arena_free(&a);
+    tu_rmtree(dir);
+    ks_xfree(dir);
 }
 
 /* Superseded and deleted bodies become free files that later writes
