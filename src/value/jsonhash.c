@@ -4,6 +4,7 @@
  * (the SergJa/jsonhash algorithm, spec/storage.md §11.6): order-insensitive
  * for object members and array elements, every number taken as a double.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,10 +88,31 @@ static int scratch_push(hctx *c, size_t n, size_t width, size_t *off)
 
 /* SHA-256 of the entries (n of width bytes, each one or two digests)
  * sorted, written as hex (two digests joined by ':') and joined by '|'. */
+/* Most objects and arrays have a few entries: sorted in place by insertion
+ * (glibc's qsort_r allocates a merge buffer per call). */
+static void sort_entries(uint8_t *ents, size_t n, size_t width)
+{
+    if (n > 24) {
+        qsort_r(ents, n, width, cmp_entry, &width);
+        return;
+    }
+    uint8_t tmp[2 * DIG];
+    for (size_t i = 1; i < n; i++) {
+        size_t j = i;
+        if (memcmp(ents + (j - 1) * width, ents + j * width, width) <= 0)
+            continue;
+        memcpy(tmp, ents + i * width, width);
+        while (j > 0 && memcmp(ents + (j - 1) * width, tmp, width) > 0) {
+            memcpy(ents + j * width, ents + (j - 1) * width, width);
+            j--;
+        }
+        memcpy(ents + j * width, tmp, width);
+    }
+}
+
 static int hash_entries(uint8_t *ents, size_t n, size_t width, uint8_t out[DIG])
 {
-    if (n > 1)
-        qsort_r(ents, n, width, cmp_entry, &width);
+    sort_entries(ents, n, width);
     ks_sha256 ctx;
     ks_sha256_init(&ctx);
     /* The joined text goes to the hash a few KB at a time. */
@@ -195,15 +217,68 @@ static int hash_value(hctx *c, const kv_value *v, int depth, uint8_t out[DIG])
     return KS_EINVAL;
 }
 
+/* The cache and the scratch stack are kept per thread between calls: member
+ * names and common values repeat across the objects a server hashes, and a
+ * cached entry holds its whole text, so a hit is exact. Freed when the
+ * thread ends. */
+typedef struct tl_state {
+    cache_entry *cache;
+    uint8_t *scratch;
+    size_t scratch_cap;
+} tl_state;
+
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+static void tl_free(void *p)
+{
+    tl_state *t = p;
+    free(t->cache);
+    free(t->scratch);
+    free(t);
+}
+
+static void tl_init(void)
+{
+    if (pthread_key_create(&tl_key, tl_free) != 0)
+        tl_key = (pthread_key_t)-1;
+}
+
+static tl_state *tl_get(void)
+{
+    pthread_once(&tl_once, tl_init);
+    if (tl_key == (pthread_key_t)-1)
+        return NULL;
+    tl_state *t = pthread_getspecific(tl_key);
+    if (!t && (t = calloc(1, sizeof(*t))) != NULL) {
+        t->cache = calloc(CACHE, sizeof(cache_entry));
+        if (pthread_setspecific(tl_key, t) != 0) {
+            tl_free(t);
+            t = NULL;
+        }
+    }
+    return t;
+}
+
 int kv_json_hash(const kv_value *v, const char *const *excluded, size_t nexcluded,
                  char out[KS_SHA256_HEXLEN + 1])
 {
-    hctx c = {KS_BUF_INIT, excluded, nexcluded, calloc(CACHE, sizeof(cache_entry)), NULL, 0, 0};
+    tl_state *t = tl_get();
+    hctx c = {KS_BUF_INIT, excluded, nexcluded, NULL, NULL, 0, 0};
+    if (t) {
+        c.cache = t->cache;
+        c.scratch = t->scratch;
+        c.scratch_cap = t->scratch_cap;
+    }
     uint8_t h[DIG];
     int rc = hash_value(&c, v, 0, h);
     ks_buf_free(&c.path);
-    free(c.cache);
-    free(c.scratch);
+    if (t) { /* the stack may have grown */
+        t->scratch = c.scratch;
+        t->scratch_cap = c.scratch_cap;
+    } else {
+        free(c.scratch);
+    }
     if (rc < 0)
         return rc;
     ks_hex_encode(h, DIG, out);

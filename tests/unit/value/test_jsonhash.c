@@ -98,12 +98,57 @@ static void test_many_names(void **state)
     ks_buf_free(&c);
 }
 
+/* Arrays and objects of every size around the sort's switch from insertion
+ * to qsort hash the same in any order. */
+static void test_orders(void **state)
+{
+    ks_arena *a = *state;
+    for (int n = 1; n <= 40; n++) {
+        ks_buf fwd = KS_BUF_INIT, rev = KS_BUF_INIT, mix = KS_BUF_INIT;
+        ks_buf ofwd = KS_BUF_INIT, orev = KS_BUF_INIT;
+        ks_buf_putc(&fwd, '[');
+        ks_buf_putc(&rev, '[');
+        ks_buf_putc(&mix, '[');
+        ks_buf_putc(&ofwd, '{');
+        ks_buf_putc(&orev, '{');
+        for (int i = 0; i < n; i++) {
+            int r = n - 1 - i, m = (i * 7 + 3) % n;
+            ks_buf_printf(&fwd, "%s\"v%d\"", i ? "," : "", i);
+            ks_buf_printf(&rev, "%s\"v%d\"", i ? "," : "", r);
+            ks_buf_printf(&mix, "%s\"v%d\"", i ? "," : "", n % 7 ? m : i);
+            ks_buf_printf(&ofwd, "%s\"k%d\":%d", i ? "," : "", i, i * i);
+            ks_buf_printf(&orev, "%s\"k%d\":%d", i ? "," : "", r, r * r);
+        }
+        ks_buf_putc(&fwd, ']');
+        ks_buf_putc(&rev, ']');
+        ks_buf_putc(&mix, ']');
+        ks_buf_putc(&ofwd, '}');
+        ks_buf_putc(&orev, '}');
+        char h1[65], h2[65], h3[65];
+        hash_of(a, ks_buf_cstr(&fwd), NULL, 0, h1);
+        hash_of(a, ks_buf_cstr(&rev), NULL, 0, h2);
+        hash_of(a, ks_buf_cstr(&mix), NULL, 0, h3);
+        assert_string_equal(h1, h2);
+        if (n % 7)
+            assert_string_equal(h1, h3);
+        hash_of(a, ks_buf_cstr(&ofwd), NULL, 0, h1);
+        hash_of(a, ks_buf_cstr(&orev), NULL, 0, h2);
+        assert_string_equal(h1, h2);
+        ks_buf_free(&fwd);
+        ks_buf_free(&rev);
+        ks_buf_free(&mix);
+        ks_buf_free(&ofwd);
+        ks_buf_free(&orev);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_vectors, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_properties, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_many_names, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_orders, tu_arena_setup, tu_arena_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
