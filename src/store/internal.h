@@ -75,8 +75,12 @@ typedef struct kstore_hub {
 
 int kstore_hub_init(kstore_hub *h, size_t cap, size_t max_bytes, uint64_t rev);
 void kstore_hub_destroy(kstore_hub *h);
-/* Takes the caller's reference to d. Never waits for a watcher. */
+/* Takes the caller's reference to d. Never waits for a watcher. Watchers
+ * waiting for events learn of it at the next kstore_hub_wake: a group of
+ * events is published, then the watchers woken once, after the writer lock
+ * is released. */
 void kstore_hub_publish(kstore_hub *h, kstore_event_data *d);
+void kstore_hub_wake(kstore_hub *h);
 void kstore_event_data_unref(kstore_event_data *d);
 
 /* ---- the store ---- */
@@ -107,6 +111,7 @@ struct kstore {
     pthread_cond_t gcond; /* a group was committed (with wmu) */
     kstore_staged *staged;
     size_t nstaged, staged_cap;
+    bool wake_pending; /* events published since the watchers were last woken */
 
     pthread_mutex_t pmu; /* the read pool */
     pthread_cond_t pcond;

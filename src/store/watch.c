@@ -118,8 +118,16 @@ void kstore_hub_publish(kstore_hub *h, kstore_event_data *d)
     h->next++;
     h->bytes += sz;
     h->published++;
-    pthread_cond_broadcast(&h->cond);
     pthread_mutex_unlock(&h->mu);
+}
+
+void kstore_hub_wake(kstore_hub *h)
+{
+    /* Without the mutex: an event is in the ring before this is called, and
+     * a watcher checks the ring and starts waiting atomically under it, so
+     * none misses the wake-up; woken watchers do not then queue on a mutex
+     * the waker still holds. */
+    pthread_cond_broadcast(&h->cond);
 }
 
 int kstore_watch_open(kstore *s, const char *res, const char *ns, uint64_t from_rv,

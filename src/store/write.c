@@ -48,6 +48,7 @@ static void txn_finish(kstore *s, int rc, const ks_error *err)
         if (rc == 0) {
             kstore_hub_publish(&s->hub, w->ev);
             w->ev = NULL;
+            s->wake_pending = true;
         }
         if (w->done) {
             *w->result = rc;
@@ -62,6 +63,17 @@ static void txn_finish(kstore *s, int rc, const ks_error *err)
     s->txn_open = false;
     s->pending_rev = atomic_load(&s->rev);
     pthread_cond_broadcast(&s->gcond);
+}
+
+/* Releases the writer lock, then wakes the watchers if events were
+ * published under it (waking dozens of threads is not done holding it). */
+static void writer_unlock(kstore *s)
+{
+    bool wake = s->wake_pending;
+    s->wake_pending = false;
+    pthread_mutex_unlock(&s->wmu);
+    if (wake)
+        kstore_hub_wake(&s->hub);
 }
 
 static void txn_abort(kstore *s, int rc, const ks_error *err)
@@ -121,10 +133,15 @@ int kstore_batch_begin(kstore *s, ks_error *err)
         return ks_error_set(err, KS_EINVAL, "a batch is already open in this thread");
     pthread_mutex_lock(&s->wmu);
     int rc = 0;
-    if (s->txn_open) /* a group whose writers wait: commit it for them */
+    if (s->txn_open) { /* a group whose writers wait: commit it for them */
         txn_commit(s, NULL);
+        if (s->wake_pending) { /* its watchers need not wait for the batch */
+            s->wake_pending = false;
+            kstore_hub_wake(&s->hub);
+        }
+    }
     if ((rc = txn_begin(s, err)) != 0) {
-        pthread_mutex_unlock(&s->wmu);
+        writer_unlock(s);
         return rc;
     }
     tl_batch = s;
@@ -139,7 +156,7 @@ void kstore_batch_abort(kstore *s)
     ks_error_set(&e, KS_EIO, "batch aborted");
     txn_abort(s, KS_EIO, &e);
     tl_batch = NULL;
-    pthread_mutex_unlock(&s->wmu);
+    writer_unlock(s);
 }
 
 int kstore_batch_commit(kstore *s, ks_error *err)
@@ -148,7 +165,7 @@ int kstore_batch_commit(kstore *s, ks_error *err)
         return ks_error_set(err, KS_EINVAL, "no batch is open in this thread");
     int rc = txn_commit(s, err);
     tl_batch = NULL;
-    pthread_mutex_unlock(&s->wmu);
+    writer_unlock(s);
     return rc;
 }
 
@@ -168,7 +185,7 @@ static int write_enter(kstore *s, bool *single, ks_error *err)
     atomic_fetch_sub(&s->waiting, 1);
     int rc = txn_begin(s, err);
     if (rc)
-        pthread_mutex_unlock(&s->wmu);
+        writer_unlock(s);
     return rc;
 }
 
@@ -196,7 +213,7 @@ static int write_leave(kstore *s, bool single, size_t nstaged_before, int rc, ks
         while (staged && !done)
             pthread_cond_wait(&s->gcond, &s->wmu);
     }
-    pthread_mutex_unlock(&s->wmu);
+    writer_unlock(s);
     return rc ? rc : result;
 }
 
