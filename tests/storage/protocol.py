@@ -643,6 +643,20 @@ def case_status_bodies(env):
                                            metadata={"name": "nope", "resourceVersion": "5"})))):
         st = expect_status(r, 404, "NotFound", what + " of a missing object")
         check(st == want404, "%s NotFound body: %r" % (what, st))
+    # a namespaced kind without its namespace: only the all-namespaces list
+    # and watch have a route (kube-apiserver answers 404 to the rest)
+    for what, r in (("GET", env.c.get(env.path(plural, None, name))),
+                    ("PUT", env.c.put(env.path(plural, None, name), upd)),
+                    ("PATCH", env.c.req("PATCH", env.path(plural, None, name), "{}",
+                                        {"Content-Type": "application/merge-patch+json"})),
+                    ("DELETE", env.c.delete(env.path(plural, None, name))),
+                    ("POST", env.c.post(env.path(plural), env.obj(plural, "x"))),
+                    ("DELETE collection", env.c.delete(env.path(plural))),
+                    ("PUT of a computed kind", env.c.put(env.path(
+                        "workloadconfigurationscansummaries", None, "a"),
+                        {"metadata": {"name": "a", "resourceVersion": "0"}}))):
+        expect(r, 404, what + " without a namespace")
+    expect(env.c.get(env.path(plural)), 200, "the all-namespaces list")
     # DELETE with a stale resourceVersion precondition: 409
     r = env.c.req("DELETE", env.path(plural, ns, name),
                   {"kind": "DeleteOptions", "apiVersion": "v1",
