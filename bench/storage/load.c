@@ -494,7 +494,10 @@ static void raw_close(rawconn *c)
 static bool raw_connect(rawconn *c)
 {
     const char *p = strrchr(O.base, ':');
-    int port = p ? atoi(p + 1) : 0;
+    char *end = NULL;
+    long port = p ? strtol(p + 1, &end, 10) : 0;
+    if (!p || end == p + 1 || port <= 0 || port > 65535)
+        return false;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

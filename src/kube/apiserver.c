@@ -531,8 +531,7 @@ static void resource_request(as_req *q, size_t nseg)
         q->name = net_request_segment(q->nr, i);
     /* a namespaced kind has no route without its namespace except the
      * all-namespaces list and watch (kube-apiserver: 404) */
-    bool ns_missing = q->r->namespaced && !q->ns &&
-                      (q->name || strcmp(q->method, "GET") != 0);
+    bool ns_missing = q->r->namespaced && !q->ns && (q->name || strcmp(q->method, "GET") != 0);
     if ((q->ns && !q->r->namespaced) || ns_missing) {
         send_text(q, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
         return;
