@@ -18,6 +18,7 @@
 #define DELETE_BATCH    500
 #define WATCH_CHUNK     (64u << 10) /* bytes of events gathered into one chunk */
 #define WATCH_GATHER_NS 2000000L    /* pause that lets back-to-back events gather */
+#define WATCH_BUSY_NS   5000000L    /* a busy stream's sending interval */
 
 static const char *const field_paths[] = {"metadata.name", "metadata.namespace"};
 
@@ -429,6 +430,7 @@ typedef struct wstream {
     bool filtered; /* a label or field selector was given */
     cursor init;   /* synthetic ADDED events of the current state */
     bool initial;
+    bool busy; /* the last chunk carried events: more are likely coming */
     uint64_t last_rv;
     int64_t deadline, next_bookmark; /* monotonic ns */
     char *error_event;               /* an ERROR event to send, then end */
@@ -522,6 +524,38 @@ static int send_event(wstream *ws, kstore_event *ev, ks_buf *out)
     return rc < 0 ? rc : 0;
 }
 
+/* Sends ev, then whatever else is already waiting (up to 64 KiB), so a
+ * burst of writes goes out in few chunks. After the first event of a quiet
+ * stream, a short pause lets the next ones gather instead of waking this
+ * thread once per write (with 50 watchers, 50 wake-ups a write); a stream
+ * that keeps receiving events is then served once per WATCH_BUSY_NS. Events
+ * reach a watcher at most that much later than they could. */
+static int drain_events(wstream *ws, kstore_event *ev, ks_buf *out, bool paused)
+{
+    int rc;
+    for (;;) {
+        if ((rc = send_event(ws, ev, out)) < 0)
+            return rc;
+        if (out->len >= WATCH_CHUNK)
+            break;
+        rc = kstore_watch_next(ws->w, 0, ev);
+        if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
+            return out->len ? NET_STREAM_MORE : NET_STREAM_END;
+        if (rc == KSTORE_WATCH_TIMEOUT && !paused) {
+            struct timespec ts = {0, WATCH_GATHER_NS};
+            nanosleep(&ts, NULL);
+            paused = true;
+            rc = kstore_watch_next(ws->w, 0, ev);
+            if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
+                return out->len ? NET_STREAM_MORE : NET_STREAM_END;
+        }
+        if (rc != KSTORE_WATCH_EVENT)
+            break;
+    }
+    ws->busy = true;
+    return NET_STREAM_MORE;
+}
+
 static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
 {
     wstream *ws = ctx;
@@ -551,7 +585,22 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
         return NET_STREAM_MORE;
     }
     kstore_event ev;
-    int rc = kstore_watch_next(ws->w, wait_ms, &ev);
+    int rc;
+    if (ws->busy) {
+        /* Under a stream of writes, sleep the whole gathering window and
+         * take everything that came: one wake-up per window, not one per
+         * write and another for the pause (with 50 watchers the wake-ups
+         * cost more than the events). */
+        struct timespec ts = {0, WATCH_BUSY_NS};
+        nanosleep(&ts, NULL);
+        rc = kstore_watch_next(ws->w, 0, &ev);
+        if (rc == KSTORE_WATCH_TIMEOUT)
+            ws->busy = false; /* the stream went quiet: wait for the next event */
+        else if (rc == KSTORE_WATCH_EVENT)
+            return drain_events(ws, &ev, out, true);
+    }
+    if (!ws->busy)
+        rc = kstore_watch_next(ws->w, wait_ms, &ev);
     if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
         return NET_STREAM_END; /* the client watches again, or relists on 410 */
     if (rc == KSTORE_WATCH_TIMEOUT) {
@@ -568,32 +617,7 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
     }
     if (rc != KSTORE_WATCH_EVENT)
         return KS_EIO;
-    /* the event, then whatever else is already waiting (up to 64 KiB), so a
-     * burst of writes goes out in few chunks; a short pause after the first
-     * lets the next ones gather instead of waking this thread once per write
-     * (with 50 watchers, 50 wake-ups a write). Events reach a watcher at most
-     * 2 ms later than they could. */
-    bool paused = false;
-    for (;;) {
-        if ((rc = send_event(ws, &ev, out)) < 0)
-            return rc;
-        if (out->len >= WATCH_CHUNK)
-            break;
-        rc = kstore_watch_next(ws->w, 0, &ev);
-        if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
-            return out->len ? NET_STREAM_MORE : NET_STREAM_END;
-        if (rc == KSTORE_WATCH_TIMEOUT && !paused) {
-            struct timespec ts = {0, WATCH_GATHER_NS};
-            nanosleep(&ts, NULL);
-            paused = true;
-            rc = kstore_watch_next(ws->w, 0, &ev);
-            if (rc == KSTORE_WATCH_DROPPED || rc == KSTORE_WATCH_CLOSED)
-                return out->len ? NET_STREAM_MORE : NET_STREAM_END;
-        }
-        if (rc != KSTORE_WATCH_EVENT)
-            break;
-    }
-    return NET_STREAM_MORE;
+    return drain_events(ws, &ev, out, false);
 }
 
 static void wstream_free(void *ctx, enum net_stream_close why)
