@@ -6,17 +6,15 @@
 
 #include "core/error.h"
 
-int ks_sha256_init(ks_sha256 *ctx)
+void ks_sha256_init(ks_sha256 *ctx)
 {
     sha256_init(&ctx->c);
-    return 0;
 }
 
-int ks_sha256_update(ks_sha256 *ctx, const void *data, size_t n)
+void ks_sha256_update(ks_sha256 *ctx, const void *data, size_t n)
 {
     if (n)
         sha256_update(&ctx->c, n, data);
-    return 0;
 }
 
 void ks_sha256_final(ks_sha256 *ctx, uint8_t out[KS_SHA256_LEN])
@@ -24,14 +22,13 @@ void ks_sha256_final(ks_sha256 *ctx, uint8_t out[KS_SHA256_LEN])
     sha256_digest(&ctx->c, KS_SHA256_LEN, out);
 }
 
-int ks_sha256_digest(const void *data, size_t n, uint8_t out[KS_SHA256_LEN])
+void ks_sha256_digest(const void *data, size_t n, uint8_t out[KS_SHA256_LEN])
 {
     struct sha256_ctx c;
     sha256_init(&c);
     if (n)
         sha256_update(&c, n, data);
     sha256_digest(&c, KS_SHA256_LEN, out);
-    return 0;
 }
 
 /* Eight hex digits of four bytes at once: each byte spread into its own
@@ -112,12 +109,9 @@ void ks_hex_encode(const uint8_t *in, size_t n, char *out)
     *o = '\0';
 }
 
-int ks_sha256_hex(const void *data, size_t n, char out[KS_SHA256_HEXLEN + 1])
+void ks_sha256_hex(const void *data, size_t n, char out[KS_SHA256_HEXLEN + 1])
 {
     uint8_t d[KS_SHA256_LEN];
-    int rc = ks_sha256_digest(data, n, d);
-    if (rc)
-        return rc;
+    ks_sha256_digest(data, n, d);
     ks_hex_encode(d, sizeof(d), out);
-    return 0;
 }

@@ -19,15 +19,15 @@ typedef struct ks_sha256 {
     struct sha256_ctx c;
 } ks_sha256;
 
-/* These cannot fail; init and update return 0 for callers that check. */
-int ks_sha256_init(ks_sha256 *ctx);
-int ks_sha256_update(ks_sha256 *ctx, const void *data, size_t n);
+/* None of these can fail. */
+void ks_sha256_init(ks_sha256 *ctx);
+void ks_sha256_update(ks_sha256 *ctx, const void *data, size_t n);
 /* Writes the digest; the context may be initialised again. */
 void ks_sha256_final(ks_sha256 *ctx, uint8_t out[KS_SHA256_LEN]);
 
-int ks_sha256_digest(const void *data, size_t n, uint8_t out[KS_SHA256_LEN]);
+void ks_sha256_digest(const void *data, size_t n, uint8_t out[KS_SHA256_LEN]);
 /* Writes 64 hex digits and a NUL. */
-int ks_sha256_hex(const void *data, size_t n, char out[KS_SHA256_HEXLEN + 1]);
+void ks_sha256_hex(const void *data, size_t n, char out[KS_SHA256_HEXLEN + 1]);
 
 /* Lowercase hex of n bytes; out needs 2n+1 bytes. */
 void ks_hex_encode(const uint8_t *in, size_t n, char *out);

@@ -119,7 +119,7 @@ static bool slug(ks_buf *b, const char *s)
     bool ok = !t.err && t.len > 0;
     if (ok && t.len >= SLUG_MAX - SLUG_HASHES) {
         char hex[KS_SHA256_HEXLEN + 1];
-        ok = ks_sha256_hex(s, strlen(s), hex) == 0;
+        ks_sha256_hex(s, strlen(s), hex);
         ks_buf_truncate(&t, SLUG_MAX - SLUG_HASHES);
         ks_buf_printf(&t, "-%.4s-%.4s", hex, hex + KS_SHA256_HEXLEN - 4);
     }

@@ -89,10 +89,7 @@ void kstore_body_stem(const char *name, char out[KSTORE_STEM_MAX])
         return;
     }
     char hex[KS_SHA256_HEXLEN + 1];
-    if (ks_sha256_hex(name, n, hex) != 0) {
-        memset(hex, '0', KS_SHA256_HEXLEN);
-        hex[KS_SHA256_HEXLEN] = '\0';
-    }
+    ks_sha256_hex(name, n, hex);
     snprintf(out, KSTORE_STEM_MAX, "%.*s~%s", STEM_PREFIX, name, hex);
 }
 

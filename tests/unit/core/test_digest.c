@@ -22,7 +22,7 @@ static void check_hex(const void *data, size_t n, const char *want)
 {
     char hex[KS_SHA256_HEXLEN + 1];
     memset(hex, '#', sizeof(hex));
-    assert_int_equal(ks_sha256_hex(data, n, hex), 0);
+    ks_sha256_hex(data, n, hex);
     assert_string_equal(hex, want);
 }
 
@@ -44,7 +44,7 @@ static void test_digest_bytes(void **state)
 {
     (void)state;
     uint8_t d[KS_SHA256_LEN];
-    assert_int_equal(ks_sha256_digest("abc", 3, d), 0);
+    ks_sha256_digest("abc", 3, d);
     static const uint8_t want[KS_SHA256_LEN] = {
             0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
             0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
@@ -60,11 +60,11 @@ static void test_incremental_matches(void **state)
     static char chunk[4099];
     memset(chunk, 'a', sizeof(chunk));
     ks_sha256 ctx;
-    assert_int_equal(ks_sha256_init(&ctx), 0);
+    ks_sha256_init(&ctx);
     size_t left = 1000000, step = 1;
     while (left) {
         size_t n = step < left ? step : left;
-        assert_int_equal(ks_sha256_update(&ctx, chunk, n), 0);
+        ks_sha256_update(&ctx, chunk, n);
         left -= n;
         step = step * 3 % sizeof(chunk) + 1;
     }
@@ -75,17 +75,17 @@ static void test_incremental_matches(void **state)
     assert_string_equal(hex, MILLION_A_SHA);
 
     /* Byte by byte, and with empty updates in between. */
-    assert_int_equal(ks_sha256_init(&ctx), 0);
+    ks_sha256_init(&ctx);
     for (const char *p = MSG448; *p; p++) {
-        assert_int_equal(ks_sha256_update(&ctx, p, 1), 0);
-        assert_int_equal(ks_sha256_update(&ctx, p, 0), 0);
+        ks_sha256_update(&ctx, p, 1);
+        ks_sha256_update(&ctx, p, 0);
     }
     ks_sha256_final(&ctx, d);
     ks_hex_encode(d, sizeof(d), hex);
     assert_string_equal(hex, MSG448_SHA);
 
     /* No update at all: the empty message. */
-    assert_int_equal(ks_sha256_init(&ctx), 0);
+    ks_sha256_init(&ctx);
     ks_sha256_final(&ctx, d);
     ks_hex_encode(d, sizeof(d), hex);
     assert_string_equal(hex, EMPTY_SHA);

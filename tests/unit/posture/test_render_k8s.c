@@ -185,7 +185,7 @@ static void test_names(void **state)
     ks_buf full = KS_BUF_INIT;
     ks_buf_printf(&full, "ConfigMap-%s", ks_buf_cstr(&long_name));
     char hex[KS_SHA256_HEXLEN + 1];
-    assert_int_equal(ks_sha256_hex(full.data, full.len, hex), 0);
+    ks_sha256_hex(full.data, full.len, hex);
     ks_buf want = KS_BUF_INIT;
     ks_buf_printf(&want, "configmap-%.233s-%.4s-%.4s", ks_buf_cstr(&long_name), hex, hex + 60);
     assert_int_equal(want.len, 253);
