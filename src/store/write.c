@@ -252,6 +252,18 @@ static int stored_get(kstore *s, const char *res, const char *ns, const char *na
     return rc;
 }
 
+/* Copies n bytes of src (may be NULL when n is 0) to *p with a NUL; the
+ * copy, *p moved past it. */
+static char *put_text(char **p, const char *src, size_t n)
+{
+    char *at = *p;
+    if (n)
+        memcpy(at, src, n);
+    at[n] = '\0';
+    *p += n + 1;
+    return at;
+}
+
 static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const char *res,
                                     const char *ns, const char *name, const char *json, size_t len,
                                     const char *meta, size_t meta_len, const char *prev,
@@ -267,31 +279,14 @@ static kstore_event_data *event_new(kstore_event_type type, uint64_t rv, const c
     }
     d->type = type;
     d->rv = rv;
-    d->res = p;
-    memcpy(p, res, lr + 1);
-    p += lr + 1;
-    d->ns = p;
-    memcpy(p, ns, ln + 1);
-    p += ln + 1;
-    d->name = p;
-    memcpy(p, name, lm + 1);
-    p += lm + 1;
-    d->json = p;
-    if (len)
-        memcpy(p, json, len);
-    p[len] = '\0';
+    d->res = put_text(&p, res, lr);
+    d->ns = put_text(&p, ns, ln);
+    d->name = put_text(&p, name, lm);
+    d->json = put_text(&p, json, len);
     d->len = len;
-    p += len + 1;
-    d->meta = p;
-    if (meta_len)
-        memcpy(p, meta, meta_len);
-    p[meta_len] = '\0';
+    d->meta = put_text(&p, meta, meta_len);
     d->meta_len = meta_len;
-    p += meta_len + 1;
-    d->prev_meta = prev ? p : NULL;
-    if (prev_len)
-        memcpy(p, prev, prev_len);
-    p[prev_len] = '\0';
+    d->prev_meta = prev ? put_text(&p, prev, prev_len) : NULL;
     d->prev_meta_len = prev ? prev_len : 0;
     return d;
 }
