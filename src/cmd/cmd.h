@@ -73,6 +73,10 @@ int kso_scan_objects(const char *const *paths, size_t npaths, const char *const 
                      size_t nframeworks, const char *ns, ks_arena *a, kv_value *list,
                      ks_error *err);
 
+/* Blocks until SIGINT or SIGTERM arrives (SIGPIPE is ignored from then on);
+ * returns that signal. For the commands that serve until stopped. */
+int kso_wait_for_stop(void);
+
 /* Parses a TCP port (0..65535). */
 int kso_parse_port(const char *s, long *out);
 

@@ -1,6 +1,7 @@
 /* kso: one multi-call binary. The role is the first argument or the name the
  * binary is called by (a symlink named after the role). */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -59,6 +60,25 @@ int kso_report(const char *cmd, const ks_error *err, int exit_code)
     fprintf(stderr, "kso %s: %s\n", cmd, ks_buf_cstr(&b));
     ks_buf_free(&b);
     return exit_code;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+int kso_wait_for_stop(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!stop_signal)
+        pause();
+    return (int)stop_signal;
 }
 
 int kso_parse_port(const char *s, long *out)

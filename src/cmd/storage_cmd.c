@@ -2,7 +2,6 @@
  * kso storage: the aggregated API server of spdx.softwarecomposition.kubescape.io.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +44,6 @@ static const char storage_usage[] =
         "  --watch-cache-size SIZE recent events kept for watches to resume from\n"
         "                          (default 16Mi; an older resume gets 410 Gone)\n"
         "Health: /livez, /readyz and /healthz answer without credentials.\n";
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
 
 /* A comma-separated flag value as a list (one heap block: the pointers,
  * then the text). */
@@ -218,14 +210,8 @@ int cmd_storage(int argc, char **argv)
         if (ks_file_write_atomic(port_file, p, (size_t)n, 0644, &err) < 0)
             kso_report("storage", &err, 0);
     }
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    while (!stop_signal)
-        pause();
-    fprintf(stderr, "kso storage: stopping (signal %d)\n", (int)stop_signal);
+    int sig = kso_wait_for_stop();
+    fprintf(stderr, "kso storage: stopping (signal %d)\n", sig);
     spdx_server_stop(sv);
     rc = KSO_EXIT_OK;
 out:

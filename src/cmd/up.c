@@ -183,13 +183,6 @@ static int store_scan(spdx_server *sv, const char *const *paths, size_t n, size_
     return rc;
 }
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 static int up_foreground(const up_paths *p, long port, bool scan, const char *const *paths,
                          size_t npaths)
 {
@@ -276,13 +269,7 @@ static int up_foreground(const up_paths *p, long port, bool scan, const char *co
     fflush(stdout);
     if (write_file(p->ready, "ok\n", 0644, &err) < 0)
         goto fail;
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    while (!stop_signal)
-        pause();
+    kso_wait_for_stop();
     code = KSO_EXIT_OK;
     goto out;
 fail:
