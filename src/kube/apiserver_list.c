@@ -377,7 +377,8 @@ void as_delete_collection(as_req *q)
         as_send_status(q, 405, "MethodNotAllowed", "computed objects cannot be deleted", NULL);
         return;
     }
-    /* without a namespace in the path: every namespace, as kube-apiserver */
+    /* a cluster-scoped kind, or one namespace: the router answers 404 for a
+     * namespaced kind without one, as kube-apiserver */
     cursor c;
     if (!cursor_init(q, &c, q->a))
         return;
