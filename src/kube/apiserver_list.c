@@ -18,7 +18,7 @@
 #define DELETE_BATCH    500
 #define WATCH_CHUNK     (64u << 10) /* bytes of events gathered into one chunk */
 #define WATCH_GATHER_NS 2000000L    /* pause that lets back-to-back events gather */
-#define WATCH_BUSY_NS   5000000L    /* a busy stream's sending interval */
+#define WATCH_BUSY_NS   20000000L   /* a busy stream's sending interval */
 
 static const char *const field_paths[] = {"metadata.name", "metadata.namespace"};
 
