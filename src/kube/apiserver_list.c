@@ -557,6 +557,28 @@ static int drain_events(wstream *ws, kstore_event *ev, ks_buf *out, bool paused)
     return NET_STREAM_MORE;
 }
 
+/* A BOOKMARK: an object of the watched kind that carries only its
+ * resourceVersion, in the representation the watcher asked for (a metadata
+ * informer decodes every event as PartialObjectMetadata, bookmarks too, as
+ * kube-apiserver transforms them). */
+static int send_bookmark(wstream *ws, uint64_t rev)
+{
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     "{\"kind\":\"%s\",\"apiVersion\":\"%s/%s\",\"metadata\":{\"resourceVersion\":"
+                     "\"%llu\"}}",
+                     ws->q.r->kind, ws->s->o.group->group, ws->s->o.group->version,
+                     (unsigned long long)rev);
+    if (n < 0 || (size_t)n >= sizeof text)
+        return KS_ELIMIT;
+    kv_json_opts jo = {.source = "bookmark"};
+    kv_value obj;
+    ks_error err = {0};
+    if (kv_json_parse(ws->q.a, text, (size_t)n, &jo, &obj, &err) < 0)
+        return KS_EINVAL;
+    return write_event(ws, "BOOKMARK", &obj);
+}
+
 static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
 {
     wstream *ws = ctx;
@@ -608,11 +630,8 @@ static int wstream_next(void *ctx, ks_buf *out, int wait_ms, bool stopping)
         if (ws->bookmarks && now >= ws->next_bookmark) {
             ws->next_bookmark = now + (int64_t)ws->s->o.bookmark_interval_ms * 1000000;
             uint64_t rev = ws->last_rv > 0 ? ws->last_rv : kstore_revision(ws->s->o.store);
-            ks_buf_printf(out,
-                          "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":"
-                          "\"%s/%s\",\"metadata\":{\"resourceVersion\":\"%llu\"}}}\n",
-                          ws->q.r->kind, ws->s->o.group->group, ws->s->o.group->version,
-                          (unsigned long long)rev);
+            if (send_bookmark(ws, rev) < 0)
+                return KS_EIO;
         }
         return NET_STREAM_MORE;
     }

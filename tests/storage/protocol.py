@@ -1035,10 +1035,16 @@ class BookmarkWatches:
                              timeoutSeconds=str(BOOKMARK_PERIOD_S + 15))
         self.without = Watch(env, env.path(plural, ns), resourceVersion=str(self.rv),
                              timeoutSeconds=str(BOOKMARK_PERIOD_S + 3))
+        # a metadata informer's watch (client-go's metadata client, as
+        # kube-controller-manager's garbage collector runs one per resource)
+        self.pom = Watch(env, env.path(plural, ns), accept=POM_ONE_CLIENT_GO,
+                         resourceVersion=str(self.rv), allowWatchBookmarks="true",
+                         timeoutSeconds=str(BOOKMARK_PERIOD_S + 15))
 
     def close(self):
         self.with_bm.close()
         self.without.close()
+        self.pom.close()
 
     def verify(self):
         check(self.with_bm.status == 200 and self.without.status == 200, "bookmark watches: HTTP")
@@ -1052,6 +1058,16 @@ class BookmarkWatches:
         check(int(obj["metadata"]["resourceVersion"]) >= self.rv, "BOOKMARK RV: %r" % obj)
         got = self.without.rest(timeout=BOOKMARK_PERIOD_S + 20)
         check(got == [], "a watch without allowWatchBookmarks got %r" % got)
+        # its bookmark is a PartialObjectMetadata too: the metadata client
+        # decodes nothing else (a kind of ours there ended its watches)
+        check(self.pom.status == 200, "metadata bookmark watch: HTTP %r" % self.pom.status)
+        ev = self.pom.next(5)
+        check(ev is not None and ev["type"] == "BOOKMARK", "metadata watch: %r" % ev)
+        obj = ev["object"]
+        check(obj.get("kind") == "PartialObjectMetadata" and
+              obj.get("apiVersion") == "meta.k8s.io/v1",
+              "metadata watch BOOKMARK object type: %r" % obj)
+        check(int(obj["metadata"]["resourceVersion"]) >= self.rv, "metadata BOOKMARK RV: %r" % obj)
 
 
 def case_410_after_restart(env):
