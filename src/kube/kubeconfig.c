@@ -182,7 +182,7 @@ static int read_into(loader *l, const char *path, const char *what, char **out, 
 /* The PEM (or token) of a file/-data pair of fields. */
 static int material(loader *l, const kc_file *f, const kv_value *obj, const char *what,
                     const char *file_key, const char *data_key, char **out, size_t *len,
-                    ks_error *err)
+                    char **from_file, ks_error *err)
 {
     const char *path, *data;
     TRY(str_at(f, obj, what, file_key, &path, err));
@@ -208,6 +208,7 @@ static int material(loader *l, const kc_file *f, const kv_value *obj, const char
     char label[600];
     char *full = resolve_path(l, f, path);
     snprintf(label, sizeof label, "%s: %s: %s", f->path, what, file_key);
+    *from_file = full;
     return read_into(l, full, label, out, len, err);
 }
 
@@ -239,7 +240,7 @@ static int load_cluster(loader *l, const char *name, ks_error *err)
     c->tls_server_name = adup0(l->a, tsn);
     c->proxy_url = adup0(l->a, proxy);
     TRY(material(l, f, cl, what, "certificate-authority", "certificate-authority-data", &c->ca_pem,
-                 &c->ca_len, err));
+                 &c->ca_len, &c->ca_file, err));
     if (c->insecure && c->ca_pem)
         return ks_error_set(err, KS_EINVAL,
                             "%s: %s: specifying a root certificates file with the insecure "
@@ -278,8 +279,9 @@ static int load_user(loader *l, const char *name, ks_error *err)
     TRY(str_at(f, u, what, "password", &pass, err));
     TRY(str_at(f, u, what, "as", &as, err));
     TRY(material(l, f, u, what, "client-certificate", "client-certificate-data", &c->cert_pem,
-                 &c->cert_len, err));
-    TRY(material(l, f, u, what, "client-key", "client-key-data", &c->key_pem, &c->key_len, err));
+                 &c->cert_len, &c->cert_file, err));
+    TRY(material(l, f, u, what, "client-key", "client-key-data", &c->key_pem, &c->key_len,
+                 &c->key_file, err));
     if (!c->cert_pem != !c->key_pem)
         return ks_error_set(err, KS_EINVAL, "%s: %s has a client %s without its %s", f->path, what,
                             c->cert_pem ? "certificate" : "key",

@@ -68,6 +68,9 @@ typedef struct kube_client_config {
     size_t ca_len;
     char *cert_pem, *key_pem; /* client certificate and key */
     size_t cert_len, key_len;
+    /* The files the three came from (absolute or relative to the working
+     * directory), NULL for -data fields. */
+    char *ca_file, *cert_file, *key_file;
     char *token;      /* bearer token, read at load time */
     char *token_file; /* where it came from, to read again when it rotates */
     char *username, *password;

@@ -118,6 +118,8 @@ static void test_inline_data(void **state)
     assert_memory_equal(c.ca_pem, "CA PEM", 6);
     assert_string_equal(c.cert_pem, "CERT");
     assert_string_equal(c.key_pem, "KEY");
+    assert_null(c.ca_file); /* from -data: no file */
+    assert_null(c.cert_file);
     assert_null(c.token);
     assert_string_equal(c.impersonate_user, "jane");
     assert_int_equal(c.nimpersonate_groups, 2);
@@ -162,6 +164,8 @@ static void test_relative_paths(void **state)
     assert_string_equal(c.ca_pem, "FILE CA");
     assert_string_equal(c.cert_pem, "FILE CERT");
     assert_string_equal(c.key_pem, "FILE KEY");
+    assert_non_null(strstr(c.ca_file, "/sub/pki/ca.crt"));
+    assert_non_null(strstr(c.key_file, "/sub/pki/me.key"));
     kube_client_config_free(&c);
     o.context = "y";
     assert_int_equal(kube_config_load(&o, &c, &err), 0);
