@@ -1,0 +1,324 @@
+/*
+ * kube/client.h against real servers (run by tests/kube/client.sh):
+ *
+ *   kube_client_check cluster KUBECONFIG WORKDIR
+ *     against the test control plane: version, create, 409, 404 with the
+ *     Status message, paged LIST with selectors, a service-account token
+ *     (tokenFile) refused by RBAC with kube-apiserver's 403 message, a
+ *     kubeconfig with inline -data fields, tls-server-name right and wrong.
+ *   kube_client_check retry URL
+ *     against tests/kube/flaky_server.py: 429 with Retry-After, 503 retried
+ *     for GET and not for POST, the retry limit, the body limit, continue
+ *     tokens escaped, 410 on an expired continue token.
+ *
+ * Prints "ok" or "FAIL" per check; exits 1 when any failed.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/base64.h"
+#include "core/buf.h"
+#include "core/file.h"
+#include "kube/client.h"
+
+static int g_failed;
+
+static void check(bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", ok ? "ok  " : "FAIL");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    g_failed += !ok;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static kube_client *client_for(const char *kubeconfig, const kube_client_opts *o)
+{
+    kube_load_opts lo = {.path = kubeconfig, .no_in_cluster = true};
+    kube_client_config cfg;
+    ks_error err = {0};
+    if (kube_config_load(&lo, &cfg, &err) != 0) {
+        check(false, "load %s: %s", kubeconfig, err.msg);
+        return NULL;
+    }
+    kube_client *c = NULL;
+    if (kube_client_new(&cfg, o, &c, &err) != 0)
+        check(false, "client for %s: %s", kubeconfig, err.msg);
+    kube_client_config_free(&cfg);
+    return c;
+}
+
+static int req(kube_client *c, const char *method, const char *path, const char *body,
+               kube_response *r, ks_error *err)
+{
+    return kube_request(c, method, path, body ? "application/json" : NULL, body,
+                        body ? strlen(body) : 0, r, err);
+}
+
+typedef struct pages {
+    int pages, items, max_page;
+} pages;
+
+static int count_page(void *ctx, const kv_value *list, ks_error *err)
+{
+    (void)err;
+    pages *p = ctx;
+    const kv_value *items = kv_obj_get(list, "items", 5);
+    int n = items && items->kind == KV_ARRAY ? (int)items->len : -1;
+    p->pages++;
+    p->items += n;
+    if (n > p->max_page)
+        p->max_page = n;
+    return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    ks_error err;
+    if (ks_file_write_atomic(path, text, strlen(text), 0600, &err) != 0)
+        check(false, "write %s: %s", path, err.msg);
+}
+
+static char *b64_file(const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    ks_error err;
+    if (ks_file_read(path, 1 << 20, &data, &len, &err) != 0)
+        return NULL;
+    ks_buf b = KS_BUF_INIT;
+    ks_base64_encode(&b, data, len, 0);
+    free(data);
+    return ks_buf_detach(&b, NULL);
+}
+
+static int count_private_dirs(void)
+{
+    const char *t = getenv("TMPDIR");
+    DIR *d = opendir(t && *t ? t : "/tmp");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strncmp(e->d_name, "kso-kube-", 9) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void cluster(const char *kubeconfig, const char *work)
+{
+    kube_client *c = client_for(kubeconfig, NULL);
+    if (!c)
+        return;
+    kube_response r;
+    ks_error err = {0};
+    int rc = req(c, "GET", "/version", NULL, &r, &err);
+    check(rc == 0 && strstr(ks_buf_cstr(&r.body), "\"gitVersion\""), "GET /version: %s",
+          rc ? err.msg : "200");
+    kube_response_free(&r);
+
+    const char *ns =
+            "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"kc\"}}";
+    rc = req(c, "POST", "/api/v1/namespaces", ns, &r, &err);
+    check(rc == 0 && r.status == 201, "create namespace: %ld %s", r.status, rc ? err.msg : "");
+    kube_response_free(&r);
+    rc = req(c, "POST", "/api/v1/namespaces", ns, &r, &err);
+    check(rc == KS_EEXIST && r.status == 409 && strcmp(r.reason, "AlreadyExists") == 0 &&
+                  strstr(err.msg, "POST /api/v1/namespaces: 409 AlreadyExists: namespaces \"kc\" "
+                                  "already exists"),
+          "create again: 409 AlreadyExists (%s)", err.msg);
+    kube_response_free(&r);
+
+    char body[512], path[256];
+    for (int i = 0; i < 23; i++) {
+        snprintf(body, sizeof body,
+                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm-%02d\","
+                 "\"labels\":{\"i\":\"%d\",\"group\":\"%s\"}},\"data\":{\"k\":\"v\"}}",
+                 i, i, i % 2 ? "odd" : "even");
+        rc = req(c, "POST", "/api/v1/namespaces/kc/configmaps", body, &r, &err);
+        kube_response_free(&r);
+        if (rc) {
+            check(false, "create configmap %d: %s", i, err.msg);
+            break;
+        }
+    }
+    pages p = {0};
+    rc = kube_list(c, "/api/v1/namespaces/kc/configmaps?labelSelector=group", 5, count_page, &p,
+                   &err);
+    check(rc == 0 && p.items == 23 && p.pages == 5 && p.max_page == 5,
+          "paged LIST: %d items in %d pages of at most %d (%s)", p.items, p.pages, p.max_page,
+          rc ? err.msg : "");
+    p = (pages){0};
+    rc = kube_list(c, "/api/v1/namespaces/kc/configmaps?labelSelector=group%3Dodd", 4, count_page,
+                   &p, &err);
+    check(rc == 0 && p.items == 11 && p.pages == 3, "paged LIST with a selector: %d in %d pages",
+          p.items, p.pages);
+
+    rc = req(c, "GET", "/api/v1/namespaces/kc/configmaps/nope", NULL, &r, &err);
+    check(rc == KS_ENOENT && r.status == 404 && strcmp(r.reason, "NotFound") == 0 &&
+                  strcmp(r.message, "configmaps \"nope\" not found") == 0 && r.attempts == 1,
+          "404 NotFound with the Status message (%s)", err.msg);
+    kube_response_free(&r);
+
+    /* a service account's token, from a tokenFile: RBAC refuses it */
+    rc = req(c, "POST", "/api/v1/namespaces/kc/serviceaccounts",
+             "{\"metadata\":{\"name\":\"scanner\"}}", &r, &err);
+    kube_response_free(&r);
+    rc = rc ? rc
+            : req(c, "POST", "/api/v1/namespaces/kc/serviceaccounts/scanner/token",
+                  "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
+                  "\"spec\":{\"expirationSeconds\":3600}}",
+                  &r, &err);
+    const char *tok = rc == 0 ? strstr(ks_buf_cstr(&r.body), "\"token\":\"") : NULL;
+    check(tok != NULL, "token request: %s", rc ? err.msg : "");
+    if (tok) {
+        tok += 9;
+        char token[4096];
+        snprintf(token, sizeof token, "%.*s\n", (int)strcspn(tok, "\""), tok);
+        char tf[512], kc[512], cfgtext[2048];
+        snprintf(tf, sizeof tf, "%s/sa-token", work);
+        write_file(tf, token);
+        kube_load_opts lo = {.path = kubeconfig, .no_in_cluster = true};
+        kube_client_config cfg;
+        kube_config_load(&lo, &cfg, &err);
+        snprintf(kc, sizeof kc, "%s/sa.kubeconfig", work);
+        snprintf(cfgtext, sizeof cfgtext,
+                 "apiVersion: v1\nkind: Config\ncurrent-context: sa\n"
+                 "clusters: [{name: k, cluster: {server: '%s', certificate-authority: '%s'}}]\n"
+                 "users: [{name: sa, user: {tokenFile: sa-token}}]\n"
+                 "contexts: [{name: sa, context: {cluster: k, user: sa, namespace: kc}}]\n",
+                 cfg.server, cfg.ca_file);
+        kube_client_config_free(&cfg);
+        write_file(kc, cfgtext);
+        kube_client *sa = client_for(kc, NULL);
+        kube_response_free(&r);
+        rc = sa ? req(sa, "GET", "/api/v1/namespaces/kc/configmaps", NULL, &r, &err) : -1;
+        check(rc == KS_EIO && r.status == 403 && strcmp(r.reason, "Forbidden") == 0 &&
+                      strstr(r.message, "User \"system:serviceaccount:kc:scanner\" cannot list "
+                                        "resource \"configmaps\""),
+              "service-account token from tokenFile: 403 Forbidden (%s)", err.msg);
+        kube_client_free(sa);
+    }
+    kube_response_free(&r);
+
+    /* the admin's credentials inline; the right and a wrong tls-server-name */
+    kube_load_opts lo = {.path = kubeconfig, .no_in_cluster = true};
+    kube_client_config cfg;
+    if (kube_config_load(&lo, &cfg, &err) == 0) {
+        char *ca = b64_file(cfg.ca_file), *crt = b64_file(cfg.cert_file),
+             *key = b64_file(cfg.key_file);
+        for (int k = 0; k < 2; k++) {
+            ks_buf t = KS_BUF_INIT;
+            ks_buf_printf(&t,
+                          "current-context: x\n"
+                          "clusters: [{name: k, cluster: {server: '%s', tls-server-name: %s, "
+                          "certificate-authority-data: %s}}]\n"
+                          "users: [{name: u, user: {client-certificate-data: %s, "
+                          "client-key-data: %s}}]\n"
+                          "contexts: [{name: x, context: {cluster: k, user: u}}]\n",
+                          cfg.server, k ? "wrong.example" : "kubernetes.default", ca, crt, key);
+            snprintf(path, sizeof path, "%s/inline.kubeconfig", work);
+            write_file(path, ks_buf_cstr(&t));
+            ks_buf_free(&t);
+            int before = count_private_dirs();
+            kube_client_opts o = {.max_retries = -1};
+            kube_client *in = client_for(path, &o);
+            bool made = count_private_dirs() == before + 1;
+            rc = in ? req(in, "GET", "/api/v1/namespaces/kc", NULL, &r, &err) : -1;
+            if (k == 0)
+                check(rc == 0 && made, "inline -data credentials and tls-server-name (%s)",
+                      rc ? err.msg : "200");
+            else
+                check(rc == KS_EIO && r.status == 0,
+                      "a tls-server-name the certificate does not name fails TLS (%s)", err.msg);
+            kube_response_free(&r);
+            kube_client_free(in);
+            check(count_private_dirs() == before, "the private PEM directory is removed");
+        }
+        free(ca);
+        free(crt);
+        free(key);
+        kube_client_config_free(&cfg);
+    }
+
+    rc = req(c, "DELETE", "/api/v1/namespaces/kc", NULL, &r, &err);
+    check(rc == 0, "delete namespace: %s", rc ? err.msg : "");
+    kube_response_free(&r);
+    kube_client_free(c);
+}
+
+static void retry(const char *url)
+{
+    kube_client_config cfg = {.server = (char *)url};
+    kube_client_opts o = {.max_body = 1 << 20, .max_backoff_ms = 3000};
+    kube_client *c = NULL;
+    ks_error err = {0};
+    if (kube_client_new(&cfg, &o, &c, &err) != 0) {
+        check(false, "client: %s", err.msg);
+        return;
+    }
+    kube_response r;
+    double t0 = now_s();
+    int rc = req(c, "GET", "/r429", NULL, &r, &err);
+    double dt = now_s() - t0;
+    check(rc == 0 && r.attempts == 3 && dt >= 1.9 && strcmp(ks_buf_cstr(&r.body), "done") == 0,
+          "429 with Retry-After: 1 twice, then 200: %d attempts in %.1f s", r.attempts, dt);
+    kube_response_free(&r);
+    rc = req(c, "GET", "/r503", NULL, &r, &err);
+    check(rc == 0 && r.attempts == 2, "503 on a GET is retried: %d attempts", r.attempts);
+    kube_response_free(&r);
+    rc = req(c, "POST", "/p503", "{}", &r, &err);
+    check(rc == KS_EIO && r.attempts == 1 && r.status == 503 &&
+                  strstr(err.msg, "503 ServiceUnavailable: try later"),
+          "503 on a POST without Retry-After is not: %d attempt (%s)", r.attempts, err.msg);
+    kube_response_free(&r);
+    kube_client_free(c);
+
+    o.max_retries = 2;
+    o.max_backoff_ms = 200;
+    kube_client_new(&cfg, &o, &c, &err);
+    rc = req(c, "GET", "/always429", NULL, &r, &err);
+    check(rc == KS_EIO && r.attempts == 3 && r.status == 429 && r.retry_after_s == 30,
+          "retries end after max_retries: %d attempts, Retry-After capped (%s)", r.attempts,
+          err.msg);
+    kube_response_free(&r);
+    rc = req(c, "GET", "/big", NULL, &r, &err);
+    check(rc == KS_ELIMIT, "a body over max_body: %s", err.msg);
+    kube_response_free(&r);
+    pages p = {0};
+    rc = kube_list(c, "/list", 2, count_page, &p, &err);
+    check(rc == 0 && p.pages == 3 && p.items == 5, "continue tokens followed and escaped: %d/%d %s",
+          p.pages, p.items, rc ? err.msg : "");
+    p = (pages){0};
+    rc = kube_list(c, "/gone", 2, count_page, &p, &err);
+    check(rc == KS_EIO && p.pages == 1 && strstr(err.msg, "410 Expired"),
+          "an expired continue token is an error: %s", err.msg);
+    kube_client_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "cluster") == 0)
+        cluster(argv[2], argv[3]);
+    else if (argc == 3 && strcmp(argv[1], "retry") == 0)
+        retry(argv[2]);
+    else {
+        fprintf(stderr, "usage: kube_client_check cluster KUBECONFIG WORKDIR | retry URL\n");
+        return 2;
+    }
+    printf("kube_client_check: %d failed\n", g_failed);
+    return g_failed ? 1 : 0;
+}
