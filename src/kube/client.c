@@ -322,8 +322,17 @@ static void read_status(kube_response *r)
     ks_arena_free(&a);
 }
 
+/* How a watch stream is read instead of into the response body. */
+typedef struct stream_io {
+    curl_write_callback write;
+    void *ctx;
+    long timeout_ms;
+    curl_xferinfo_callback progress;
+} stream_io;
+
 static CURLcode perform(kube_client *c, const char *method, const char *path,
-                        const char *content_type, const void *body, size_t len, attempt *t)
+                        const char *content_type, const void *body, size_t len, attempt *t,
+                        const stream_io *sio)
 {
     CURL *h = c->h;
     curl_easy_reset(h);
@@ -355,8 +364,14 @@ static CURLcode perform(kube_client *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      c->o.timeout_ms < 15000 ? c->o.timeout_ms : 15000L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sio ? sio->write : on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, sio ? sio->ctx : (void *)t);
+    if (sio) {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, sio->timeout_ms);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, sio->progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, sio->ctx);
+    }
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -435,7 +450,7 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
         r->reason[0] = r->message[0] = '\0';
         r->retry_after_s = 0;
         attempt t = {.c = c, .r = r};
-        CURLcode cc = perform(c, method, path, content_type, body, len, &t);
+        CURLcode cc = perform(c, method, path, content_type, body, len, &t, NULL);
         r->attempts++;
         bool last = r->attempts > c->o.max_retries;
         if (t.too_big)
@@ -512,5 +527,157 @@ int kube_list(kube_client *c, const char *path, unsigned limit, kube_page_fn fn,
     ks_buf_free(&url);
     ks_buf_free(&cont);
     ks_arena_free(&a);
+    return rc;
+}
+
+/* ---- WATCH ---- */
+
+typedef struct wstate {
+    kube_client *c;
+    kube_response *r;
+    kube_event_fn fn;
+    void *ctx;
+    const atomic_bool *stop;
+    char *rv;
+    size_t rvsize;
+    ks_buf line;
+    ks_arena a;
+    bool error_body; /* a non-2xx answer: its body is kept, not parsed */
+    int rc;          /* what ended the stream from our side */
+    ks_error *err;
+    long events;
+} wstate;
+
+static void set_rv(wstate *w, const kv_value *obj)
+{
+    const kv_value *md = obj && obj->kind == KV_OBJECT ? kv_obj_get(obj, "metadata", 8) : NULL;
+    const kv_value *rv = md && md->kind == KV_OBJECT ? kv_obj_get(md, "resourceVersion", 15) : NULL;
+    if (rv && rv->kind == KV_STRING && rv->len && rv->len < w->rvsize)
+        memcpy(w->rv, rv->u.s, (size_t)rv->len + 1);
+}
+
+/* One event line; 0 to go on. */
+static int watch_line(wstate *w)
+{
+    ks_arena_reset(&w->a);
+    kv_json_opts jo = {.source = "watch event"};
+    kv_value ev;
+    int rc = kv_json_parse(&w->a, w->line.data, w->line.len, &jo, &ev, w->err);
+    if (rc)
+        return rc;
+    const kv_value *type = ev.kind == KV_OBJECT ? kv_obj_get(&ev, "type", 4) : NULL;
+    const kv_value *obj = ev.kind == KV_OBJECT ? kv_obj_get(&ev, "object", 6) : NULL;
+    if (!type || type->kind != KV_STRING || !obj || obj->kind != KV_OBJECT)
+        return ks_error_set(w->err, KS_EPARSE, "watch event without type or object: %.200s",
+                            w->line.data);
+    if (strcmp(type->u.s, "ERROR") == 0) {
+        const kv_value *code = kv_obj_get(obj, "code", 4);
+        const kv_value *msg = kv_obj_get(obj, "message", 7);
+        long cv = code && code->kind == KV_NUMBER ? (long)kv_num_double(code) : 0;
+        const char *m = msg && msg->kind == KV_STRING ? msg->u.s : "";
+        w->r->status = cv;
+        snprintf(w->r->message, sizeof w->r->message, "%s", m);
+        return ks_error_set(w->err, cv == 410 ? KS_ERANGE : KS_EIO, "watch: ERROR %ld: %s", cv, m);
+    }
+    set_rv(w, obj);
+    w->events++;
+    return w->fn(w->ctx, type->u.s, obj, w->err);
+}
+
+static size_t on_watch(char *p, size_t size, size_t n, void *ctx)
+{
+    wstate *w = ctx;
+    size_t len = size * n;
+    long status = 0;
+    curl_easy_getinfo(w->c->h, CURLINFO_RESPONSE_CODE, &status);
+    w->r->status = status;
+    if (status < 200 || status > 299) {
+        w->error_body = true;
+        size_t room = w->r->body.len < ERROR_BODY_KEEP ? ERROR_BODY_KEEP - w->r->body.len : 0;
+        if (room)
+            ks_buf_append(&w->r->body, p, len < room ? len : room);
+        return len;
+    }
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(p + i, '\n', len - i);
+        size_t k = (nl ? (size_t)(nl - p) : len) - i;
+        if (w->line.len + k > w->c->o.max_body) {
+            w->rc = ks_error_set(w->err, KS_ELIMIT, "watch event larger than %zu bytes",
+                                 w->c->o.max_body);
+            return 0;
+        }
+        ks_buf_append(&w->line, p + i, k);
+        i += k;
+        if (!nl)
+            break;
+        i++;
+        if (w->line.len && (w->rc = watch_line(w)) != 0)
+            return 0; /* ends the transfer */
+        ks_buf_reset(&w->line);
+    }
+    return len;
+}
+
+static int on_watch_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c2, curl_off_t d)
+{
+    (void)a, (void)b, (void)c2, (void)d;
+    wstate *w = ctx;
+    return w->stop && atomic_load(w->stop) ? 1 : 0;
+}
+
+int kube_watch(kube_client *c, const char *path, char *rv, size_t rvsize, int timeout_s,
+               kube_event_fn fn, void *ctx, const atomic_bool *stop, kube_response *r,
+               ks_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    ks_buf_init(&r->body, 0);
+    int rc = refresh_token(c, err);
+    if (rc)
+        return rc;
+    if (timeout_s <= 0)
+        timeout_s = 300;
+    ks_buf url = KS_BUF_INIT;
+    ks_buf_printf(&url, "%s%swatch=true&allowWatchBookmarks=true&timeoutSeconds=%d", path,
+                  strchr(path, '?') ? "&" : "?", timeout_s);
+    if (rv && rv[0]) {
+        char *esc = curl_easy_escape(c->h, rv, 0);
+        ks_buf_printf(&url, "&resourceVersion=%s", esc ? esc : "");
+        curl_free(esc);
+    }
+    wstate w = {.c = c,
+                .r = r,
+                .fn = fn,
+                .ctx = ctx,
+                .stop = stop,
+                .rv = rv,
+                .rvsize = rvsize,
+                .err = err};
+    ks_buf_init(&w.line, 0);
+    ks_arena_init(&w.a, NULL, 0);
+    stream_io sio = {.write = on_watch,
+                     .ctx = &w,
+                     .timeout_ms = ((long)timeout_s + 30) * 1000,
+                     .progress = on_watch_progress};
+    attempt t = {.c = c, .r = r};
+    CURLcode cc = perform(c, "GET", ks_buf_cstr(&url), NULL, NULL, 0, &t, &sio);
+    r->attempts = 1;
+    if (w.rc) {
+        rc = w.rc;
+    } else if (stop && atomic_load(stop)) {
+        rc = 0;
+    } else if (cc != CURLE_OK) {
+        rc = ks_error_set(err, KS_EIO, "watch %s: %s", path,
+                          c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+    } else if (w.error_body || r->status < 200 || r->status > 299) {
+        read_status(r);
+        rc = ks_error_set(err, r->status == 410 ? KS_ERANGE : KS_EIO, "watch %s: %ld %s%s%s", path,
+                          r->status, r->reason[0] ? r->reason : "error", r->message[0] ? ": " : "",
+                          r->message);
+    } else if (w.line.len) {
+        rc = watch_line(&w); /* a last line without its newline */
+    }
+    ks_buf_free(&w.line);
+    ks_arena_free(&w.a);
+    ks_buf_free(&url);
     return rc;
 }

@@ -27,6 +27,7 @@
 #ifndef KS_KUBE_CLIENT_H
 #define KS_KUBE_CLIENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -84,5 +85,23 @@ typedef int (*kube_page_fn)(void *ctx, const kv_value *list, ks_error *err);
  * continue token that expired (410) is an error: the caller relists. */
 int kube_list(kube_client *c, const char *path, unsigned limit, kube_page_fn fn, void *ctx,
               ks_error *err);
+
+/* A watch event: type is ADDED, MODIFIED, DELETED or BOOKMARK; obj is
+ * valid until the callback returns. Return 0 to go on, a negative code to
+ * end the watch with it. */
+typedef int (*kube_event_fn)(void *ctx, const char *type, const kv_value *obj, ks_error *err);
+
+/* One watch stream of path (a collection, with its own query or none) from
+ * resourceVersion rv (empty: from now), bookmarks allowed, the server asked
+ * to end it after timeout_s (0: 300). rv is updated to each event's
+ * resourceVersion (bookmarks too), so the caller resumes from it. Returns
+ * 0 when the server ended the stream or *stop became true; KS_ERANGE when
+ * rv is too old (410, as an answer or an ERROR event: relist); the
+ * callback's code; KS_EIO for other failures, with resp->status (429
+ * included) and resp->retry_after_s for the caller's backoff. No retries
+ * here: the caller resumes. */
+int kube_watch(kube_client *c, const char *path, char *rv, size_t rvsize, int timeout_s,
+               kube_event_fn fn, void *ctx, const atomic_bool *stop, kube_response *resp,
+               ks_error *err);
 
 #endif

@@ -5,15 +5,19 @@
  *     against the test control plane: version, create, 409, 404 with the
  *     Status message, paged LIST with selectors, a service-account token
  *     (tokenFile) refused by RBAC with kube-apiserver's 403 message, a
- *     kubeconfig with inline -data fields, tls-server-name right and wrong.
+ *     kubeconfig with inline -data fields, tls-server-name right and wrong,
+ *     an informer that sees a create, an update and a delete after its LIST.
  *   kube_client_check retry URL
  *     against tests/kube/flaky_server.py: 429 with Retry-After, 503 retried
  *     for GET and not for POST, the retry limit, the body limit, continue
- *     tokens escaped, 410 on an expired continue token.
+ *     tokens escaped, 410 on an expired continue token; an informer through a
+ *     stream end, a 410 ERROR event, a relist that differs from its cache, a
+ *     429 and a repeated event: every change once, none lost.
  *
  * Prints "ok" or "FAIL" per check; exits 1 when any failed.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 #include "core/buf.h"
 #include "core/file.h"
 #include "kube/client.h"
+#include "kube/informer.h"
 
 static int g_failed;
 
@@ -118,6 +123,100 @@ static int count_private_dirs(void)
     return n;
 }
 
+/* ---- informer runs in a thread, its changes logged ---- */
+
+typedef struct inf_run {
+    kube_informer inf;
+    kube_client *c;
+    kube_informer_opts o;
+    atomic_bool stop;
+    pthread_mutex_t mu;
+    ks_buf log; /* "ADDED ns/a\n..." */
+    int changes, synced;
+    const char *stop_at; /* a log line that stops the informer */
+    int rc;
+    ks_error err;
+    pthread_t th;
+} inf_run;
+
+static int on_change(void *ctx, kube_change ch, const char *key, const kv_value *obj, ks_error *err)
+{
+    (void)obj, (void)err;
+    inf_run *r = ctx;
+    static const char *const names[] = {"", "ADDED", "MODIFIED", "DELETED"};
+    char line[600];
+    snprintf(line, sizeof line, "%s %s", names[ch], key);
+    pthread_mutex_lock(&r->mu);
+    ks_buf_printf(&r->log, "%s\n", line);
+    r->changes++;
+    pthread_mutex_unlock(&r->mu);
+    if (r->stop_at && strcmp(line, r->stop_at) == 0)
+        atomic_store(&r->stop, true);
+    return 0;
+}
+
+static void on_synced(void *ctx)
+{
+    inf_run *r = ctx;
+    pthread_mutex_lock(&r->mu);
+    ks_buf_puts(&r->log, "SYNCED\n");
+    r->synced = 1;
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void *inf_main(void *arg)
+{
+    inf_run *r = arg;
+    r->rc = kube_informer_run(&r->inf, r->c, &r->o, &r->stop, &r->err);
+    return NULL;
+}
+
+static void inf_start(inf_run *r, kube_client *c, const char *path, const char *stop_at)
+{
+    memset(r, 0, sizeof(*r));
+    kube_informer_init(&r->inf);
+    pthread_mutex_init(&r->mu, NULL);
+    ks_buf_init(&r->log, 0);
+    r->c = c;
+    r->stop_at = stop_at;
+    r->o = (kube_informer_opts){.path = path,
+                                .page_limit = 2,
+                                .watch_timeout_s = 60,
+                                .max_backoff_ms = 2000,
+                                .fn = on_change,
+                                .ctx = r,
+                                .synced = on_synced};
+    pthread_create(&r->th, NULL, inf_main, r);
+}
+
+/* Waits until n changes were reported (or 30 s). */
+static bool inf_wait(inf_run *r, int n)
+{
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&r->mu);
+        int have = r->changes;
+        pthread_mutex_unlock(&r->mu);
+        if (have >= n)
+            return true;
+        struct timespec ts = {0, 100000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static void inf_stop(inf_run *r)
+{
+    atomic_store(&r->stop, true);
+    pthread_join(r->th, NULL);
+}
+
+static void inf_free(inf_run *r)
+{
+    kube_informer_free(&r->inf);
+    ks_buf_free(&r->log);
+    pthread_mutex_destroy(&r->mu);
+}
+
 static void cluster(const char *kubeconfig, const char *work)
 {
     kube_client *c = client_for(kubeconfig, NULL);
@@ -166,6 +265,34 @@ static void cluster(const char *kubeconfig, const char *work)
                    &p, &err);
     check(rc == 0 && p.items == 11 && p.pages == 3, "paged LIST with a selector: %d in %d pages",
           p.items, p.pages);
+
+    /* an informer over the 23: synced, then a create, an update, a delete */
+    kube_client *ic = client_for(kubeconfig, NULL);
+    inf_run ir;
+    inf_start(&ir, ic, "/api/v1/namespaces/kc/configmaps?labelSelector=group", NULL);
+    bool synced = inf_wait(&ir, 23);
+    rc = req(c, "POST", "/api/v1/namespaces/kc/configmaps",
+             "{\"metadata\":{\"name\":\"late\",\"labels\":{\"group\":\"x\"}}}", &r, &err);
+    kube_response_free(&r);
+    rc = rc ? rc
+            : req(c, "PUT", "/api/v1/namespaces/kc/configmaps/cm-00",
+                  "{\"metadata\":{\"name\":\"cm-00\",\"labels\":{\"group\":\"even\"}},"
+                  "\"data\":{\"k\":\"changed\"}}",
+                  &r, &err);
+    kube_response_free(&r);
+    rc = rc ? rc : req(c, "DELETE", "/api/v1/namespaces/kc/configmaps/cm-01", NULL, &r, &err);
+    kube_response_free(&r);
+    bool all = inf_wait(&ir, 26);
+    inf_stop(&ir);
+    const char *log = ks_buf_cstr(&ir.log);
+    check(rc == 0 && synced && all && ir.rc == 0 && ir.changes == 26 &&
+                  strstr(log, "SYNCED\nADDED kc/late\nMODIFIED kc/cm-00\nDELETED kc/cm-01\n") &&
+                  ir.inf.cache.count == 23,
+          "informer: 23 added, synced, then added, modified, deleted (%d changes, %zu cached, "
+          "%s)",
+          ir.changes, ir.inf.cache.count, ir.rc ? ir.err.msg : "ok");
+    inf_free(&ir);
+    kube_client_free(ic);
 
     rc = req(c, "GET", "/api/v1/namespaces/kc/configmaps/nope", NULL, &r, &err);
     check(rc == KS_ENOENT && r.status == 404 && strcmp(r.reason, "NotFound") == 0 &&
@@ -306,6 +433,28 @@ static void retry(const char *url)
     rc = kube_list(c, "/gone", 2, count_page, &p, &err);
     check(rc == KS_EIO && p.pages == 1 && strstr(err.msg, "410 Expired"),
           "an expired continue token is an error: %s", err.msg);
+
+    /* the informer through a stream end, a 410 ERROR event, a relist that
+     * differs from the cache, a 429 and a repeated ADDED */
+    inf_run ir;
+    double t1 = now_s();
+    inf_start(&ir, c, "/w", "MODIFIED ns/d");
+    inf_wait(&ir, 8);
+    bool stopped = atomic_load(&ir.stop);
+    inf_stop(&ir);
+    static const char want[] = "ADDED ns/a\nADDED ns/b\nSYNCED\nADDED ns/c\nMODIFIED ns/a\n"
+                               "DELETED ns/b\nMODIFIED ns/c\nADDED ns/d\nMODIFIED ns/d\n";
+    check(stopped && ir.rc == 0 && strcmp(ks_buf_cstr(&ir.log), want) == 0 &&
+                  ir.inf.stats.lists == 2 && ir.inf.stats.expired == 1 &&
+                  ir.inf.stats.errors == 1 && ir.inf.cache.count == 3 && now_s() - t1 >= 0.9,
+          "informer: resumes, relists on 410 with the difference, waits out a 429, skips a "
+          "repeat:\n%s(lists %ld, expired %ld, errors %ld, %zu cached; %s)",
+          ks_buf_cstr(&ir.log), ir.inf.stats.lists, ir.inf.stats.expired, ir.inf.stats.errors,
+          ir.inf.cache.count, ir.rc ? ir.err.msg : "ok");
+    const char *d = kube_informer_get(&ir.inf, "ns/d", NULL);
+    check(d && strstr(d, "\"resourceVersion\":\"8\"") && !kube_informer_get(&ir.inf, "ns/b", NULL),
+          "the cache holds the last state of ns/d and not ns/b");
+    inf_free(&ir);
     kube_client_free(c);
 }
 

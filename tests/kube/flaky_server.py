@@ -55,6 +55,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(429, status(429, "TooManyRequests", "no"), [("Retry-After", "30")])
         if u.path == "/big":
             return self.send(200, b"x" * (2 << 20))
+        if u.path == "/w":
+            return self.watch_or_list(q)
         if u.path in ("/list", "/gone"):
             if q.get("limit") != "2":
                 return self.send(400, status(400, "BadRequest", "limit %r" % q.get("limit")))
@@ -69,6 +71,46 @@ class Handler(BaseHTTPRequestHandler):
                 return self.page([5], None)
             return self.send(400, status(400, "BadRequest", "continue %r" % cont))
         self.send(404, status(404, "NotFound", "no " + u.path))
+
+    def watch_or_list(self, q):
+        """A collection whose history the informer check knows by heart."""
+        def obj(name, rv):
+            return {"metadata": {"name": name, "namespace": "ns", "resourceVersion": str(rv)}}
+        if q.get("watch") != "true":
+            n = counts["/w list"] = counts.get("/w list", 0) + 1
+            items = [obj("a", 1), obj("b", 2)] if n == 1 else [obj("a", 4), obj("c", 6),
+                                                               obj("d", 7)]
+            body = {"kind": "List", "apiVersion": "v1",
+                    "metadata": {"resourceVersion": "2" if n == 1 else "7"}, "items": items}
+            return self.send(200, json.dumps(body).encode())
+        rv = q.get("resourceVersion")
+        if rv == "7":
+            n = counts["/w 7"] = counts.get("/w 7", 0) + 1
+            if n == 1:
+                return self.send(429, status(429, "TooManyRequests", "later"),
+                                 [("Retry-After", "1")])
+        events = {
+            "2": [("ADDED", obj("c", 3)), ("MODIFIED", obj("a", 4)),
+                  ("BOOKMARK", {"metadata": {"resourceVersion": "4"}})],
+            "4": [("DELETED", obj("b", 5)),
+                  ("ERROR", {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                             "reason": "Expired", "code": 410, "message": "too old"})],
+            "7": [("ADDED", obj("d", 7)), ("MODIFIED", obj("d", 8))],
+        }.get(rv)
+        if events is None:
+            return self.send(400, status(400, "BadRequest", "resourceVersion %r" % rv))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for t, o in events:
+            self.wfile.write((json.dumps({"type": t, "object": o}) + "\n").encode())
+            self.wfile.flush()
+        if rv == "7":  # an open stream until the client goes
+            import time
+            for _ in range(300):
+                time.sleep(0.1)
+        self.close_connection = True
 
     def do_GET(self):
         self.answer()
