@@ -30,5 +30,6 @@ for _ in $(seq 50); do [[ -s $work/port ]] && break; sleep 0.1; done
 	rc=1
 	exit 1
 }
-TMPDIR=$work "$check" cluster "$work/cp/kubeconfig" "$work" || rc=1
+TMPDIR=$work "$check" cluster "$work/cp/kubeconfig" "$work" \
+	"$here/../env/kube-restart $work/cp kube-apiserver 2" || rc=1
 exit $rc

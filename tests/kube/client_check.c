@@ -1,12 +1,14 @@
 /*
  * kube/client.h against real servers (run by tests/kube/client.sh):
  *
- *   kube_client_check cluster KUBECONFIG WORKDIR
+ *   kube_client_check cluster KUBECONFIG WORKDIR [RESTART_CMD]
  *     against the test control plane: version, create, 409, 404 with the
  *     Status message, paged LIST with selectors, a service-account token
  *     (tokenFile) refused by RBAC with kube-apiserver's 403 message, a
  *     kubeconfig with inline -data fields, tls-server-name right and wrong,
- *     an informer that sees a create, an update and a delete after its LIST.
+ *     an informer that sees a create, an update and a delete after its LIST,
+ *     and (with RESTART_CMD, a shell command that restarts kube-apiserver)
+ *     the changes made after the restart, once each.
  *   kube_client_check retry URL
  *     against tests/kube/flaky_server.py: 429 with Retry-After, 503 retried
  *     for GET and not for POST, the retry limit, the body limit, continue
@@ -217,7 +219,7 @@ static void inf_free(inf_run *r)
     pthread_mutex_destroy(&r->mu);
 }
 
-static void cluster(const char *kubeconfig, const char *work)
+static void cluster(const char *kubeconfig, const char *work, const char *restart)
 {
     kube_client *c = client_for(kubeconfig, NULL);
     if (!c)
@@ -283,14 +285,34 @@ static void cluster(const char *kubeconfig, const char *work)
     rc = rc ? rc : req(c, "DELETE", "/api/v1/namespaces/kc/configmaps/cm-01", NULL, &r, &err);
     kube_response_free(&r);
     bool all = inf_wait(&ir, 26);
+    /* kube-apiserver stopped and started again under the watch: the
+     * informer resumes from its resourceVersion and misses nothing */
+    bool restarted = !restart || system(restart) == 0;
+    if (restart) {
+        rc = rc ? rc
+                : req(c, "POST", "/api/v1/namespaces/kc/configmaps",
+                      "{\"metadata\":{\"name\":\"after\",\"labels\":{\"group\":\"x\"}}}", &r, &err);
+        kube_response_free(&r);
+        rc = rc ? rc : req(c, "DELETE", "/api/v1/namespaces/kc/configmaps/cm-02", NULL, &r, &err);
+        kube_response_free(&r);
+        all = all && inf_wait(&ir, 28);
+        struct timespec settle = {1, 0}; /* a repeat would arrive now */
+        nanosleep(&settle, NULL);
+    }
     inf_stop(&ir);
     const char *log = ks_buf_cstr(&ir.log);
-    check(rc == 0 && synced && all && ir.rc == 0 && ir.changes == 26 &&
+    check(rc == 0 && synced && all && ir.rc == 0 && ir.changes == (restart ? 28 : 26) &&
                   strstr(log, "SYNCED\nADDED kc/late\nMODIFIED kc/cm-00\nDELETED kc/cm-01\n") &&
                   ir.inf.cache.count == 23,
           "informer: 23 added, synced, then added, modified, deleted (%d changes, %zu cached, "
           "%s)",
           ir.changes, ir.inf.cache.count, ir.rc ? ir.err.msg : "ok");
+    if (restart)
+        check(restarted && strstr(log, "DELETED kc/cm-01\nADDED kc/after\nDELETED kc/cm-02\n") &&
+                      ir.inf.stats.errors >= 1,
+              "informer across a kube-apiserver restart: the changes after it, once each "
+              "(%ld failed watch attempts, %ld LISTs)",
+              ir.inf.stats.errors, ir.inf.stats.lists);
     inf_free(&ir);
     kube_client_free(ic);
 
@@ -460,12 +482,13 @@ static void retry(const char *url)
 
 int main(int argc, char **argv)
 {
-    if (argc == 4 && strcmp(argv[1], "cluster") == 0)
-        cluster(argv[2], argv[3]);
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "cluster") == 0)
+        cluster(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
     else if (argc == 3 && strcmp(argv[1], "retry") == 0)
         retry(argv[2]);
     else {
-        fprintf(stderr, "usage: kube_client_check cluster KUBECONFIG WORKDIR | retry URL\n");
+        fprintf(stderr,
+                "usage: kube_client_check cluster KUBECONFIG WORKDIR [RESTART_CMD] | retry URL\n");
         return 2;
     }
     printf("kube_client_check: %d failed\n", g_failed);
