@@ -73,6 +73,20 @@ int kso_scan_objects(const char *const *paths, size_t npaths, const char *const 
                      size_t nframeworks, const char *ns, ks_arena *a, kv_value *list,
                      ks_error *err);
 
+/* kso scan --submit-to-storage: the items of a k8s-objects List applied
+ * (server-side apply, field manager "kso") through the Kubernetes API of
+ * the kubeconfig (or in-cluster configuration). Stops at the first failure,
+ * whose message names the object and the server's answer. */
+typedef struct kso_submit_opts {
+    const char *kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config, in-cluster */
+    const char *context;
+} kso_submit_opts;
+typedef struct kso_submit_stats {
+    size_t created, updated;
+} kso_submit_stats;
+int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submit_stats *st,
+                       ks_error *err);
+
 /* Blocks until SIGINT or SIGTERM arrives (SIGPIPE is ignored from then on);
  * returns that signal. For the commands that serve until stopped. */
 int kso_wait_for_stop(void);

@@ -51,6 +51,15 @@ static const char scan_usage[] =
         "      --ca-file FILE           trusted CA certificates (PEM) for the download\n"
         "      --omit-raw-resources     leave the scanned objects out of the JSON report\n"
         "      --threads N              evaluation threads (default: one per core)\n"
+        "      --submit-to-storage      also write the WorkloadConfigurationScan and summary\n"
+        "                               objects to the cluster's storage API\n"
+        "                               (spdx.softwarecomposition.kubescape.io), created or\n"
+        "                               updated with server-side apply\n"
+        "      --kubeconfig FILE        the cluster to submit to (default: $KUBECONFIG,\n"
+        "                               ~/.kube/config, then the in-cluster service account)\n"
+        "      --context NAME           the kubeconfig context (default: the current one)\n"
+        "      --storage-namespace NS   namespace of cluster-scoped resources' objects\n"
+        "                               (default kubescape)\n"
         "  -v, --verbose                list every resource (pretty-printer)\n"
         "  -h, --help                   show this help\n"
         "\n"
@@ -78,6 +87,10 @@ enum {
     OPT_USE_ARTIFACTS,
     OPT_OMIT_RAW,
     OPT_THREADS,
+    OPT_SUBMIT,
+    OPT_KUBECONFIG,
+    OPT_CONTEXT,
+    OPT_STORAGE_NS,
     OPT_DOWNLOAD,
     OPT_CONTROLS_VERSION,
     OPT_ARTIFACTS_URL,
@@ -229,6 +242,18 @@ static int render(const char *format, const ps_library *lib, const kv_value *rep
     return rc;
 }
 
+/* The k8s-objects List of a report. */
+static int render_objects(const ps_library *lib, const kv_value *report, const char *ns,
+                          ks_arena *a, ks_buf *out, ks_error *err)
+{
+    kv_value ctl;
+    int rc = controls_by_id(lib, a, &ctl);
+    if (rc)
+        return rc;
+    ps_render_in in = {.report = report, .controls = &ctl, .k8s_namespace = ns};
+    return ps_render_k8s_objects(out, &in, err);
+}
+
 int kso_scan_objects(const char *const *paths, size_t npaths, const char *const *frameworks,
                      size_t nframeworks, const char *ns, ks_arena *a, kv_value *list, ks_error *err)
 {
@@ -241,7 +266,7 @@ int kso_scan_objects(const char *const *paths, size_t npaths, const char *const 
     rs = ps_resources_new();
     for (size_t i = 0; i < npaths && rc == 0; i++)
         rc = ps_resources_add_path(rs, paths[i], NULL, err);
-    kv_value report, ctl;
+    kv_value report;
     ps_scan_opts so = {.frameworks = frameworks,
                        .nframeworks = nframeworks,
                        .keep_resources = true,
@@ -250,11 +275,7 @@ int kso_scan_objects(const char *const *paths, size_t npaths, const char *const 
     if (rc == 0)
         rc = ps_scan(lib, rs, &so, a, &report, err);
     if (rc == 0)
-        rc = controls_by_id(lib, a, &ctl);
-    if (rc == 0) {
-        ps_render_in in = {.report = &report, .controls = &ctl, .k8s_namespace = ns};
-        rc = ps_render_k8s_objects(&out, &in, err);
-    }
+        rc = render_objects(lib, &report, ns, a, &out, err);
     if (rc == 0) {
         kv_json_opts jo = {.source = "(scan objects)"};
         rc = kv_json_parse(a, out.data, out.len, &jo, list, err);
@@ -281,6 +302,10 @@ int cmd_scan(int argc, char **argv)
             {"use-artifacts-from", required_argument, NULL, OPT_USE_ARTIFACTS},
             {"omit-raw-resources", no_argument, NULL, OPT_OMIT_RAW},
             {"threads", required_argument, NULL, OPT_THREADS},
+            {"submit-to-storage", no_argument, NULL, OPT_SUBMIT},
+            {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+            {"context", required_argument, NULL, OPT_CONTEXT},
+            {"storage-namespace", required_argument, NULL, OPT_STORAGE_NS},
             {"download-artifacts", no_argument, NULL, OPT_DOWNLOAD},
             {"controls-version", required_argument, NULL, OPT_CONTROLS_VERSION},
             {"artifacts-url", required_argument, NULL, OPT_ARTIFACTS_URL},
@@ -293,7 +318,8 @@ int cmd_scan(int argc, char **argv)
     const char *format = "pretty-printer", *output = NULL, *include_ns = NULL, *exclude_ns = NULL;
     const char *exceptions = NULL, *controls_config = NULL, *severity = NULL, *artifacts = NULL;
     double compliance = -1;
-    bool omit_raw = false, verbose = false, download = false;
+    bool omit_raw = false, verbose = false, download = false, submit = false;
+    const char *kubeconfig = NULL, *context = NULL, *storage_ns = NULL;
     const char *dl_version = NULL, *dl_url = NULL, *dl_proxy = NULL, *dl_ca = NULL;
     int threads = 0, code = KSO_EXIT_OK;
     strlist use_from = {0}, names = {0}, paths = {0};
@@ -340,6 +366,10 @@ int cmd_scan(int argc, char **argv)
             break;
         }
         case OPT_DOWNLOAD: download = true; break;
+        case OPT_SUBMIT: submit = true; break;
+        case OPT_KUBECONFIG: kubeconfig = optarg; break;
+        case OPT_CONTEXT: context = optarg; break;
+        case OPT_STORAGE_NS: storage_ns = optarg; break;
         case OPT_CONTROLS_VERSION: dl_version = optarg; break;
         case OPT_ARTIFACTS_URL: dl_url = optarg; break;
         case OPT_PROXY: dl_proxy = optarg; break;
@@ -380,6 +410,13 @@ int cmd_scan(int argc, char **argv)
                                : dl_url   ? "artifacts-url"
                                : dl_proxy ? "proxy"
                                           : "ca-file");
+        goto out;
+    }
+    if (!submit && (kubeconfig || context || storage_ns)) {
+        code = kso_usage_error("scan", "--%s needs --submit-to-storage",
+                               kubeconfig ? "kubeconfig"
+                               : context  ? "context"
+                                          : "storage-namespace");
         goto out;
     }
     if (download && use_from.n) {
@@ -468,7 +505,7 @@ int cmd_scan(int argc, char **argv)
     ps_scan_opts so = {.include_ns = include_ns,
                        .exclude_ns = exclude_ns,
                        .threads = threads,
-                       .keep_resources = !omit_raw,
+                       .keep_resources = !omit_raw || submit,
                        .inline_exceptions = true,
                        .stream_fd = -1};
     if (controls_config) {
@@ -518,8 +555,11 @@ int cmd_scan(int argc, char **argv)
      * file renamed into place once complete); the pretty-printer needs
      * only the summary unless --verbose */
     bool json = strcmp(format, "json") == 0;
+    /* the objects to submit are made from the whole report in memory: then
+     * the JSON is written from it, not streamed */
+    bool stream = json && !submit;
     char tmp[4096] = "";
-    if (json && output && strcmp(output, "-") != 0) {
+    if (stream && output && strcmp(output, "-") != 0) {
         int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
         so.stream_fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : -1;
         if (so.stream_fd >= 0 && fchmod(so.stream_fd, 0644) != 0) {
@@ -533,10 +573,10 @@ int cmd_scan(int argc, char **argv)
             code = KSO_EXIT_INPUT;
             goto done;
         }
-    } else if (json) {
+    } else if (stream) {
         so.stream_fd = STDOUT_FILENO;
     }
-    so.summary_only = strcmp(format, "pretty-printer") == 0 && !verbose;
+    so.summary_only = strcmp(format, "pretty-printer") == 0 && !verbose && !submit;
     kv_value report;
     rc = ps_scan(lib, rs, &so, &arena, &report, &err);
     if (*tmp) {
@@ -558,13 +598,16 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     ks_buf out = KS_BUF_INIT;
-    if (json) {
+    if (stream) {
         /* already written */
+    } else if (json) {
+        kv_json_write(&out, &report, 0);
+        rc = out.err;
     } else {
         rc = render(format, lib, &report, controls, names.n ? names.v : NULL, names.n, verbose,
                     output, &arena, &out, &err);
     }
-    if (!rc && !json)
+    if (!rc && !stream)
         rc = write_output(output, &out, &err);
     ks_buf_free(&out);
     if (rc) {
@@ -572,6 +615,26 @@ int cmd_scan(int argc, char **argv)
             ks_error_set(&err, rc, "writing the report: %s", ks_strerror(rc));
         code = kso_report("scan", &err, KSO_EXIT_INPUT);
         goto done;
+    }
+    if (submit) {
+        kso_submit_stats st;
+        kso_submit_opts sub = {.kubeconfig = kubeconfig, .context = context};
+        ks_buf objs = KS_BUF_INIT;
+        kv_value list;
+        rc = render_objects(lib, &report, storage_ns, &arena, &objs, &err);
+        if (!rc) {
+            kv_json_opts jo = {.source = "(scan objects)"};
+            rc = kv_json_parse(&arena, objs.data, objs.len, &jo, &list, &err);
+        }
+        ks_buf_free(&objs);
+        if (!rc)
+            rc = kso_submit_objects(&list, &sub, &st, &err);
+        if (rc) {
+            code = kso_report("scan", &err, KSO_EXIT_INPUT);
+            goto done;
+        }
+        fprintf(stderr, "kso scan: submitted %zu objects to storage (%zu created, %zu updated)\n",
+                st.created + st.updated, st.created, st.updated);
     }
     if (compliance >= 0 && ps_report_compliance(&report) < compliance) {
         fprintf(stderr, "kso scan: compliance score %.2f%% is below the threshold of %.2f%%\n",

@@ -297,11 +297,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
     return len;
 }
 
-/* Reason and message of a Status body. */
+/* Reason and message of a Status body; of another body, its first line as
+ * the message. */
 static void read_status(kube_response *r)
 {
     if (!r->body.len)
         return;
+    size_t line = strcspn(r->body.data, "\r\n");
+    if (r->body.data[0] != '{') {
+        snprintf(r->message, sizeof r->message, "%.*s", (int)(line < 200 ? line : 200),
+                 r->body.data);
+        return;
+    }
     ks_arena a;
     ks_arena_init(&a, NULL, 1u << 20);
     kv_json_opts jo = {.source = "response"};

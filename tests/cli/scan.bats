@@ -265,3 +265,27 @@ print('same')"
     [[ "$output" == *"NSA"* ]]
     [[ "$output" == *"C-0057   Privileged container"* ]]
 }
+
+@test "--submit-to-storage: its flags, and a cluster that cannot be reached" {
+    run "$KSO" scan "$TMP/priv.yaml" --kubeconfig /nonexistent
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--kubeconfig needs --submit-to-storage"* ]]
+    run "$KSO" scan "$TMP/priv.yaml" --submit-to-storage --kubeconfig "$TMP/none"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"$TMP/none: cannot open"* ]]
+    cat > "$TMP/kc" <<'EOF2'
+current-context: x
+clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+EOF2
+    run "$KSO" scan "$TMP/priv.yaml" --submit-to-storage --kubeconfig "$TMP/kc" -f json -o "$TMP/r.json"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"PATCH https://127.0.0.1:1/apis/spdx.softwarecomposition.kubescape.io/v1beta1/namespaces/team-"* ]]
+    [[ "$output" == *"Couldn't connect"* ]]
+    # the report was written before the submission was tried
+    [ -s "$TMP/r.json" ]
+    run "$KSO" scan "$TMP/priv.yaml" --submit-to-storage --kubeconfig "$TMP/kc" --context nope
+    [ "$status" -eq 3 ]
+    [[ "$output" == *'no context named "nope"'* ]]
+}

@@ -203,6 +203,33 @@ out=$(kubectl --kubeconfig "$work/alice.kubeconfig" get vulnerabilitymanifests -
 [[ $out == *Forbidden* ]] && ok "a namespaced role does not allow all namespaces: 403" ||
 	bad "a namespaced role does not allow all namespaces: 403" "$out"
 
+# ---- kso scan --submit-to-storage through the aggregator ----
+examples=$here/../../examples
+want=$("$kso" scan "$examples" -f k8s-objects 2>/dev/null |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for i in d["items"] if i["kind"]=="WorkloadConfigurationScan"), len(d["items"]))')
+read -r want_scans want_all <<<"$want"
+out=$("$kso" scan "$examples" --submit-to-storage --kubeconfig "$KUBECONFIG" -f json \
+	-o "$work/report.json" 2>&1)
+got=$(k get workloadconfigurationscans -A -o name 2>&1 | wc -l)
+[[ $out == *"submitted $want_all objects to storage ($want_all created, 0 updated)"* &&
+	$got == "$want_scans" && $want_scans -gt 0 ]] &&
+	ok "scan --submit-to-storage: $want_all objects created, $got WorkloadConfigurationScans listed" ||
+	bad "scan --submit-to-storage" "$out" "listed $got, wanted $want_scans"
+out=$("$kso" scan "$examples" --submit-to-storage --kubeconfig "$KUBECONFIG" -f json \
+	-o /dev/null 2>&1)
+[[ $out == *"($want_all updated"* || $out == *"(0 created, $want_all updated)"* ]] &&
+	ok "a second submission updates them" || bad "a second submission updates them" "$out"
+out=$(k get workloadconfigurationscansummaries -A -o jsonpath='{.items[0].metadata.labels}' 2>&1)
+[[ $out == *kubescape.io/workload-kind* ]] && ok "summaries carry the workload labels" ||
+	bad "summaries carry the workload labels" "$out"
+"$kso" scan "$examples" --submit-to-storage --kubeconfig "$work/alice.kubeconfig" -f json \
+	-o /dev/null >"$work/alice-submit.out" 2>&1
+st=$?
+out=$(cat "$work/alice-submit.out")
+[[ $st == 3 && $out == *"403 Forbidden"* ]] &&
+	ok "submission without RBAC fails with kube-apiserver's 403 (exit 3)" ||
+	bad "submission without RBAC fails with kube-apiserver's 403 (exit 3)" "exit $st: $out"
+
 # ---- namespace deletion with storage objects in it ----
 if k delete namespace demo --timeout=90s >/dev/null 2>&1 &&
 	eventually 60 bash -c "! kubectl get namespace demo"; then
