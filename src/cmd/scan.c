@@ -74,7 +74,7 @@ static const char scan_usage[] =
         "  HTTPS_PROXY, HTTP_PROXY, NO_PROXY, SSL_CERT_FILE  proxy and CAs of the download\n"
         "\n"
         "Exit codes: 0 done, 1 a threshold was crossed, 2 usage, 3 unreadable input or\n"
-        "policies, or a failed download.\n";
+        "policies, a failed download or a failed submission.\n";
 
 enum {
     OPT_FORMAT_VERSION = 256,
