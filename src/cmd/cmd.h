@@ -84,6 +84,8 @@ typedef struct kso_submit_opts {
 typedef struct kso_submit_stats {
     size_t created, updated;
 } kso_submit_stats;
+/* The resource (plural) of a k8s-objects kind, NULL for another kind. */
+const char *kso_scan_plural(const char *kind);
 int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submit_stats *st,
                        ks_error *err);
 

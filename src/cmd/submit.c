@@ -14,7 +14,7 @@
 
 #define GROUP_PATH "/apis/spdx.softwarecomposition.kubescape.io/v1beta1"
 
-static const char *plural_of(const char *kind)
+const char *kso_scan_plural(const char *kind)
 {
     if (strcmp(kind, "WorkloadConfigurationScan") == 0)
         return "workloadconfigurationscans";
@@ -52,7 +52,7 @@ int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submi
         const kv_value *md = kv_obj_get(obj, "metadata", 8);
         const char *kind = str_at(obj, "kind"), *name = str_at(md, "name"),
                    *ns = str_at(md, "namespace");
-        const char *plural = kind ? plural_of(kind) : NULL;
+        const char *plural = kind ? kso_scan_plural(kind) : NULL;
         if (!plural || !name || !ns) {
             rc = ks_error_set(err, KS_EINVAL, "submit: object %u is not a namespaced scan result",
                               i);

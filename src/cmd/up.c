@@ -147,15 +147,6 @@ static pid_t running_pid(const up_paths *p)
     return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
 }
 
-static const char *plural_of(const char *kind)
-{
-    if (strcmp(kind, "WorkloadConfigurationScan") == 0)
-        return "workloadconfigurationscans";
-    if (strcmp(kind, "WorkloadConfigurationScanSummary") == 0)
-        return "workloadconfigurationscansummaries";
-    return NULL;
-}
-
 /* Scans the paths and stores the objects; counts what was stored. */
 static int store_scan(spdx_server *sv, const char *const *paths, size_t n, size_t *scans,
                       size_t *summaries, ks_error *err)
@@ -169,7 +160,7 @@ static int store_scan(spdx_server *sv, const char *const *paths, size_t n, size_
     for (uint32_t i = 0; rc == 0 && items && items->kind == KV_ARRAY && i < items->len; i++) {
         const kv_value *it = &items->u.items[i];
         const kv_value *kind = kv_obj_get(it, "kind", 4);
-        const char *plural = kind && kind->kind == KV_STRING ? plural_of(kind->u.s) : NULL;
+        const char *plural = kind && kind->kind == KV_STRING ? kso_scan_plural(kind->u.s) : NULL;
         if (!plural)
             continue;
         ks_arena tmp;
