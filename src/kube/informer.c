@@ -223,7 +223,16 @@ int kube_informer_run(kube_informer *inf, kube_client *c, const kube_informer_op
             backoff = 100; /* the server ended the stream: resume */
         } else if (rc == KS_ERANGE) {
             inf->stats.expired++;
-            rc = relist(&r, c, err);
+            /* relisted until it works, as client-go's reflector does: the
+             * server may be restarting */
+            while ((rc = relist(&r, c, err)) == KS_EIO) {
+                inf->stats.errors++;
+                if (!wait_ms(backoff, stop))
+                    break;
+                backoff = backoff * 2 < max_backoff ? backoff * 2 : max_backoff;
+            }
+            if (rc == KS_EIO) /* stopped while waiting */
+                rc = 0;
         } else if (rc == KS_EIO) {
             /* connection failure, 429 or 5xx: wait, then resume */
             inf->stats.errors++;

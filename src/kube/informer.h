@@ -14,8 +14,9 @@
  *
  * The cache keeps each object's JSON text under "namespace/name" (or
  * "name"). One thread runs the informer; kube_informer_run returns when
- * *stop becomes true (0), the callback fails (its code), or the LIST fails
- * after the client's own retries.
+ * *stop becomes true (0), the callback fails (its code), or the first LIST
+ * fails after the client's own retries (a 403, for instance). A LIST after
+ * a 410 that fails is tried again with backoff until it works or *stop.
  */
 #ifndef KS_KUBE_INFORMER_H
 #define KS_KUBE_INFORMER_H
