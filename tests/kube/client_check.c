@@ -7,6 +7,7 @@
  *     (tokenFile) refused by RBAC with kube-apiserver's 403 message, a
  *     kubeconfig with inline -data fields, tls-server-name right and wrong,
  *     an informer that sees a create, an update and a delete after its LIST,
+ *     discovery with an unavailable APIService,
  *     and (with RESTART_CMD, a shell command that restarts kube-apiserver)
  *     the changes made after the restart, once each.
  *   kube_client_check retry URL
@@ -31,6 +32,7 @@
 #include "core/buf.h"
 #include "core/file.h"
 #include "kube/client.h"
+#include "kube/discovery.h"
 #include "kube/informer.h"
 
 static int g_failed;
@@ -219,6 +221,34 @@ static void inf_free(inf_run *r)
     pthread_mutex_destroy(&r->mu);
 }
 
+/* ---- discovery ---- */
+
+typedef struct disc {
+    int resources, sub, failed;
+    bool pods, deployments, clusterroles, broken;
+} disc;
+
+static int on_resource(void *ctx, const kube_api_resource *r, const char *gv,
+                       const ks_error *failure, ks_error *err)
+{
+    (void)err;
+    disc *d = ctx;
+    if (!r) {
+        d->failed++;
+        d->broken |= strcmp(gv, "broken.example.com/v1") == 0 && failure && failure->msg[0];
+        return 0;
+    }
+    d->resources++;
+    d->sub += strchr(r->resource, '/') != NULL;
+    d->pods |= !*r->group && strcmp(r->resource, "pods") == 0 && strcmp(r->kind, "Pod") == 0 &&
+               r->namespaced && r->listable && r->preferred;
+    d->deployments |= strcmp(r->group, "apps") == 0 && strcmp(r->version, "v1") == 0 &&
+                      strcmp(r->kind, "Deployment") == 0 && r->namespaced;
+    d->clusterroles |= strcmp(r->group, "rbac.authorization.k8s.io") == 0 &&
+                       strcmp(r->resource, "clusterroles") == 0 && !r->namespaced;
+    return 0;
+}
+
 static void cluster(const char *kubeconfig, const char *work, const char *restart)
 {
     kube_client *c = client_for(kubeconfig, NULL);
@@ -402,6 +432,22 @@ static void cluster(const char *kubeconfig, const char *work, const char *restar
         free(key);
         kube_client_config_free(&cfg);
     }
+
+    /* discovery, with an APIService whose server is not there */
+    rc = req(c, "POST", "/apis/apiregistration.k8s.io/v1/apiservices",
+             "{\"metadata\":{\"name\":\"v1.broken.example.com\"},\"spec\":{\"group\":"
+             "\"broken.example.com\",\"version\":\"v1\",\"groupPriorityMinimum\":100,"
+             "\"versionPriority\":10,\"insecureSkipTLSVerify\":true,\"service\":{"
+             "\"namespace\":\"kc\",\"name\":\"none\",\"port\":443}}}",
+             &r, &err);
+    kube_response_free(&r);
+    disc d = {0};
+    int drc = kube_discover(c, on_resource, &d, &err);
+    check(rc == 0 && drc == 0 && d.resources > 40 && d.sub == 0 && d.pods && d.deployments &&
+                  d.clusterroles && d.broken,
+          "discovery: %d resources, pods, deployments and clusterroles as served, no "
+          "subresources, the unavailable group reported (%d) and passed (%s)",
+          d.resources, d.failed, drc ? err.msg : "ok");
 
     rc = req(c, "DELETE", "/api/v1/namespaces/kc", NULL, &r, &err);
     check(rc == 0, "delete namespace: %s", rc ? err.msg : "");
