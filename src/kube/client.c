@@ -385,8 +385,10 @@ static CURLcode perform(kube_client *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     if (connect_to)
         curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to);
-    if (c->proxy)
+    if (c->proxy) { /* the cluster's proxy-url: NO_PROXY does not apply, as in client-go */
         curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+    }
     if (c->insecure) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

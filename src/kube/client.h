@@ -6,8 +6,9 @@
  * Transport: HTTPS with the configuration's CA (or the system's), client
  * certificate, bearer token (re-read from its file when the file changes:
  * projected service-account tokens rotate), basic auth, impersonation
- * headers, tls-server-name, and the cluster's proxy-url or else the
- * standard proxy environment (HTTPS_PROXY, NO_PROXY, ...). libcurl's GnuTLS
+ * headers, tls-server-name, and the cluster's proxy-url (NO_PROXY does not
+ * apply to it, as in client-go) or else the standard proxy environment
+ * (HTTPS_PROXY, NO_PROXY, ...). libcurl's GnuTLS
  * build reads certificates and keys only from files, so PEM given inline
  * (-data fields) is written to a private directory (0700, files 0600) that
  * kube_client_free removes.

@@ -7,7 +7,8 @@
  *     (tokenFile) refused by RBAC with kube-apiserver's 403 message, a
  *     kubeconfig with inline -data fields, tls-server-name right and wrong,
  *     an informer that sees a create, an update and a delete after its LIST,
- *     discovery with an unavailable APIService,
+ *     discovery with an unavailable APIService, a proxy-url (with
+ *     KSO_TEST_PROXY and KSO_TEST_PROXY_LOG, tests/cli/forward_proxy.py),
  *     and (with RESTART_CMD, a shell command that restarts kube-apiserver)
  *     the changes made after the restart, once each.
  *   kube_client_check retry URL
@@ -448,6 +449,39 @@ static void cluster(const char *kubeconfig, const char *work, const char *restar
           "discovery: %d resources, pods, deployments and clusterroles as served, no "
           "subresources, the unavailable group reported (%d) and passed (%s)",
           d.resources, d.failed, drc ? err.msg : "ok");
+
+    /* the cluster's proxy-url: the connection is tunnelled through it,
+     * whatever NO_PROXY says */
+    const char *proxy = getenv("KSO_TEST_PROXY"), *proxy_log = getenv("KSO_TEST_PROXY_LOG");
+    if (proxy && proxy_log && kube_config_load(&lo, &cfg, &err) == 0) {
+        ks_buf t = KS_BUF_INIT;
+        ks_buf_printf(&t,
+                      "current-context: x\n"
+                      "clusters: [{name: k, cluster: {server: '%s', proxy-url: '%s', "
+                      "certificate-authority: '%s'}}]\n"
+                      "users: [{name: u, user: {client-certificate: '%s', client-key: '%s'}}]\n"
+                      "contexts: [{name: x, context: {cluster: k, user: u}}]\n",
+                      cfg.server, proxy, cfg.ca_file, cfg.cert_file, cfg.key_file);
+        snprintf(path, sizeof path, "%s/proxy.kubeconfig", work);
+        write_file(path, ks_buf_cstr(&t));
+        ks_buf_free(&t);
+        setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+        kube_client *pc = client_for(path, NULL);
+        rc = pc ? req(pc, "GET", "/version", NULL, &r, &err) : -1;
+        kube_response_free(&r);
+        kube_client_free(pc);
+        unsetenv("NO_PROXY");
+        char *plog = NULL;
+        size_t plen = 0;
+        ks_error perr;
+        const char *hostport = strstr(cfg.server, "://");
+        bool tunnelled = ks_file_read(proxy_log, 1 << 20, &plog, &plen, &perr) == 0 && hostport &&
+                         strstr(plog, "CONNECT") && strstr(plog, hostport + 3);
+        check(rc == 0 && tunnelled, "proxy-url: the request went through the proxy (%s)",
+              rc ? err.msg : (plog ? plog : "no proxy log"));
+        free(plog);
+        kube_client_config_free(&cfg);
+    }
 
     rc = req(c, "DELETE", "/api/v1/namespaces/kc", NULL, &r, &err);
     check(rc == 0, "delete namespace: %s", rc ? err.msg : "");
