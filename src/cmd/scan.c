@@ -5,6 +5,7 @@
  *   kso scan [framework NAMES | control IDS] [PATHS...] [flags]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,7 +560,17 @@ int cmd_scan(int argc, char **argv)
      * the JSON is written from it, not streamed */
     bool stream = json && !submit;
     char tmp[4096] = "";
-    if (stream && output && strcmp(output, "-") != 0) {
+    int special_fd = -1;
+    if (stream && output && strcmp(output, "-") != 0 && ks_path_is_special(output)) {
+        /* /dev/null, a FIFO: streamed into, never replaced */
+        special_fd = open(output, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (special_fd < 0) {
+            fprintf(stderr, "kso scan: %s: cannot open: %s\n", output, strerror(errno));
+            code = KSO_EXIT_INPUT;
+            goto done;
+        }
+        so.stream_fd = special_fd;
+    } else if (stream && output && strcmp(output, "-") != 0) {
         int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", output);
         so.stream_fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : -1;
         if (so.stream_fd >= 0 && fchmod(so.stream_fd, 0644) != 0) {
@@ -579,6 +590,8 @@ int cmd_scan(int argc, char **argv)
     so.summary_only = strcmp(format, "pretty-printer") == 0 && !verbose && !submit;
     kv_value report;
     rc = ps_scan(lib, rs, &so, &arena, &report, &err);
+    if (special_fd >= 0 && close(special_fd) != 0 && !rc)
+        rc = ks_error_set(&err, KS_EIO, "%s: %s", output, strerror(errno));
     if (*tmp) {
         if (!rc && (fsync(so.stream_fd) != 0 || close(so.stream_fd) != 0)) {
             rc = ks_error_set(&err, KS_EIO, "%s: %s", output, strerror(errno));

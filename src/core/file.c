@@ -119,9 +119,25 @@ static int sync_parent_dir(const char *path)
     return rc;
 }
 
+bool ks_path_is_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int ks_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                          ks_error *err)
 {
+    if (ks_path_is_special(path)) {
+        /* /dev/null, /dev/stdout, a FIFO: written into, never replaced */
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+            return ks_error_at(err, KS_EIO, path, 0, 0, 0, "cannot open: %s", strerror(errno));
+        int wrc = ks_fd_write_all(fd, data, len);
+        if (close(fd) != 0 || wrc != 0)
+            return ks_error_at(err, KS_EIO, path, 0, 0, 0, "write failed: %s", strerror(errno));
+        return 0;
+    }
     ks_buf tmp = KS_BUF_INIT;
     ks_buf_printf(&tmp, "%s.tmp.XXXXXX", path);
     int rc = 0;

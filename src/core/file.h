@@ -19,8 +19,14 @@
 int ks_file_read(const char *path, size_t max, char **data, size_t *len, ks_error *err);
 int ks_fd_read_all(int fd, const char *name, size_t max, char **data, size_t *len, ks_error *err);
 
+/* A path that exists and is neither a regular file nor a directory (a
+ * device such as /dev/null, a FIFO) is written into directly: replacing it
+ * with a renamed file would destroy it. */
 int ks_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                          ks_error *err);
+
+/* Whether path exists and is neither a regular file nor a directory. */
+bool ks_path_is_special(const char *path);
 
 /* Writes all of data to fd, retrying short writes. */
 int ks_fd_write_all(int fd, const void *data, size_t len);

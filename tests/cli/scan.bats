@@ -289,3 +289,16 @@ EOF2
     [ "$status" -eq 3 ]
     [[ "$output" == *'no context named "nope"'* ]]
 }
+
+@test "-o into a FIFO or device writes into it and leaves it in place" {
+    mkfifo "$TMP/fifo"
+    for f in json sarif; do
+        timeout 20 cat "$TMP/fifo" > "$TMP/out.$f" &
+        run "$KSO" scan "$TMP/priv.yaml" -f "$f" -o "$TMP/fifo"
+        [ "$status" -eq 0 ]
+        wait
+        [ -p "$TMP/fifo" ]
+        python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out.$f"
+    done
+    ! ls "$TMP"/fifo.tmp.* 2>/dev/null
+}

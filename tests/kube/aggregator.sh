@@ -216,14 +216,14 @@ got=$(k get workloadconfigurationscans -A -o name 2>&1 | wc -l)
 	ok "scan --submit-to-storage: $want_all objects created, $got WorkloadConfigurationScans listed" ||
 	bad "scan --submit-to-storage" "$out" "listed $got, wanted $want_scans"
 out=$("$kso" scan "$examples" --submit-to-storage --kubeconfig "$KUBECONFIG" -f json \
-	-o /dev/null 2>&1)
+	-o "$work/report2.json" 2>&1)
 [[ $out == *"($want_all updated"* || $out == *"(0 created, $want_all updated)"* ]] &&
 	ok "a second submission updates them" || bad "a second submission updates them" "$out"
 out=$(k get workloadconfigurationscansummaries -A -o jsonpath='{.items[0].metadata.labels}' 2>&1)
 [[ $out == *kubescape.io/workload-kind* ]] && ok "summaries carry the workload labels" ||
 	bad "summaries carry the workload labels" "$out"
 "$kso" scan "$examples" --submit-to-storage --kubeconfig "$work/alice.kubeconfig" -f json \
-	-o /dev/null >"$work/alice-submit.out" 2>&1
+	-o "$work/report3.json" >"$work/alice-submit.out" 2>&1
 st=$?
 out=$(cat "$work/alice-submit.out")
 [[ $st == 3 && $out == *"403 Forbidden"* ]] &&

@@ -391,6 +391,35 @@ static void test_write_atomic_missing_directory(void **state)
     ks_xfree(p);
 }
 
+static void test_write_atomic_into_fifo(void **state)
+{
+    /* a FIFO (like /dev/null, a device) is written into, never replaced by
+     * a renamed regular file */
+    const char *dir = *state;
+    char *p = path_in(dir, "fifo");
+    assert_int_equal(mkfifo(p, 0600), 0);
+    int rd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    assert_true(rd >= 0);
+    assert_true(ks_path_is_special(p));
+    ks_error err;
+    assert_int_equal(ks_file_write_atomic(p, "through", 7, 0644, &err), 0);
+    char buf[16];
+    assert_int_equal(read(rd, buf, sizeof buf), 7);
+    assert_memory_equal(buf, "through", 7);
+    close(rd);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(count_entries(dir), 1); /* no temporary file left */
+    char *reg = path_in(dir, "plain");
+    assert_false(ks_path_is_special(reg)); /* missing */
+    write_plain(reg, "x", 1);
+    assert_false(ks_path_is_special(reg));
+    assert_false(ks_path_is_special(dir));
+    ks_xfree(reg);
+    ks_xfree(p);
+}
+
 static void test_write_atomic_failed_rename_cleans_up(void **state)
 {
     /* The target is a directory: the rename fails after the temporary file
@@ -496,6 +525,7 @@ int main(void)
             cmocka_unit_test(test_fd_read_stream),
             cmocka_unit_test(test_fd_read_stream_limit),
             cmocka_unit_test(test_read_dash_is_stdin),
+            cmocka_unit_test_setup_teardown(test_write_atomic_into_fifo, setup, teardown),
             cmocka_unit_test_setup_teardown(test_write_atomic_creates_and_replaces, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_write_atomic_mode, setup, teardown),
