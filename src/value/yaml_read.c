@@ -538,6 +538,41 @@ typedef struct stop_first {
     bool got;
 } stop_first;
 
+/* libfyaml 0.7.12 (Debian 12) frees a simple key twice when, in a
+ * document with explicit ("? ") keys, the ':' of a value is followed by
+ * whitespace holding a tab and then an indicator (?, :, |, > or "- "): its
+ * scanner recycles the key, then does so again on the indentation error
+ * (fy_fetch_value). Such input is refused before it reaches the library.
+ * The position of the ':', or n when there is none. */
+static size_t tab_hazard(const char *s, size_t n)
+{
+    bool explicit_key = false;
+    for (size_t i = 0; i < n && !explicit_key; i++)
+        explicit_key = s[i] == '?' &&
+                       (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '\n' ||
+                        s[i - 1] == '-') &&
+                       (i + 1 == n || s[i + 1] == ' ' || s[i + 1] == '\t' || s[i + 1] == '\n' ||
+                        s[i + 1] == '\r');
+    if (!explicit_key)
+        return n;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ':')
+            continue;
+        size_t j = i + 1;
+        bool tab = false;
+        for (; j < n && (s[j] == ' ' || s[j] == '\t'); j++)
+            tab |= s[j] == '\t';
+        if (!tab || j == n)
+            continue;
+        char c = s[j];
+        bool dash_entry = c == '-' && (j + 1 == n || s[j + 1] == ' ' || s[j + 1] == '\t' ||
+                                       s[j + 1] == '\n' || s[j + 1] == '\r');
+        if (c == '?' || c == ':' || c == '|' || c == '>' || dash_entry)
+            return i;
+    }
+    return n;
+}
+
 int kv_yaml_parse_stream(ks_arena *a, const char *src, size_t n, const kv_yaml_opts *opts,
                          kv_yaml_doc_fn fn, void *ctx, ks_error *err)
 {
@@ -574,6 +609,19 @@ int kv_yaml_parse_stream(ks_arena *a, const char *src, size_t n, const kv_yaml_o
         return fail(&yp, KS_EPARSE, line, (int)ks_utf8_count(src + bol, bad - bol) + 1,
                     "%s (byte 0x%02x)", ctl ? "control character" : "invalid UTF-8",
                     (unsigned char)src[bad]);
+    }
+    size_t hz = tab_hazard(src, n);
+    if (hz < n) {
+        int line = 1;
+        size_t bol = 0;
+        for (size_t i = 0; i < hz; i++)
+            if (src[i] == '\n') {
+                line++;
+                bol = i + 1;
+            }
+        return fail(&yp, KS_EPARSE, line, (int)ks_utf8_count(src + bol, hz - bol) + 1,
+                    "a tab between ':' and an indicator in a document with explicit '?' keys "
+                    "is not accepted (libfyaml 0.7 frees memory twice on it)");
     }
     ks_map_init(&yp.anchors);
 

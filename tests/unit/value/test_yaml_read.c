@@ -215,6 +215,20 @@ static void test_nan_inf_rejected(void **state)
     expect_y2j(a, "v: !!str .nan", NULL, "{\"v\":\".nan\"}");
 }
 
+static void test_libfyaml_double_free_guard(void **state)
+{
+    /* inputs that make libfyaml 0.7.12 free a key twice are refused with a
+     * position; their look-alikes without explicit keys are read */
+    ks_arena *a = *state;
+    const char *msg = "a tab between ':' and an indicator";
+    expect_error(a, "? 0a:\t::eRUE..].NULL&\n", NULL, KS_EPARSE, 1, 5, msg);
+    expect_error(a, "x: 1\n? k\n:\t- a\n", NULL, KS_EPARSE, 3, 1, msg);
+    expect_error(a, "- ? k\n  : \t?\n", NULL, KS_EPARSE, 2, 3, msg);
+    expect_y2j(a, "a:\t|\n  text\n", NULL, "{\"a\":\"text\\n\"}");
+    expect_y2j(a, "? a\n: b\n", NULL, "{\"a\":\"b\"}");
+    expect_y2j(a, "? a\n: \tb\n", NULL, "{\"a\":\"b\"}");
+}
+
 static void test_tags(void **state)
 {
     ks_arena *a = *state;
@@ -699,6 +713,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_core_schema, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_bool11, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_nan_inf_rejected, tu_arena_setup,
+                                            tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_libfyaml_double_free_guard, tu_arena_setup,
                                             tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_tags, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_double_quoted, tu_arena_setup, tu_arena_teardown),
