@@ -82,6 +82,27 @@ static int fail(yparser *yp, int code, int line, int col, const char *fmt, ...)
     return ks_error_at(yp->err, code, yp->source, line, col, 0, "%s", msg);
 }
 
+/* As fail, at byte off of the UTF-8 source text (before libfyaml has read it). */
+static int fail_at(yparser *yp, const char *src, size_t off, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static int fail_at(yparser *yp, const char *src, size_t off, const char *fmt, ...)
+{
+    int line = 1;
+    size_t bol = 0;
+    for (size_t i = 0; i < off; i++)
+        if (src[i] == '\n') {
+            line++;
+            bol = i + 1;
+        }
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return fail(yp, KS_EPARSE, line, (int)ks_utf8_count(src + bol, off - bol) + 1, "%s", msg);
+}
+
 static void event_pos(struct fy_event *e, int *line, int *col)
 {
     const struct fy_mark *m = fy_event_start_mark(e);
@@ -598,31 +619,14 @@ int kv_yaml_parse_stream(ks_arena *a, const char *src, size_t n, const kv_yaml_o
             break;
         }
     }
-    if (bad < n) {
-        int line = 1;
-        size_t bol = 0;
-        for (size_t i = 0; i < bad; i++)
-            if (src[i] == '\n') {
-                line++;
-                bol = i + 1;
-            }
-        return fail(&yp, KS_EPARSE, line, (int)ks_utf8_count(src + bol, bad - bol) + 1,
-                    "%s (byte 0x%02x)", ctl ? "control character" : "invalid UTF-8",
-                    (unsigned char)src[bad]);
-    }
+    if (bad < n)
+        return fail_at(&yp, src, bad, "%s (byte 0x%02x)",
+                       ctl ? "control character" : "invalid UTF-8", (unsigned char)src[bad]);
     size_t hz = tab_hazard(src, n);
-    if (hz < n) {
-        int line = 1;
-        size_t bol = 0;
-        for (size_t i = 0; i < hz; i++)
-            if (src[i] == '\n') {
-                line++;
-                bol = i + 1;
-            }
-        return fail(&yp, KS_EPARSE, line, (int)ks_utf8_count(src + bol, hz - bol) + 1,
-                    "a tab between ':' and an indicator in a document with explicit '?' keys "
-                    "is not accepted (libfyaml 0.7 frees memory twice on it)");
-    }
+    if (hz < n)
+        return fail_at(&yp, src, hz,
+                       "a tab between ':' and an indicator in a document with explicit '?' keys "
+                       "is not accepted (libfyaml 0.7 frees memory twice on it)");
     ks_map_init(&yp.anchors);
 
     struct fy_diag_cfg dcfg;
