@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "core/file.h"
 #include "core/mem.h"
 #include "kube/client.h"
+#include "net/curl.h"
 
 #define DEFAULT_TIMEOUT_MS 60000L
 #define DEFAULT_RETRIES    5
@@ -44,14 +42,6 @@ struct kube_client {
     kube_client_opts o;
     char errbuf[CURL_ERROR_SIZE];
 };
-
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static CURLcode g_init_rc = CURLE_FAILED_INIT;
-
-static void global_init(void)
-{
-    g_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static char *adup(ks_arena *a, const char *s)
 {
@@ -155,9 +145,9 @@ int kube_client_new(const kube_client_config *cfg, const kube_client_opts *opts,
                     ks_error *err)
 {
     *out = NULL;
-    pthread_once(&g_once, global_init);
-    if (g_init_rc != CURLE_OK)
-        return ks_error_set(err, KS_EIO, "libcurl: %s", curl_easy_strerror(g_init_rc));
+    int irc = net_curl_init(err);
+    if (irc)
+        return irc;
     if (!cfg || !cfg->server)
         return ks_error_set(err, KS_EINVAL, "kube client: no server");
     kube_client *c = ks_xcalloc(1, sizeof(*c));
@@ -260,28 +250,8 @@ void kube_response_free(kube_response *r)
 typedef struct attempt {
     kube_client *c;
     kube_response *r;
-    bool too_big;
+    net_curl_body body;
 } attempt;
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-    attempt *t = ctx;
-    size_t len = size * n;
-    long status = 0;
-    curl_easy_getinfo(t->c->h, CURLINFO_RESPONSE_CODE, &status);
-    ks_buf *b = &t->r->body;
-    if (status < 200 || status > 299) {
-        size_t room = b->len < ERROR_BODY_KEEP ? ERROR_BODY_KEEP - b->len : 0;
-        if (room && ks_buf_append(b, p, len < room ? len : room))
-            return 0;
-        return len;
-    }
-    if (len > t->c->o.max_body - b->len) {
-        t->too_big = true;
-        return 0;
-    }
-    return ks_buf_append(b, p, len) ? 0 : len;
-}
 
 static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 {
@@ -371,8 +341,10 @@ static CURLcode perform(kube_client *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      c->o.timeout_ms < 15000 ? c->o.timeout_ms : 15000L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sio ? sio->write : on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, sio ? sio->ctx : (void *)t);
+    t->body = (net_curl_body){
+            .h = h, .buf = &t->r->body, .max = c->o.max_body, .error_keep = ERROR_BODY_KEEP};
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sio ? sio->write : net_curl_body_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, sio ? sio->ctx : (void *)&t->body);
     if (sio) {
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, sio->timeout_ms);
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -462,7 +434,7 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
         CURLcode cc = perform(c, method, path, content_type, body, len, &t, NULL);
         r->attempts++;
         bool last = r->attempts > c->o.max_retries;
-        if (t.too_big)
+        if (t.body.too_big)
             return ks_error_set(err, KS_ELIMIT, "%s %s: response larger than %zu bytes", method,
                                 path, c->o.max_body);
         if (cc != CURLE_OK) {

@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "net/curl.h"
 #include "net/http.h"
 
 /* What an error response keeps of its body, for diagnostics. */
@@ -24,40 +25,42 @@ static void global_init(void)
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-typedef struct transfer {
-    CURL *h;
-    ks_buf body;
-    size_t max;
-    bool too_big;     /* a 2xx body went past max */
-    char reason[128]; /* reason phrase of the last status line */
-} transfer;
-
-static bool is_2xx(long status)
+int net_curl_init(ks_error *err)
 {
-    return status >= 200 && status < 300;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK)
+        return ks_error_set(err, KS_EIO, "libcurl initialisation failed: %s",
+                            curl_easy_strerror(global_rc));
+    return 0;
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+size_t net_curl_body_write(char *p, size_t size, size_t n, void *ctx)
 {
-    transfer *t = ctx;
+    net_curl_body *b = ctx;
     size_t len = size * n;
     long status = 0;
-    curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &status);
-    if (!is_2xx(status)) {
+    curl_easy_getinfo(b->h, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299) {
         /* an error page: keep its start, drop the rest */
-        size_t room = t->body.len < ERROR_BODY_KEEP ? ERROR_BODY_KEEP - t->body.len : 0;
-        if (room && ks_buf_append(&t->body, p, len < room ? len : room))
+        size_t room = b->buf->len < b->error_keep ? b->error_keep - b->buf->len : 0;
+        if (room && ks_buf_append(b->buf, p, len < room ? len : room))
             return 0;
         return len;
     }
-    if (len > t->max - t->body.len) {
-        t->too_big = true;
+    if (len > b->max - b->buf->len) {
+        b->too_big = true;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
-    if (ks_buf_append(&t->body, p, len))
-        return 0;
-    return len;
+    return ks_buf_append(b->buf, p, len) ? 0 : len;
 }
+
+typedef struct transfer {
+    CURL *h;
+    ks_buf body;
+    net_curl_body sink;
+    size_t max;
+    char reason[128]; /* reason phrase of the last status line */
+} transfer;
 
 /* Keeps the reason phrase of the last "HTTP/x y reason" line (redirects and
  * 100-continue bring several). */
@@ -127,8 +130,10 @@ static CURLcode configure(transfer *t, const char *url, const net_http_opts *o,
     } while (0)
     SET(CURLOPT_URL, url);
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, t);
+    t->sink =
+            (net_curl_body){.h = h, .buf = &t->body, .max = t->max, .error_keep = ERROR_BODY_KEEP};
+    SET(CURLOPT_WRITEFUNCTION, net_curl_body_write);
+    SET(CURLOPT_WRITEDATA, &t->sink);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, t);
     SET(CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "kso");
@@ -205,7 +210,7 @@ static int transfer_error(transfer *t, CURLcode c, const char *errbuf, const cha
 {
     char lim[32];
     format_size(lim, sizeof lim, t->max);
-    if (t->too_big || c == CURLE_FILESIZE_EXCEEDED)
+    if (t->sink.too_big || c == CURLE_FILESIZE_EXCEEDED)
         return ks_error_set(err, KS_ELIMIT, "GET %s: response body larger than the limit of %s",
                             shown, lim);
     const char *why = errbuf[0] ? errbuf : curl_easy_strerror(c);
@@ -243,10 +248,9 @@ int net_http_get(const char *url, const net_http_opts *opts, net_http_response *
     net_http_redact_url(url, shown, sizeof shown);
     if (!has_scheme(url, "http") && !has_scheme(url, "https"))
         return ks_error_set(err, KS_EINVAL, "%s: not an http:// or https:// URL", shown);
-    pthread_once(&global_once, global_init);
-    if (global_rc != CURLE_OK)
-        return ks_error_set(err, KS_EIO, "libcurl initialisation failed: %s",
-                            curl_easy_strerror(global_rc));
+    int irc = net_curl_init(err);
+    if (irc)
+        return irc;
 
     transfer t = {.max = o->max_body ? o->max_body : NET_HTTP_DEFAULT_MAX_BODY};
     ks_buf_init(&t.body, 0);
@@ -279,7 +283,7 @@ int net_http_get(const char *url, const net_http_opts *opts, net_http_response *
         rc = transfer_error(&t, c, errbuf, shown, o, err);
         goto out;
     }
-    if (!is_2xx(resp->status)) {
+    if (resp->status < 200 || resp->status > 299) {
         rc = ks_error_set(err, KS_EIO, "GET %s: HTTP %ld%s%s", shown, resp->status,
                           t.reason[0] ? " " : "", t.reason);
         goto out;
