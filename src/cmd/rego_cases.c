@@ -106,12 +106,6 @@ static int on_result(void *ctx, const rego_result *r)
 }
 
 /* A string member (values' strings are NUL-terminated), or NULL. */
-static const char *str_of(const kv_value *o, const char *key)
-{
-    const kv_value *v = kv_obj_get(o, key, strlen(key));
-    return v && v->kind == KV_STRING ? v->u.s : NULL;
-}
-
 static bool bool_of(const kv_value *o, const char *key)
 {
     const kv_value *v = kv_obj_get(o, key, strlen(key));
@@ -130,10 +124,10 @@ enum outcome { PASS, FAIL, SKIP };
 
 static enum outcome run_case(const kv_value *tc, int version, ks_buf *why)
 {
-    const char *query = str_of(tc, "query");
+    const char *query = kv_obj_str(tc, "query");
     const kv_value *want_result = kv_obj_get(tc, "want_result", 11);
-    const char *want_error = str_of(tc, "want_error");
-    const char *want_code = str_of(tc, "want_error_code");
+    const char *want_error = kv_obj_str(tc, "want_error");
+    const char *want_code = kv_obj_str(tc, "want_error_code");
     if (!query || (!want_result && !want_error && !want_code)) {
         ks_buf_puts(why, "no query or expectation");
         return SKIP;
@@ -312,7 +306,7 @@ int rego_test_cases_cmd(int argc, char **argv)
         size_t p = 0, f = 0, s = 0;
         for (uint32_t ci = 0; cases && cases->kind == KV_ARRAY && ci < cases->len; ci++) {
             const kv_value *tc = &cases->u.items[ci];
-            const char *note = str_of(tc, "note");
+            const char *note = kv_obj_str(tc, "note");
             if (!note)
                 note = "?";
             if (filter && !strstr(note, filter))

@@ -23,12 +23,6 @@ const char *kso_scan_plural(const char *kind)
     return NULL;
 }
 
-static const char *str_at(const kv_value *obj, const char *key)
-{
-    const kv_value *v = obj && obj->kind == KV_OBJECT ? kv_obj_get(obj, key, strlen(key)) : NULL;
-    return v && v->kind == KV_STRING ? v->u.s : NULL;
-}
-
 int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submit_stats *st,
                        ks_error *err)
 {
@@ -50,8 +44,8 @@ int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submi
     for (uint32_t i = 0; i < items->len && rc == 0; i++) {
         const kv_value *obj = &items->u.items[i];
         const kv_value *md = kv_obj_get(obj, "metadata", 8);
-        const char *kind = str_at(obj, "kind"), *name = str_at(md, "name"),
-                   *ns = str_at(md, "namespace");
+        const char *kind = kv_obj_str(obj, "kind"), *name = kv_obj_str(md, "name"),
+                   *ns = kv_obj_str(md, "namespace");
         const char *plural = kind ? kso_scan_plural(kind) : NULL;
         if (!plural || !name || !ns) {
             rc = ks_error_set(err, KS_EINVAL, "submit: object %u is not a namespaced scan result",

@@ -6,12 +6,6 @@
 
 #include "kube/discovery.h"
 
-static const char *str_of(const kv_value *obj, const char *key)
-{
-    const kv_value *v = obj && obj->kind == KV_OBJECT ? kv_obj_get(obj, key, strlen(key)) : NULL;
-    return v && v->kind == KV_STRING ? v->u.s : NULL;
-}
-
 /* GET path parsed into a (an object), or an error. */
 static int get_doc(kube_client *c, const char *path, ks_arena *a, kv_value *out, ks_error *err)
 {
@@ -61,7 +55,7 @@ static int walk_version(kube_client *c, const char *group, const char *version, 
         const kv_value *res = kv_obj_get(&list, "resources", 9);
         for (uint32_t i = 0; rc == 0 && res && res->kind == KV_ARRAY && i < res->len; i++) {
             const kv_value *r = &res->u.items[i];
-            const char *name = str_of(r, "name"), *kind = str_of(r, "kind");
+            const char *name = kv_obj_str(r, "name"), *kind = kv_obj_str(r, "kind");
             if (!name || !kind || strchr(name, '/'))
                 continue; /* subresources */
             const kv_value *ns = kv_obj_get(r, "namespaced", 10);
@@ -101,12 +95,12 @@ int kube_discover(kube_client *c, kube_resource_fn fn, void *ctx, ks_error *err)
     const kv_value *list = rc == 0 ? kv_obj_get(&groups, "groups", 6) : NULL;
     for (uint32_t g = 0; rc == 0 && list && list->kind == KV_ARRAY && g < list->len; g++) {
         const kv_value *grp = &list->u.items[g];
-        const char *name = str_of(grp, "name");
-        const char *pref = str_of(kv_obj_get(grp, "preferredVersion", 16), "version");
+        const char *name = kv_obj_str(grp, "name");
+        const char *pref = kv_obj_str(kv_obj_get(grp, "preferredVersion", 16), "version");
         const kv_value *versions = kv_obj_get(grp, "versions", 8);
         for (uint32_t i = 0;
              rc == 0 && name && versions && versions->kind == KV_ARRAY && i < versions->len; i++) {
-            const char *v = str_of(&versions->u.items[i], "version");
+            const char *v = kv_obj_str(&versions->u.items[i], "version");
             if (v)
                 rc = walk_version(c, name, v, pref && strcmp(pref, v) == 0, fn, ctx, err);
         }

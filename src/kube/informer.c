@@ -59,18 +59,12 @@ const char *kube_informer_get(const kube_informer *inf, const char *key, size_t 
     return c ? c->json : NULL;
 }
 
-static const char *str_of(const kv_value *obj, const char *key)
-{
-    const kv_value *v = obj && obj->kind == KV_OBJECT ? kv_obj_get(obj, key, strlen(key)) : NULL;
-    return v && v->kind == KV_STRING ? v->u.s : NULL;
-}
-
 /* "namespace/name" or "name"; false when the object has no name. */
 static bool key_of(const kv_value *obj, char *key, size_t size, const char **rv)
 {
     const kv_value *md = obj && obj->kind == KV_OBJECT ? kv_obj_get(obj, "metadata", 8) : NULL;
-    const char *name = str_of(md, "name"), *ns = str_of(md, "namespace");
-    *rv = str_of(md, "resourceVersion");
+    const char *name = kv_obj_str(md, "name"), *ns = kv_obj_str(md, "namespace");
+    *rv = kv_obj_str(md, "resourceVersion");
     if (!name)
         return false;
     int n = ns && *ns ? snprintf(key, size, "%s/%s", ns, name) : snprintf(key, size, "%s", name);
@@ -146,7 +140,7 @@ static int on_page(void *ctx, const kv_value *list, ks_error *err)
             return rc;
     }
     const kv_value *md = kv_obj_get(list, "metadata", 8);
-    const char *rv = str_of(md, "resourceVersion");
+    const char *rv = kv_obj_str(md, "resourceVersion");
     if (rv)
         snprintf(r->rv, sizeof r->rv, "%s", rv);
     return 0;

@@ -255,6 +255,12 @@ static inline int key_cmp_str(const kv_value *k, const char *s, size_t n)
     return str_cmp(k->u.s, k->len, s, n);
 }
 
+const char *kv_obj_str(const kv_value *obj, const char *key)
+{
+    const kv_value *v = obj ? kv_obj_get(obj, key, strlen(key)) : NULL;
+    return v && v->kind == KV_STRING ? v->u.s : NULL;
+}
+
 const kv_value *kv_obj_get(const kv_value *obj, const char *key, size_t n)
 {
     if (obj->kind != KV_OBJECT)

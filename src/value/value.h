@@ -166,6 +166,9 @@ const char *kv_kind_name(kv_kind k);
 
 /* Member value for a string key, or NULL (binary search). */
 const kv_value *kv_obj_get(const kv_value *obj, const char *key, size_t n);
+/* The string member key of obj, or NULL when obj is NULL or not an object,
+ * or the member is missing or not a string. */
+const char *kv_obj_str(const kv_value *obj, const char *key);
 /* Member value for any key, or NULL. */
 const kv_value *kv_obj_get_value(const kv_value *obj, const kv_value *key);
 /* Array or set element, or NULL when out of range. */

@@ -127,6 +127,20 @@ static void test_object_new_large(void **state)
     free(keys);
 }
 
+static void test_obj_str(void **state)
+{
+    ks_arena *a = *state;
+    kv_value o = tu_json(a, "{\"s\":\"text\",\"n\":1,\"z\":null,\"e\":\"\"}");
+    assert_string_equal(kv_obj_str(&o, "s"), "text");
+    assert_string_equal(kv_obj_str(&o, "e"), "");
+    assert_null(kv_obj_str(&o, "n")); /* not a string */
+    assert_null(kv_obj_str(&o, "z"));
+    assert_null(kv_obj_str(&o, "missing"));
+    assert_null(kv_obj_str(NULL, "s"));
+    kv_value arr = tu_json(a, "[\"s\"]");
+    assert_null(kv_obj_str(&arr, "s")); /* not an object */
+}
+
 static void test_array_and_set(void **state)
 {
     ks_arena *a = *state;
@@ -324,6 +338,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_value_layout, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_str_copy, tu_arena_setup, tu_arena_teardown),
+            cmocka_unit_test_setup_teardown(test_obj_str, tu_arena_setup, tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_object_new_duplicates, tu_arena_setup,
                                             tu_arena_teardown),
             cmocka_unit_test_setup_teardown(test_object_new_large, tu_arena_setup,
