@@ -457,7 +457,10 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
             backoff = backoff * 2 < c->o.max_backoff_ms ? backoff * 2 : c->o.max_backoff_ms;
             continue;
         }
-        int code = r->status == 404 ? KS_ENOENT : r->status == 409 ? KS_EEXIST : KS_EIO;
+        int code = r->status == 404   ? KS_ENOENT
+                   : r->status == 409 ? KS_EEXIST
+                   : r->status == 410 ? KS_ERANGE
+                                      : KS_EIO;
         return ks_error_set(err, code, "%s %s: %ld %s%s%s", method, path, r->status,
                             r->reason[0] ? r->reason : "error", r->message[0] ? ": " : "",
                             r->message);

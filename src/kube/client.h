@@ -69,7 +69,8 @@ const char *kube_client_server(const kube_client *c);
  * ("/api/v1/namespaces?limit=10"); body may be NULL. Returns 0 for a 2xx
  * answer; otherwise a negative code with "METHOD path: STATUS reason:
  * message" (or the transport's reason) in err: KS_ENOENT for 404,
- * KS_EEXIST for 409, KS_ELIMIT for an oversized body, KS_EIO for the rest.
+ * KS_EEXIST for 409, KS_ERANGE for 410 (Gone: an expired resourceVersion or
+ * continue token), KS_ELIMIT for an oversized body, KS_EIO for the rest.
  * resp is filled either way and must be released with kube_response_free. */
 int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
                  const void *body, size_t len, kube_response *resp, ks_error *err);
@@ -83,7 +84,7 @@ typedef int (*kube_page_fn)(void *ctx, const kv_value *list, ks_error *err);
 /* Lists path (a collection, with its own query parameters such as
  * labelSelector, or none) page by page with limit items per page (0: 500),
  * following continue tokens; only one page is in memory at a time. A
- * continue token that expired (410) is an error: the caller relists. */
+ * continue token that expired (410) is KS_ERANGE: the caller relists. */
 int kube_list(kube_client *c, const char *path, unsigned limit, kube_page_fn fn, void *ctx,
               ks_error *err);
 

@@ -218,14 +218,14 @@ int kube_informer_run(kube_informer *inf, kube_client *c, const kube_informer_op
         } else if (rc == KS_ERANGE) {
             inf->stats.expired++;
             /* relisted until it works, as client-go's reflector does: the
-             * server may be restarting */
-            while ((rc = relist(&r, c, err)) == KS_EIO) {
+             * server may be restarting, or a continue token expired */
+            while ((rc = relist(&r, c, err)) == KS_EIO || rc == KS_ERANGE) {
                 inf->stats.errors++;
                 if (!wait_ms(backoff, stop))
                     break;
                 backoff = backoff * 2 < max_backoff ? backoff * 2 : max_backoff;
             }
-            if (rc == KS_EIO) /* stopped while waiting */
+            if (rc == KS_EIO || rc == KS_ERANGE) /* stopped while waiting */
                 rc = 0;
         } else if (rc == KS_EIO) {
             /* connection failure, 429 or 5xx: wait, then resume */

@@ -533,7 +533,7 @@ static void retry(const char *url)
           p.pages, p.items, rc ? err.msg : "");
     p = (pages){0};
     rc = kube_list(c, "/gone", 2, count_page, &p, &err);
-    check(rc == KS_EIO && p.pages == 1 && strstr(err.msg, "410 Expired"),
+    check(rc == KS_ERANGE && p.pages == 1 && strstr(err.msg, "410 Expired"),
           "an expired continue token is an error: %s", err.msg);
 
     /* the informer through a stream end, a 410 ERROR event, a relist that
