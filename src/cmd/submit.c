@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/arena.h"
 #include "core/buf.h"
+#include "core/map.h"
 #include "kube/client.h"
 
 #define GROUP_PATH "/apis/spdx.softwarecomposition.kubescape.io/v1beta1"
@@ -30,6 +32,34 @@ int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submi
     const kv_value *items = kv_obj_get(list, "items", 5);
     if (!items || items->kind != KV_ARRAY)
         return ks_error_set(err, KS_EINVAL, "submit: no objects");
+    /* two objects of one name would be one object in storage, the last
+     * overwriting the other: refused before anything is sent */
+    ks_map seen;
+    ks_map_init(&seen);
+    ks_arena keys; /* the map keeps pointers to its keys */
+    ks_arena_init(&keys, NULL, 0);
+    ks_buf key = KS_BUF_INIT;
+    int dup = 0;
+    for (uint32_t i = 0; i < items->len && !dup; i++) {
+        const kv_value *obj = &items->u.items[i];
+        const kv_value *md = kv_obj_get(obj, "metadata", 8);
+        const char *kind = kv_obj_str(obj, "kind"), *name = kv_obj_str(md, "name"),
+                   *ns = kv_obj_str(md, "namespace");
+        ks_buf_reset(&key);
+        ks_buf_printf(&key, "%s/%s/%s", kind ? kind : "", ns ? ns : "", name ? name : "");
+        char *k = ks_arena_strndup(&keys, key.data, key.len);
+        if (!k)
+            dup = KS_ENOMEM;
+        else if (ks_map_get(&seen, k, key.len))
+            dup = ks_error_set(err, KS_EINVAL, "submit: two objects are named %s", k);
+        else
+            ks_map_put(&seen, k, key.len, k);
+    }
+    ks_map_free(&seen);
+    ks_arena_free(&keys);
+    ks_buf_free(&key);
+    if (dup)
+        return dup;
     kube_load_opts lo = {.path = o->kubeconfig, .context = o->context};
     kube_client_config cfg;
     int rc = kube_config_load(&lo, &cfg, err);

@@ -343,8 +343,15 @@ static bool identify(wcs *o, const char *cluster, const char *operator_ns, const
             ks_buf_free(&text);
             return false;
         }
-        ks_buf_printf(&text, "%s-%s-%s-%s-%s-%s", o->who.kind, o->who.name, role->kind, role->name,
-                      binding->kind, binding->name);
+        ks_buf_printf(&text, "%s-%s-%s-%s-%s-", o->who.kind, o->who.name, role->kind, role->name,
+                      binding->kind);
+        /* a RoleBinding outside its subject's namespace: its namespace is
+         * part of the name, or same-named bindings in two namespaces (the
+         * bootstrap-signer ones in kube-system and kube-public) would be
+         * one object, the last submitted overwriting the others */
+        if (*binding->namespace_ && strcmp(binding->namespace_, o->who.namespace_) != 0)
+            ks_buf_printf(&text, "%s-", binding->namespace_);
+        ks_buf_puts(&text, binding->name);
     }
     bool ok = !text.err && slug(&o->name, ks_buf_cstr(&text));
     ks_buf_free(&text);

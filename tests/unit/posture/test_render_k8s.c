@@ -146,6 +146,43 @@ static void test_cluster(void **state)
     assert_string_equal(str_at(dns, "metadata.namespace"), "kube-system");
 }
 
+/* A service account bound by same-named RoleBindings in two namespaces
+ * (kube-system's and kube-public's bootstrap-signer): two objects, the one
+ * outside the subject's namespace named with that namespace. */
+static void test_binding_namespaces(void **state)
+{
+    ks_arena *a = *state;
+    static const char text[] =
+            "{\"clusterName\": \"c\", \"summaryDetails\": {}, \"results\": ["
+            "{\"resourceID\": \"v1\", \"controls\": [{\"controlID\": \"X\", \"status\": "
+            "{\"status\": \"passed\"}}]},"
+            "{\"resourceID\": \"v2\", \"controls\": [{\"controlID\": \"X\", \"status\": "
+            "{\"status\": \"passed\"}}]}], \"resources\": ["
+            "{\"resourceID\": \"v1\", \"object\": {\"kind\": \"ServiceAccount\", \"name\": "
+            "\"signer\", \"namespace\": \"kube-system\", \"relatedObjects\": ["
+            "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"RoleBinding\", "
+            "\"metadata\": {\"name\": \"rb\", \"namespace\": \"kube-system\"}},"
+            "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"Role\", "
+            "\"metadata\": {\"name\": \"r\", \"namespace\": \"kube-system\"}}]}},"
+            "{\"resourceID\": \"v2\", \"object\": {\"kind\": \"ServiceAccount\", \"name\": "
+            "\"signer\", \"namespace\": \"kube-system\", \"relatedObjects\": ["
+            "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"RoleBinding\", "
+            "\"metadata\": {\"name\": \"rb\", \"namespace\": \"kube-public\"}},"
+            "{\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"Role\", "
+            "\"metadata\": {\"name\": \"r\", \"namespace\": \"kube-public\"}}]}}]}";
+    kv_value report = tu_json(a, text);
+    kv_value l = objects_of(a, &report, NULL, "ops");
+    assert_int_equal(kv_path(&l, "items")->len, 4);
+    const kv_value *same =
+            item(&l, "WorkloadConfigurationScan", "serviceaccount-signer-role-r-rolebinding-rb");
+    assert_string_equal(str_at(same, "metadata.labels.kubescape\\.io/rolebinding-namespace"),
+                        "kube-system");
+    const kv_value *other = item(&l, "WorkloadConfigurationScan",
+                                 "serviceaccount-signer-role-r-rolebinding-kube-public-rb");
+    assert_string_equal(str_at(other, "metadata.labels.kubescape\\.io/rolebinding-namespace"),
+                        "kube-public");
+}
+
 /* Names and label values made valid the way k8s-interface/names does. */
 static void test_names(void **state)
 {
@@ -221,6 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_files),
             cmocka_unit_test(test_cluster),
+            cmocka_unit_test(test_binding_namespaces),
             cmocka_unit_test(test_names),
             cmocka_unit_test(test_missing_resources),
     };
