@@ -88,6 +88,13 @@ static void append_sv(ks_buf *b, const kv_value *v)
         ks_buf_append(b, v->u.s, v->len);
 }
 
+/* metadata.namespace, "default" when absent (where kubectl would put it). */
+static const char *ns_or_default(const kv_value *o)
+{
+    const char *ns = ps_get_str(ps_get(o, "metadata"), "namespace");
+    return ns && *ns ? ns : "default";
+}
+
 static int cmp_cstr(const void *x, const void *y)
 {
     return strcmp(*(const char *const *)x, *(const char *const *)y);
@@ -331,6 +338,10 @@ int ps_aggregate(ks_arena *a, enum ps_aggregator agg, const kv_value *in, size_t
             if (!nm)
                 nm = &empty;
             if (!kv_equal(rk, kk) || !kv_equal(rn, nm))
+                continue;
+            /* a RoleBinding's Role is the one in its own namespace (upstream
+             * pairs same-named Roles across namespaces: docs/compat.md) */
+            if (ps_str_eq(rk, "Role") && strcmp(ns_or_default(b), ns_or_default(r)) != 0)
                 continue;
             const kv_value *subs = ps_get(b, "subjects");
             if (!subs || subs->kind != KV_ARRAY)

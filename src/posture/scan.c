@@ -481,6 +481,9 @@ static int run_scope_eval(ps_eval *e, const ps_scan_ctx *S, compiled_rule *cr,
                 return rc;
             if (!(in_ids[i] = keep_id(e, S, in_ids[i])))
                 return KS_ENOMEM;
+            /* the vectors are resources of the report, passed ones too */
+            if ((rc = add_produced(e, &agg[i], in_ids[i], true)))
+                return rc;
         }
     }
     size_t nin = nagg;
