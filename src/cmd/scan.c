@@ -15,16 +15,24 @@
 #include "cmd/cmd.h"
 #include "core/file.h"
 #include "core/log.h"
+#include "kube/client.h"
 #include "posture/posture.h"
 #include "posture/render.h"
 
 static const char scan_usage[] =
         "Usage: kso scan [framework NAMES | control IDS] [PATHS...] [flags]\n"
         "\n"
-        "Scans Kubernetes manifests (files, directories, '-' for standard input) against\n"
-        "the controls of security frameworks. NAMES and IDS are comma-separated\n"
-        "(framework nsa,mitre; control C-0017,C-0057); 'all' scans every framework.\n"
-        "Without a framework or control, the WorkloadScan and AllControls frameworks.\n"
+        "Scans Kubernetes manifests (files, directories, '-' for standard input) or,\n"
+        "without PATHS, the live cluster of the kubeconfig (or the in-cluster service\n"
+        "account) against the controls of security frameworks. NAMES and IDS are\n"
+        "comma-separated (framework nsa,mitre; control C-0017,C-0057); 'all' scans every\n"
+        "framework. Without a framework or control: WorkloadScan and AllControls for\n"
+        "manifests; AllControls, NSA and MITRE for a cluster.\n"
+        "\n"
+        "A cluster is read through its API, namespace by namespace. What cannot be read\n"
+        "(a LIST refused by RBAC, an API that is down) is reported: the controls that\n"
+        "need it are 'not evaluated', never passed, and the JSON report's scanCoverage\n"
+        "lists it.\n"
         "\n"
         "Flags:\n"
         "  -f, --format FORMAT          pretty-printer (default), json, junit, sarif,\n"
@@ -56,9 +64,15 @@ static const char scan_usage[] =
         "                               objects to the cluster's storage API\n"
         "                               (spdx.softwarecomposition.kubescape.io), created or\n"
         "                               updated with server-side apply\n"
-        "      --kubeconfig FILE        the cluster to submit to (default: $KUBECONFIG,\n"
-        "                               ~/.kube/config, then the in-cluster service account)\n"
-        "      --context NAME           the kubeconfig context (default: the current one)\n"
+        "      --kubeconfig FILE        the cluster to scan and submit to (default:\n"
+        "                               $KUBECONFIG, ~/.kube/config, then the in-cluster\n"
+        "                               service account)\n"
+        "      --kube-context NAME      the kubeconfig context (default: the current one);\n"
+        "                               also --context\n"
+        "      --cluster-name NAME      the cluster's name in the report and exceptions\n"
+        "                               (default: the context's cluster)\n"
+        "      --fail-coverage-below N  exit 1 when the scan coverage score (scanCoverage)\n"
+        "                               is below N percent\n"
         "      --storage-namespace NS   namespace of cluster-scoped resources' objects\n"
         "                               (default kubescape)\n"
         "  -v, --verbose                list every resource (pretty-printer)\n"
@@ -97,6 +111,8 @@ enum {
     OPT_ARTIFACTS_URL,
     OPT_PROXY,
     OPT_CA_FILE,
+    OPT_CLUSTER_NAME,
+    OPT_COVERAGE,
 };
 
 typedef struct strlist {
@@ -208,8 +224,8 @@ static int controls_by_id(const ps_library *lib, ks_arena *a, kv_value *out)
 }
 
 static int render(const char *format, const ps_library *lib, const kv_value *report, bool controls,
-                  char **names, size_t nnames, bool verbose, const char *output, ks_arena *a,
-                  ks_buf *out, ks_error *err)
+                  const char *const *names, size_t nnames, bool verbose, const char *output,
+                  ks_arena *a, ks_buf *out, ks_error *err)
 {
     kv_value ctl;
     int rc = controls_by_id(lib, a, &ctl);
@@ -219,8 +235,6 @@ static int render(const char *format, const ps_library *lib, const kv_value *rep
     ks_buf_puts(&target, controls ? "control " : "framework ");
     for (size_t i = 0; i < nnames; i++)
         ks_buf_printf(&target, "%s%s", i ? "," : "", names[i]);
-    if (!nnames)
-        ks_buf_puts(&target, "WorkloadScan,AllControls");
     const char *nc = getenv("NO_COLOR");
     ps_render_in in = {.report = report,
                        .controls = &ctl,
@@ -253,6 +267,51 @@ static int render_objects(const ps_library *lib, const kv_value *report, const c
         return rc;
     ps_render_in in = {.report = report, .controls = &ctl, .k8s_namespace = ns};
     return ps_render_k8s_objects(out, &in, err);
+}
+
+/* Collects the objects of the kubeconfig's cluster a scan with so needs;
+ * sets so->cluster_name (in name). Says on standard error what was
+ * collected and what could not be. */
+static int collect_cluster(ps_resources *rs, const ps_library *lib, ps_scan_opts *so,
+                           const char *kubeconfig, const char *context, const char *cluster_name,
+                           char *name, size_t cap, ks_error *err)
+{
+    kube_load_opts lo = {.path = kubeconfig, .context = context};
+    kube_client_config cfg;
+    int rc = kube_config_load(&lo, &cfg, err);
+    if (rc)
+        return rc;
+    snprintf(name, cap, "%s",
+             cluster_name     ? cluster_name
+             : cfg.cluster    ? cfg.cluster
+             : cfg.in_cluster ? "in-cluster"
+                              : "");
+    so->cluster_name = name;
+    kube_client *c = NULL;
+    rc = kube_client_new(&cfg, NULL, &c, err);
+    if (rc) {
+        kube_client_config_free(&cfg);
+        return rc;
+    }
+    ks_log_info("scan", "scanning the cluster", KS_F_STR("server", kube_client_server(c)),
+                KS_F_STR("config", cfg.source));
+    kube_client_config_free(&cfg);
+    ps_cluster_stats st;
+    rc = ps_resources_add_cluster(rs, c, lib, so, &st, err);
+    kube_client_free(c);
+    if (rc)
+        return rc;
+    fprintf(stderr,
+            "kso scan: collected %zu objects of %zu resource types in %zu namespaces "
+            "(%zu list pages)\n",
+            st.objects, st.types, st.namespaces, st.lists);
+    if (st.failures)
+        fprintf(stderr,
+                "kso scan: warning: %zu collection failure(s): the controls that need what "
+                "is missing are reported not evaluated (the JSON report's scanCoverage lists "
+                "them)\n",
+                st.failures);
+    return 0;
 }
 
 int kso_scan_objects(const char *const *paths, size_t npaths, const char *const *frameworks,
@@ -306,6 +365,9 @@ int cmd_scan(int argc, char **argv)
             {"submit-to-storage", no_argument, NULL, OPT_SUBMIT},
             {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
             {"context", required_argument, NULL, OPT_CONTEXT},
+            {"kube-context", required_argument, NULL, OPT_CONTEXT},
+            {"cluster-name", required_argument, NULL, OPT_CLUSTER_NAME},
+            {"fail-coverage-below", required_argument, NULL, OPT_COVERAGE},
             {"storage-namespace", required_argument, NULL, OPT_STORAGE_NS},
             {"download-artifacts", no_argument, NULL, OPT_DOWNLOAD},
             {"controls-version", required_argument, NULL, OPT_CONTROLS_VERSION},
@@ -318,7 +380,8 @@ int cmd_scan(int argc, char **argv)
     };
     const char *format = "pretty-printer", *output = NULL, *include_ns = NULL, *exclude_ns = NULL;
     const char *exceptions = NULL, *controls_config = NULL, *severity = NULL, *artifacts = NULL;
-    double compliance = -1;
+    double compliance = -1, coverage = -1;
+    const char *cluster_name = NULL;
     bool omit_raw = false, verbose = false, download = false, submit = false;
     const char *kubeconfig = NULL, *context = NULL, *storage_ns = NULL;
     const char *dl_version = NULL, *dl_url = NULL, *dl_proxy = NULL, *dl_ca = NULL;
@@ -352,6 +415,17 @@ int cmd_scan(int argc, char **argv)
             }
             break;
         }
+        case OPT_COVERAGE: {
+            char *end;
+            coverage = strtod(optarg, &end);
+            if (*end || !*optarg || coverage < 0 || coverage > 100) {
+                code = kso_usage_error("scan",
+                                       "--fail-coverage-below must be a number from 0 to 100");
+                goto out;
+            }
+            break;
+        }
+        case OPT_CLUSTER_NAME: cluster_name = optarg; break;
         case OPT_SEVERITY: severity = optarg; break;
         case OPT_USE_FROM: sl_split(&use_from, optarg); break;
         case OPT_USE_ARTIFACTS: artifacts = optarg; break;
@@ -413,11 +487,8 @@ int cmd_scan(int argc, char **argv)
                                           : "ca-file");
         goto out;
     }
-    if (!submit && (kubeconfig || context || storage_ns)) {
-        code = kso_usage_error("scan", "--%s needs --submit-to-storage",
-                               kubeconfig ? "kubeconfig"
-                               : context  ? "context"
-                                          : "storage-namespace");
+    if (!submit && storage_ns) {
+        code = kso_usage_error("scan", "--storage-namespace needs --submit-to-storage");
         goto out;
     }
     if (download && use_from.n) {
@@ -444,9 +515,16 @@ int cmd_scan(int argc, char **argv)
     }
     for (; i < argc; i++)
         sl_push(&paths, argv[i], strlen(argv[i]));
-    if (paths.n == 0) {
-        code = kso_usage_error("scan", "no manifests to scan: give files or directories (live "
-                                       "clusters are not supported yet)");
+    bool live = paths.n == 0;
+    if (!live && !submit && (kubeconfig || context)) {
+        code = kso_usage_error("scan",
+                               "--%s is for a cluster: scan without PATHS, or submit with "
+                               "--submit-to-storage",
+                               kubeconfig ? "kubeconfig" : "kube-context");
+        goto out;
+    }
+    if (!live && cluster_name) {
+        code = kso_usage_error("scan", "--cluster-name is for a cluster: scan without PATHS");
         goto out;
     }
 
@@ -456,7 +534,7 @@ int cmd_scan(int argc, char **argv)
     ks_arena arena;
     ks_arena_init(&arena, NULL, 0);
     int rc;
-    char cache[4096];
+    char cache[4096], cluster[256] = "";
     if (download) {
         const char *env_url = getenv("KSO_ARTIFACTS_URL");
         ps_download_opts dl = {.url = dl_url ? dl_url : (env_url && *env_url ? env_url : NULL),
@@ -484,30 +562,14 @@ int cmd_scan(int argc, char **argv)
         code = kso_report("scan", &err, KSO_EXIT_INPUT);
         goto done;
     }
-    rs = ps_resources_new();
-    for (size_t k = 0; k < paths.n && !rc; k++) {
-        if (strcmp(paths.v[k], "-") == 0) {
-            char *data;
-            size_t len;
-            rc = ks_fd_read_all(STDIN_FILENO, "standard input", 256u << 20, &data, &len, &err);
-            if (!rc) {
-                rc = ps_resources_add_text(rs, "stdin", data, len, &err);
-                free(data);
-            }
-        } else {
-            rc = ps_resources_add_path(rs, paths.v[k], NULL, &err);
-        }
-    }
-    if (rc) {
-        code = kso_report("scan", &err, KSO_EXIT_INPUT);
-        goto done;
-    }
     kv_value inputs, exc;
     ps_scan_opts so = {.include_ns = include_ns,
                        .exclude_ns = exclude_ns,
                        .threads = threads,
                        .keep_resources = !omit_raw || submit,
-                       .inline_exceptions = true,
+                       /* kubescape.io/skip-controls annotations: manifests only, as upstream */
+                       .inline_exceptions = !live,
+                       .scope = live ? "cluster" : "file",
                        .stream_fd = -1};
     if (controls_config) {
         if ((rc = kso_read_doc(&arena, controls_config, 256u << 20, &inputs, &err))) {
@@ -535,7 +597,14 @@ int cmd_scan(int argc, char **argv)
         }
         so.exceptions = &exc;
     }
-    const char *defaults[] = {"WorkloadScan", "AllControls"};
+    const char *defaults[] = {"WorkloadScan", "AllControls", NULL};
+    size_t ndefaults = 2;
+    if (live) { /* upstream's native frameworks */
+        defaults[0] = "AllControls";
+        defaults[1] = "NSA";
+        defaults[2] = "MITRE";
+        ndefaults = 3;
+    }
     if (controls) {
         so.controls = (const char *const *)names.v;
         so.ncontrols = names.n;
@@ -545,12 +614,33 @@ int cmd_scan(int argc, char **argv)
     } else {
         /* upstream's default for manifests; frameworks the library lacks are left out */
         size_t k = 0;
-        for (size_t d = 0; d < 2; d++)
+        for (size_t d = 0; d < ndefaults; d++)
             for (size_t f = 0; f < ps_library_framework_count(lib); f++)
                 if (strcasecmp(ps_library_framework_name(lib, f), defaults[d]) == 0)
                     defaults[k++] = ps_library_framework_name(lib, f);
         so.frameworks = defaults;
         so.nframeworks = k;
+    }
+    rs = ps_resources_new();
+    if (live)
+        rc = collect_cluster(rs, lib, &so, kubeconfig, context, cluster_name, cluster,
+                             sizeof cluster, &err);
+    for (size_t k = 0; k < paths.n && !rc; k++) {
+        if (strcmp(paths.v[k], "-") == 0) {
+            char *data;
+            size_t len;
+            rc = ks_fd_read_all(STDIN_FILENO, "standard input", 256u << 20, &data, &len, &err);
+            if (!rc) {
+                rc = ps_resources_add_text(rs, "stdin", data, len, &err);
+                free(data);
+            }
+        } else {
+            rc = ps_resources_add_path(rs, paths.v[k], NULL, &err);
+        }
+    }
+    if (rc) {
+        code = kso_report("scan", &err, KSO_EXIT_INPUT);
+        goto done;
     }
     /* JSON is streamed to its destination as it is built (a temporary
      * file renamed into place once complete); the pretty-printer needs
@@ -617,8 +707,8 @@ int cmd_scan(int argc, char **argv)
         kv_json_write(&out, &report, 0);
         rc = out.err;
     } else {
-        rc = render(format, lib, &report, controls, names.n ? names.v : NULL, names.n, verbose,
-                    output, &arena, &out, &err);
+        rc = render(format, lib, &report, controls, controls ? so.controls : so.frameworks,
+                    controls ? so.ncontrols : so.nframeworks, verbose, output, &arena, &out, &err);
     }
     if (!rc && !stream)
         rc = write_output(output, &out, &err);
@@ -652,6 +742,18 @@ int cmd_scan(int argc, char **argv)
     if (compliance >= 0 && ps_report_compliance(&report) < compliance) {
         fprintf(stderr, "kso scan: compliance score %.2f%% is below the threshold of %.2f%%\n",
                 ps_report_compliance(&report), compliance);
+        code = KSO_EXIT_FAILED;
+    }
+    size_t not_evaluated;
+    double cov = ps_report_coverage(&report, &not_evaluated);
+    if (not_evaluated)
+        fprintf(stderr,
+                "kso scan: %zu control(s) not evaluated: resources they need could not be "
+                "collected (scan coverage %.2f%%)\n",
+                not_evaluated, cov);
+    if (coverage >= 0 && cov < coverage) {
+        fprintf(stderr, "kso scan: scan coverage %.2f%% is below the threshold of %.2f%%\n", cov,
+                coverage);
         code = KSO_EXIT_FAILED;
     }
     if (severity && ps_report_failed_at_severity(&report, severity) > 0) {

@@ -137,6 +137,15 @@ typedef struct ps_skipped {
     const char *path, *reason;
 } ps_skipped;
 
+/* A resource type a live scan could not collect, wholly or in part. */
+typedef struct ps_pull {
+    const char *group, *version; /* of the API */
+    const char *kind, *resource; /* NULL for a discovery failure of a group version */
+    const char *gvr;             /* "group/version/resource", or "discovery:group/version" */
+    const char *selector;        /* "": all of it; "metadata.namespace=NS"; "discovery" */
+    const char *error;
+} ps_pull;
+
 struct ps_resources {
     ks_arena arena;
     ps_resource *items;
@@ -145,7 +154,12 @@ struct ps_resources {
     bool file_ids;       /* objects read from files get sourcePath and path= IDs */
     ps_skipped *skipped; /* manifests that could not be read or are not objects */
     size_t nskipped, capskipped;
+    ps_pull *pulls; /* what a live scan could not collect */
+    size_t npulls, cappulls;
 };
+
+/* Records a collection failure (strings copied). */
+int ps_resources_add_pull(ps_resources *rs, const ps_pull *p);
 
 /* The resource ID of an object (spec §4.3) in arena a, and its type. */
 int ps_object_id(ks_arena *a, const kv_value *obj, const char **id, enum ps_res_type *type);

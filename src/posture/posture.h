@@ -169,11 +169,48 @@ typedef struct ps_scan_opts {
 int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *opts, ks_arena *a,
             kv_value *report, ks_error *err);
 
+/* ---- live clusters ---- */
+
+typedef struct kube_client kube_client;
+
+typedef struct ps_cluster_stats {
+    size_t types;      /* resource types listed */
+    size_t namespaces; /* namespaces they were listed in */
+    size_t lists;      /* LIST pages read */
+    size_t objects;    /* objects added */
+    size_t failures;   /* collection failures recorded */
+} ps_cluster_stats;
+
+/* Adds the objects of the cluster behind c that a scan with opts (its
+ * frameworks or controls, scope and namespaces) needs. The resource types
+ * are those the selected rules match, found through API discovery, one
+ * version per group and resource (the preferred one when it matches).
+ * Cluster-scoped types are listed once; namespaced types namespace by
+ * namespace (--include-namespaces / --exclude-namespaces honoured, and
+ * Namespace objects filtered by name), page by page; objects get their
+ * apiVersion and kind and lose metadata.managedFields. When namespaces
+ * cannot be listed, the include list names them, or else namespaced types
+ * are listed cluster-wide.
+ *
+ * What cannot be collected (a LIST refused with 403, an aggregated API
+ * that is down, host data from node agents) is recorded in rs: ps_scan
+ * then reports every control that needs it, and found no failure, as
+ * skipped / notEvaluated (never passed), and lists it in the report's
+ * scanCoverage. A type refused in every namespace is one failure of the
+ * whole type; in some, one partial failure per namespace. Returns an
+ * error only when discovery fails (the cluster cannot be reached), on
+ * memory exhaustion or with more than 100,000 namespaces. st may be NULL. */
+int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library *lib,
+                             const ps_scan_opts *opts, ps_cluster_stats *st, ks_error *err);
+
 /* Failed controls of the report at or above a severity ("low", "medium",
  * "high", "critical"); -1 for an unknown severity name. */
 int ps_report_failed_at_severity(const kv_value *report, const char *severity);
 /* summaryDetails.complianceScore. */
 double ps_report_compliance(const kv_value *report);
+/* scanCoverage.coverageScore (100 when nothing was missed and some control
+ * ran, 0 when none did), with the number of controls not evaluated. */
+double ps_report_coverage(const kv_value *report, size_t *not_evaluated);
 
 /* ---- the upstream library's rule test cases (spec §10) ---- */
 

@@ -287,7 +287,38 @@ typedef struct cstat {
     const char *sub, *info;
     float compliance, score;
     csum s;
+    bool not_evaluated; /* by a collection failure it depends on */
 } cstat;
+
+/* Does the control depend on collection failure p (through an enabled rule)? */
+static bool sel_needs(const ps_sel *sel, const ps_pull *p)
+{
+    for (size_t e = 0; e < sel->nevals; e++)
+        if (ps_rule_needs(sel->evals[e]->rule, p))
+            return true;
+    return false;
+}
+
+/* "Not evaluated: ... could not be collected: GVR, GVR" for the collection
+ * failures the control depends on, in arena a; NULL when none. */
+static const char *missing_info(ks_arena *a, const ps_resources *rs, const ps_sel *sel)
+{
+    ks_buf b = KS_BUF_INIT;
+    size_t n = 0;
+    for (size_t i = 0; i < rs->npulls; i++) {
+        const ps_pull *p = &rs->pulls[i];
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(rs->pulls[k].gvr, p->gvr) == 0 && sel_needs(sel, &rs->pulls[k]);
+        if (seen || !sel_needs(sel, p))
+            continue;
+        ks_buf_puts(&b, n++ ? ", " : "Not evaluated: resources it needs could not be collected: ");
+        ks_buf_puts(&b, p->gvr);
+    }
+    const char *out = n && !b.err ? ks_arena_strndup(a, b.data, b.len) : NULL;
+    ks_buf_free(&b);
+    return out;
+}
 
 static void control_summary_status(builder *B, ps_sel *sel, cstat *cs)
 {
@@ -333,6 +364,17 @@ static void control_summary_status(builder *B, ps_sel *sel, cstat *cs)
         } else if (cs->status == PS_ST_PASSED) {
             cs->sub = "irrelevant";
         }
+    }
+    /* a control that could not see all it needs is never passed (nor
+     * irrelevant); its failures stand */
+    const char *miss = cs->status != PS_ST_FAILED && B->S->rs->npulls
+                               ? missing_info(B->a, B->S->rs, sel)
+                               : NULL;
+    if (miss) {
+        cs->status = PS_ST_SKIPPED;
+        cs->sub = "notEvaluated";
+        cs->info = miss;
+        cs->not_evaluated = true;
     }
     if (cs->status == PS_ST_PASSED)
         cs->compliance = 100;
@@ -831,6 +873,107 @@ static int apply_exceptions(builder *B)
 /* Writes the report: with full, results[] and resources[] too; with fd >= 0
  * the text goes to fd as it is built and *out is left alone, otherwise it
  * is parsed into *out. */
+static int cmp_pull(const void *x, const void *y)
+{
+    const ps_pull *a = *(const ps_pull *const *)x, *b = *(const ps_pull *const *)y;
+    int c = strcmp(a->gvr, b->gvr);
+    if (!c)
+        c = strcmp(a->selector, b->selector);
+    return c ? c : strcmp(a->error, b->error);
+}
+
+/* scanCoverage (what a live scan could not collect and what that left
+ * unevaluated), in upstream's shape; only when something was missed. */
+static int write_coverage(ps_jw *w, builder *B, const cstat *cs)
+{
+    const ps_resources *rs = B->S->rs;
+    const ps_scan_ctx *S = B->S;
+    if (!rs->npulls)
+        return 0;
+    const ps_pull **p = calloc(rs->npulls, sizeof *p);
+    if (!p)
+        return KS_ENOMEM;
+    for (size_t i = 0; i < rs->npulls; i++)
+        p[i] = &rs->pulls[i];
+    qsort(p, rs->npulls, sizeof *p, cmp_pull);
+    size_t nfailed = 0, npartial = 0, silent = 0, noteval = 0;
+    for (size_t i = 0; i < rs->npulls; i++) {
+        if (*p[i]->selector) {
+            npartial++;
+            continue;
+        }
+        nfailed++;
+        bool quiet = false;
+        for (size_t k = 0; k < S->nsel && !quiet; k++)
+            quiet = !cs[k].not_evaluated && sel_needs(&S->sel[k], p[i]);
+        silent += quiet;
+    }
+    for (size_t k = 0; k < S->nsel; k++)
+        noteval += cs[k].not_evaluated;
+    ps_jw_key(w, "scanCoverage");
+    ps_jw_obj(w);
+    for (int part = 0; part < 2; part++) {
+        if (!(part ? npartial : nfailed))
+            continue;
+        ps_jw_key(w, part ? "partialGVRPulls" : "failedGVRPulls");
+        ps_jw_arr(w);
+        for (size_t i = 0; i < rs->npulls; i++) {
+            if ((*p[i]->selector != 0) != part)
+                continue;
+            ps_jw_obj(w);
+            ps_jw_key(w, "gvr");
+            ps_jw_str(w, p[i]->gvr);
+            if (part) {
+                ps_jw_key(w, "selector");
+                ps_jw_str(w, p[i]->selector);
+            }
+            ps_jw_key(w, "error");
+            ps_jw_str(w, p[i]->error);
+            ps_jw_end_obj(w);
+        }
+        ps_jw_end_arr(w);
+    }
+    if (noteval) {
+        ps_jw_key(w, "notEvaluatedControls");
+        ps_jw_arr(w);
+        for (size_t k = 0; k < S->nsel; k++) {
+            if (!cs[k].not_evaluated)
+                continue;
+            ps_jw_obj(w);
+            ps_jw_key(w, "controlID");
+            ps_jw_str(w, S->sel[k].control->id);
+            ps_jw_key(w, "missingGVRs");
+            ps_jw_arr(w);
+            for (size_t i = 0; i < rs->npulls; i++) /* sorted: repeats are adjacent */
+                if (sel_needs(&S->sel[k], p[i]) && !(i && strcmp(p[i - 1]->gvr, p[i]->gvr) == 0 &&
+                                                     sel_needs(&S->sel[k], p[i - 1])))
+                    ps_jw_str(w, p[i]->gvr);
+            ps_jw_end_arr(w);
+            ps_jw_end_obj(w);
+        }
+        ps_jw_end_arr(w);
+    }
+    size_t total = S->nsel, evaluated = total - noteval;
+    float score = total ? (float)evaluated / (float)total * 100.0f : 0.0f;
+    score -= 3.0f * (float)silent + 2.0f * (float)npartial;
+    score = score < 0 ? 0 : score > 100 ? 100 : score;
+    ps_jw_key(w, "coverageScore");
+    ps_jw_f32(w, score);
+    ps_jw_key(w, "evaluatedControls");
+    ps_jw_int(w, (long long)evaluated);
+    ps_jw_key(w, "totalControls");
+    ps_jw_int(w, (long long)total);
+    ps_jw_key(w, "degraded");
+    ps_jw_bool(w, true);
+    if (silent) {
+        ps_jw_key(w, "silentFailedGVRCount");
+        ps_jw_int(w, (long long)silent);
+    }
+    ps_jw_end_obj(w);
+    free(p);
+    return 0;
+}
+
 static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *out, ks_error *err)
 {
     ps_scan_ctx *S = B->S;
@@ -1056,6 +1199,11 @@ static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *ou
     ps_jw_str(&w, "");
     ps_jw_end_obj(&w);
     ps_jw_end_obj(&w);
+    if (write_coverage(&w, B, cs)) {
+        free(cs);
+        ks_buf_free(&buf);
+        return KS_ENOMEM;
+    }
     if (S->rs->nskipped) {
         ps_jw_key(&w, "skippedManifests");
         ps_jw_arr(&w);
@@ -1158,4 +1306,16 @@ double ps_report_compliance(const kv_value *report)
 {
     const kv_value *v = ps_get(ps_get(report, "summaryDetails"), "complianceScore");
     return v && v->kind == KV_NUMBER ? kv_num_double(v) : 0;
+}
+
+double ps_report_coverage(const kv_value *report, size_t *not_evaluated)
+{
+    const kv_value *cov = ps_get(report, "scanCoverage");
+    const kv_value *ne = ps_get(cov, "notEvaluatedControls");
+    *not_evaluated = ne && ne->kind == KV_ARRAY ? ne->len : 0;
+    const kv_value *v = ps_get(cov, "coverageScore");
+    if (v && v->kind == KV_NUMBER)
+        return kv_num_double(v);
+    const kv_value *ctl = ps_get(ps_get(report, "summaryDetails"), "controls");
+    return ctl && ctl->kind == KV_OBJECT && ctl->len ? 100 : 0;
 }

@@ -403,6 +403,7 @@ void ps_resources_free(ps_resources *rs)
         return;
     free(rs->items);
     free(rs->skipped);
+    free(rs->pulls);
     ks_map_free(&rs->by_id);
     ks_arena_free(&rs->arena);
     free(rs);
@@ -427,6 +428,37 @@ static int skip(ps_resources *rs, const char *source, const char *why)
     rs->skipped[rs->nskipped].path = ks_arena_strndup(&rs->arena, source, strlen(source));
     rs->skipped[rs->nskipped].reason = ks_arena_strndup(&rs->arena, why, strlen(why));
     rs->nskipped++;
+    return 0;
+}
+
+static const char *dup_or_null(ks_arena *a, const char *s)
+{
+    return s ? ks_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+int ps_resources_add_pull(ps_resources *rs, const ps_pull *p)
+{
+    if (rs->npulls == rs->cappulls) {
+        size_t c = rs->cappulls ? rs->cappulls * 2 : 8;
+        ps_pull *n = realloc(rs->pulls, c * sizeof *n);
+        if (!n)
+            return KS_ENOMEM;
+        rs->pulls = n;
+        rs->cappulls = c;
+    }
+    ks_arena *a = &rs->arena;
+    ps_pull *d = &rs->pulls[rs->npulls];
+    *d = (ps_pull){dup_or_null(a, p->group),
+                   dup_or_null(a, p->version),
+                   dup_or_null(a, p->kind),
+                   dup_or_null(a, p->resource),
+                   dup_or_null(a, p->gvr),
+                   dup_or_null(a, p->selector ? p->selector : ""),
+                   dup_or_null(a, p->error ? p->error : "")};
+    if (!d->group || !d->version || !d->gvr || !d->selector || !d->error || (p->kind && !d->kind) ||
+        (p->resource && !d->resource))
+        return KS_ENOMEM;
+    rs->npulls++;
     return 0;
 }
 

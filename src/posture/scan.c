@@ -155,9 +155,11 @@ static void plural(const char *kind, char *out, size_t cap)
         memcpy(out + k, "s", 2);
 }
 
-static bool match_entry(const ps_match *m, const ps_resource *r)
+/* Does a match entry take objects of this group, version and kind (or,
+ * with resource given, of this plural resource)? */
+static bool match_type(const ps_match *m, const char *g, const char *v, const char *kind,
+                       const char *resource)
 {
-    const char *g = r->group, *v = r->version;
     bool gok = arr_has(m->groups, g, strlen(g), false) || arr_has(m->groups, "*", 1, false) ||
                (!*g && arr_has(m->groups, "core", 4, false));
     if (!gok)
@@ -165,12 +167,35 @@ static bool match_entry(const ps_match *m, const ps_resource *r)
     bool vok = arr_has(m->versions, v, strlen(v), false) || arr_has(m->versions, "*", 1, false);
     if (!vok)
         return false;
-    if (arr_has(m->resources, "*", 1, false) ||
-        arr_has(m->resources, r->kind, strlen(r->kind), true))
+    if (arr_has(m->resources, "*", 1, false) || arr_has(m->resources, kind, strlen(kind), true))
+        return true;
+    if (resource && arr_has(m->resources, resource, strlen(resource), true))
         return true;
     char pl[256];
-    plural(r->kind, pl, sizeof pl);
+    plural(kind, pl, sizeof pl);
     return arr_has(m->resources, pl, strlen(pl), true);
+}
+
+static bool match_entry(const ps_match *m, const ps_resource *r)
+{
+    return match_type(m, r->group, r->version, r->kind, NULL);
+}
+
+/* Does a match entry name group explicitly (a wildcard does not count)? */
+static bool match_names_group(const ps_match *m, const char *g)
+{
+    return arr_has(m->groups, g, strlen(g), false) || (!*g && arr_has(m->groups, "core", 4, false));
+}
+
+bool ps_rule_needs(const ps_rule *rule, const ps_pull *p)
+{
+    for (size_t i = 0; i < rule->nmatch + rule->ndyn; i++) {
+        const ps_match *m = i < rule->nmatch ? &rule->match[i] : &rule->dyn[i - rule->nmatch];
+        if (p->kind ? match_type(m, p->group, p->version, p->kind, p->resource)
+                    : match_names_group(m, p->group))
+            return true;
+    }
+    return false;
 }
 
 static bool rule_matches(const ps_rule *rule, const ps_resource *r)
@@ -1037,8 +1062,8 @@ void ps_scan_ctx_free(ps_scan_ctx *S)
     free(S->fws);
 }
 
-int ps_scan_prepare(ps_scan_ctx *S, const ps_library *lib, const ps_resources *rs,
-                    const ps_scan_opts *opts, ks_error *err)
+int ps_scan_select(ps_scan_ctx *S, const ps_library *lib, const ps_resources *rs,
+                   const ps_scan_opts *opts, ks_error *err)
 {
     memset(S, 0, sizeof *S);
     S->lib = lib;
@@ -1057,7 +1082,60 @@ int ps_scan_prepare(ps_scan_ctx *S, const ps_library *lib, const ps_resources *r
     S->large = opts->large_cluster_size ? opts->large_cluster_size : 2500;
     S->max_memory = (size_t)1 << 30;
     S->max_steps = 2000000000ULL;
-    int rc = select_controls(S, err);
+    return select_controls(S, err);
+}
+
+int ps_scan_foreach_match(const ps_scan_ctx *S, ps_match_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < S->nsel; i++) {
+        const ps_control *c = S->sel[i].control;
+        for (size_t r = 0; r < c->nrules && !S->sel[i].norules; r++) {
+            const ps_rule *rule = c->rules[r];
+            if (!rule_enabled(rule, S->version))
+                continue;
+            for (size_t k = 0; k < rule->nmatch + rule->ndyn; k++) {
+                const ps_match *m =
+                        k < rule->nmatch ? &rule->match[k] : &rule->dyn[k - rule->nmatch];
+                int rc = fn(ctx, m);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+typedef struct wants_ctx {
+    const char *g, *v, *kind, *resource;
+} wants_ctx;
+
+static int wants_one(void *ctx, const ps_match *m)
+{
+    const wants_ctx *w = ctx;
+    return match_type(m, w->g, w->v, w->kind, w->resource) ? 1 : 0;
+}
+
+bool ps_scan_wants(const ps_scan_ctx *S, const char *group, const char *version, const char *kind,
+                   const char *resource)
+{
+    wants_ctx w = {group, version, kind, resource};
+    return ps_scan_foreach_match(S, wants_one, &w) == 1;
+}
+
+static int names_one(void *ctx, const ps_match *m)
+{
+    return match_names_group(m, ctx) ? 1 : 0;
+}
+
+bool ps_scan_names_group(const ps_scan_ctx *S, const char *group)
+{
+    return ps_scan_foreach_match(S, names_one, (void *)group) == 1;
+}
+
+int ps_scan_prepare(ps_scan_ctx *S, const ps_library *lib, const ps_resources *rs,
+                    const ps_scan_opts *opts, ks_error *err)
+{
+    int rc = ps_scan_select(S, lib, rs, opts, err);
     if (!rc)
         rc = plan_evals(S);
     if (!rc)

@@ -64,6 +64,23 @@ typedef struct ps_scan_ctx {
     size_t nevals;
 } ps_scan_ctx;
 
+/* Selects the controls of a scan (no evaluation): enough to ask which
+ * resource types it needs. Free with ps_scan_ctx_free. */
+int ps_scan_select(ps_scan_ctx *S, const ps_library *lib, const ps_resources *rs,
+                   const ps_scan_opts *opts, ks_error *err);
+/* Calls fn for each match and dynamicMatch entry of every enabled rule of
+ * the selected controls; a non-zero return stops the walk and is returned. */
+typedef int (*ps_match_fn)(void *ctx, const ps_match *m);
+int ps_scan_foreach_match(const ps_scan_ctx *S, ps_match_fn fn, void *ctx);
+/* Does a selected rule take objects of this type (resource: the plural)? */
+bool ps_scan_wants(const ps_scan_ctx *S, const char *group, const char *version, const char *kind,
+                   const char *resource);
+/* Does a selected rule name this API group explicitly? */
+bool ps_scan_names_group(const ps_scan_ctx *S, const char *group);
+/* Does the rule take objects of the type a collection failure is about
+ * (for a discovery failure: does it name the group)? */
+bool ps_rule_needs(const ps_rule *rule, const ps_pull *p);
+
 /* Selects controls and runs every evaluation. */
 int ps_scan_prepare(ps_scan_ctx *S, const ps_library *lib, const ps_resources *rs,
                     const ps_scan_opts *opts, ks_error *err);

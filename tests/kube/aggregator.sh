@@ -15,118 +15,14 @@
 set -uo pipefail
 kso=$(realpath "${1:?usage: aggregator.sh KSO [--keep]}")
 keep=${2:-}
-here=$(cd "$(dirname "$0")" && pwd)
-env_dir=$here/../env
+name=aggregator
+# shellcheck source=tests/kube/lib.sh
+source "$(dirname "$0")/lib.sh"
 GROUP=spdx.softwarecomposition.kubescape.io
-APISERVICE=v1beta1.$GROUP
 
-work=$(mktemp -d)
-storage_pid=
-failures=0
-cleanup() {
-	[[ -n $storage_pid ]] && kill "$storage_pid" 2>/dev/null && wait "$storage_pid" 2>/dev/null
-	"$env_dir/kube-down" "$work/cp" >/dev/null 2>&1
-	if ((failures)) || [[ $keep == --keep ]]; then
-		echo "aggregator: files kept in $work"
-		if ((failures)); then
-			for log in "$work"/cp/logs/*.log "$work/storage.log"; do
-				[[ -s $log ]] && echo "---- $log (last 20 lines)" && tail -n 20 "$log"
-			done
-		fi
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-
-ok() { echo "ok   $1"; }
-bad() {
-	echo "FAIL $1"
-	shift
-	[[ $# -gt 0 ]] && printf '     %s\n' "$@"
-	failures=$((failures + 1))
-}
-# check NAME CMD...: CMD must succeed
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$(tail -n 5 <<<"$out")"; fi
-}
-# eventually SECONDS CMD...: polls CMD until it succeeds
-eventually() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.3
-	done
-}
-
-"$env_dir/kube-up" "$work/cp" >"$work/kube-up.out" 2>&1 || {
-	cat "$work/kube-up.out"
-	failures=1
-	exit 1
-}
-# shellcheck disable=SC1091
-source "$work/cp/env"
-export KUBECONFIG
+kube_up
 pki=$KUBE_PKI
-k() { kubectl --request-timeout=30s "$@"; }
-ok "control plane up ($KUBE_APISERVER)"
-
-# ---- kso storage on loopback, serving a certificate for its Service name ----
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=storage" \
-	-keyout "$work/storage.key" -out "$work/storage.csr" 2>/dev/null
-printf 'subjectAltName=DNS:storage.kubescape.svc,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
-	>"$work/storage.ext"
-openssl x509 -req -in "$work/storage.csr" -CA "$pki/test-ca.crt" -CAkey "$pki/test-ca.key" \
-	-CAcreateserial -days 30 -extfile "$work/storage.ext" -out "$work/storage.crt" 2>/dev/null
-mkdir -p "$work/cfg"
-echo '{}' >"$work/cfg/config.json"
-"$kso" storage --data-dir "$work/data" --config-dir "$work/cfg" \
-	--bind-address 127.0.0.1 --secure-port 0 --port-file "$work/port" \
-	--tls-cert-file "$work/storage.crt" --tls-private-key-file "$work/storage.key" \
-	--requestheader-client-ca-file "$pki/front-proxy-ca.crt" \
-	--requestheader-allowed-names front-proxy-client \
-	--watch-bookmark-interval 2 2>"$work/storage.log" &
-storage_pid=$!
-eventually 20 test -s "$work/port" || { bad "kso storage started" && exit 1; }
-port=$(cat "$work/port")
-ok "kso storage on 127.0.0.1:$port"
-
-# ---- registration: Service (ExternalName: Endpoints and EndpointSlices may
-# not point at loopback) and APIService with the CA bundle ----
-cat >"$work/register.yaml" <<EOF
-apiVersion: v1
-kind: Namespace
-metadata: {name: kubescape}
----
-apiVersion: v1
-kind: Service
-metadata: {name: storage, namespace: kubescape}
-spec:
-  type: ExternalName
-  externalName: localhost
-  ports: [{name: https, port: $port, protocol: TCP}]
----
-apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: $APISERVICE}
-spec:
-  group: $GROUP
-  version: v1beta1
-  groupPriorityMinimum: 1000
-  versionPriority: 15
-  service: {name: storage, namespace: kubescape, port: $port}
-  caBundle: $(base64 -w0 "$pki/test-ca.crt")
-EOF
-check "APIService registered" k apply -f "$work/register.yaml"
-if k wait --for=condition=Available "apiservice/$APISERVICE" --timeout=90s >/dev/null 2>&1; then
-	ok "APIService Available"
-else
-	bad "APIService Available" "$(k get apiservice "$APISERVICE" -o jsonpath='{.status.conditions}' 2>&1)"
-	exit 1
-fi
+storage_up "$kso"
 
 # ---- kubectl through the aggregator ----
 check "api-resources lists the group" \
