@@ -88,8 +88,8 @@ int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submi
         ks_buf_reset(&body);
         kv_json_write(&body, obj, 0);
         kube_response r;
-        rc = kube_request(c, "PATCH", ks_buf_cstr(&path), "application/apply-patch+yaml", body.data,
-                          body.len, &r, err);
+        rc = kube_request_patch(c, ks_buf_cstr(&path), KUBE_PATCH_APPLY, body.data, body.len, &r,
+                                err);
         if (rc == 0) {
             if (r.status == 201)
                 st->created++;

@@ -469,6 +469,17 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
 
 /* ---- LIST by pages ---- */
 
+int kube_request_patch(kube_client *c, const char *path, kube_patch_type type, const void *body,
+                       size_t len, kube_response *resp, ks_error *err)
+{
+    const char *ct = kube_patch_content_type(type);
+    if (!ct) {
+        memset(resp, 0, sizeof *resp);
+        return ks_error_set(err, KS_EINVAL, "PATCH %s: unknown patch type %d", path, (int)type);
+    }
+    return kube_request(c, "PATCH", path, ct, body, len, resp, err);
+}
+
 int kube_list(kube_client *c, const char *path, unsigned limit, kube_page_fn fn, void *ctx,
               ks_error *err)
 {

@@ -36,6 +36,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "kube/kubeconfig.h"
+#include "kube/patch.h"
 #include "value/value.h"
 
 typedef struct kube_client kube_client;
@@ -75,6 +76,12 @@ const char *kube_client_server(const kube_client *c);
 int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
                  const void *body, size_t len, kube_response *resp, ks_error *err);
 void kube_response_free(kube_response *r);
+
+/* PATCH path with body in the given format (kube/patch.h: JSON, merge,
+ * strategic merge, or server-side apply, whose path carries fieldManager=
+ * and force=true to take fields over); as kube_request otherwise. */
+int kube_request_patch(kube_client *c, const char *path, kube_patch_type type, const void *body,
+                       size_t len, kube_response *resp, ks_error *err);
 
 /* A LIST page: the parsed list object (items and metadata), valid until the
  * callback returns (the arena is reset between pages). Return 0 to go on, a

@@ -57,6 +57,8 @@ typedef enum kube_patch_type {
 /* The patch type of a request's Content-Type (parameters after ';' are
  * ignored). KS_EUNSUPPORTED for any other type. */
 int kube_patch_type_parse(const char *content_type, size_t n, kube_patch_type *out);
+/* The Content-Type of a patch type; NULL for a value out of range. */
+const char *kube_patch_content_type(kube_patch_type t);
 
 /* RFC 6902: patch is an array of operations (add, remove, replace, move,
  * copy, test) applied in order; all or nothing. As in kube-apiserver,

@@ -80,6 +80,18 @@ int kp_nomem(ks_error *err)
 
 /* ---- content types and request bodies ---- */
 
+static const char *const PATCH_TYPES[] = {
+        [KUBE_PATCH_JSON] = "application/json-patch+json",
+        [KUBE_PATCH_MERGE] = "application/merge-patch+json",
+        [KUBE_PATCH_STRATEGIC] = "application/strategic-merge-patch+json",
+        [KUBE_PATCH_APPLY] = "application/apply-patch+yaml",
+};
+
+const char *kube_patch_content_type(kube_patch_type t)
+{
+    return (unsigned)t < sizeof PATCH_TYPES / sizeof *PATCH_TYPES ? PATCH_TYPES[t] : NULL;
+}
+
 int kube_patch_type_parse(const char *ct, size_t n, kube_patch_type *out)
 {
     const char *semi = memchr(ct, ';', n);
@@ -88,18 +100,9 @@ int kube_patch_type_parse(const char *ct, size_t n, kube_patch_type *out)
         len--;
     while (len && (*ct == ' ' || *ct == '\t'))
         ct++, len--;
-    static const struct {
-        const char *name;
-        kube_patch_type type;
-    } types[] = {
-            {"application/json-patch+json", KUBE_PATCH_JSON},
-            {"application/merge-patch+json", KUBE_PATCH_MERGE},
-            {"application/strategic-merge-patch+json", KUBE_PATCH_STRATEGIC},
-            {"application/apply-patch+yaml", KUBE_PATCH_APPLY},
-    };
-    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
-        if (strlen(types[i].name) == len && strncasecmp(types[i].name, ct, len) == 0) {
-            *out = types[i].type;
+    for (size_t i = 0; i < sizeof PATCH_TYPES / sizeof *PATCH_TYPES; i++) {
+        if (strlen(PATCH_TYPES[i]) == len && strncasecmp(PATCH_TYPES[i], ct, len) == 0) {
+            *out = (kube_patch_type)i;
             return 0;
         }
     }

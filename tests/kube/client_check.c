@@ -299,6 +299,37 @@ static void cluster(const char *kubeconfig, const char *work, const char *restar
     check(rc == 0 && p.items == 11 && p.pages == 3, "paged LIST with a selector: %d in %d pages",
           p.items, p.pages);
 
+    /* the four patch formats on one object, then its data as they left it */
+    static const struct {
+        kube_patch_type type;
+        const char *path, *body;
+    } patches[] = {
+            {KUBE_PATCH_MERGE, "", "{\"data\":{\"merge\":\"1\",\"k\":null}}"},
+            {KUBE_PATCH_JSON, "", "[{\"op\":\"add\",\"path\":\"/data/json\",\"value\":\"2\"}]"},
+            {KUBE_PATCH_STRATEGIC, "", "{\"data\":{\"strategic\":\"3\"}}"},
+            {KUBE_PATCH_APPLY, "?fieldManager=kc-test",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-22, namespace: kc}\n"
+             "data: {apply: \"4\"}\n"},
+    };
+    rc = 0;
+    for (size_t i = 0; i < sizeof patches / sizeof *patches && rc == 0; i++) {
+        snprintf(path, sizeof path, "/api/v1/namespaces/kc/configmaps/cm-22%s", patches[i].path);
+        rc = kube_request_patch(c, path, patches[i].type, patches[i].body, strlen(patches[i].body),
+                                &r, &err);
+        kube_response_free(&r);
+    }
+    rc = rc ? rc : req(c, "GET", "/api/v1/namespaces/kc/configmaps/cm-22", NULL, &r, &err);
+    check(rc == 0 && strstr(ks_buf_cstr(&r.body),
+                            "\"data\":{\"apply\":\"4\",\"json\":\"2\",\"merge\":\"1\","
+                            "\"strategic\":\"3\"}"),
+          "merge, JSON, strategic and apply patches: %s", rc ? err.msg : ks_buf_cstr(&r.body));
+    kube_response_free(&r);
+    rc = kube_request_patch(c, "/api/v1/namespaces/kc/configmaps/cm-22", KUBE_PATCH_JSON,
+                            "[{\"op\":\"test\",\"path\":\"/data/json\",\"value\":\"x\"}]", 47, &r,
+                            &err);
+    check(rc == KS_EIO && r.status == 422, "a JSON patch whose test fails: 422 (%s)", err.msg);
+    kube_response_free(&r);
+
     /* an informer over the 23: synced, then a create, an update, a delete */
     kube_client *ic = client_for(kubeconfig, NULL);
     inf_run ir;
