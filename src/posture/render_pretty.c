@@ -394,6 +394,48 @@ static int counts_table(pretty *p, const char *const *names, const long *vals, c
     return 0;
 }
 
+/* What a live scan could not collect (scanCoverage), when something was
+ * missed: the coverage score and each resource type with the reason. */
+static void coverage(ks_buf *o, const kv_value *cov)
+{
+    if (!cov)
+        return;
+    char s[64];
+    ps_r_compliance_str(ps_r_num_f32(ps_get(cov, "coverageScore")), 2, s, sizeof s);
+    ks_buf_printf(o, "Scan coverage: %s%% (%ld of %ld controls evaluated)\n", s,
+                  ps_r_num_long(ps_get(cov, "evaluatedControls")),
+                  ps_r_num_long(ps_get(cov, "totalControls")));
+    static const char *const keys[] = {"failedGVRPulls", "partialGVRPulls"};
+    for (size_t k = 0; k < 2; k++) {
+        const kv_value *l = ps_get(cov, keys[k]);
+        for (size_t i = 0; l && l->kind == KV_ARRAY && i < l->len; i++) {
+            const kv_value *p = &l->u.items[i];
+            const char *gvr = ps_get_str(p, "gvr"), *sel = ps_get_str(p, "selector");
+            const char *err = ps_get_str(p, "error");
+            if (i == 10) {
+                ks_buf_printf(o, "  ... and %u more (the JSON report lists them)\n",
+                              (unsigned)(l->len - 10));
+                break;
+            }
+            ks_buf_puts(o, "  not collected: ");
+            ps_r_term_text(o, gvr ? gvr : "", gvr ? strlen(gvr) : 0);
+            if (sel && *sel) {
+                ks_buf_puts(o, " (");
+                ps_r_term_text(o, sel, strlen(sel));
+                ks_buf_putc(o, ')');
+            }
+            if (err && *err) {
+                /* the server's answer, its first line, cut at 160 */
+                size_t n = strcspn(err, "\n");
+                ks_buf_puts(o, ": ");
+                ps_r_term_text(o, err, n > 160 ? 160 : n);
+            }
+            ks_buf_putc(o, '\n');
+        }
+    }
+    ks_buf_putc(o, '\n');
+}
+
 static int summary(pretty *p)
 {
     ps_rview *v = p->v;
@@ -461,6 +503,7 @@ static int summary(pretty *p)
     }
     if (p->ninfos)
         ks_buf_putc(o, '\n');
+    coverage(o, ps_get(v->report, "scanCoverage"));
     ps_r_compliance_str(v->compliance, 2, s, sizeof s);
     ks_buf_printf(o, "Overall compliance score: %s%%\n", s);
     return 0;

@@ -201,7 +201,9 @@ err=$(cat "$work/restricted.err")
 	bad "restricted: the summary on stderr says so" "$err"
 "$kso" scan control C-0255 --kubeconfig "$work/scanner.kubeconfig" >"$work/pretty.out" 2>&1
 out=$(cat "$work/pretty.out")
-[[ $out == *"Not evaluated: resources it needs could not be collected: /v1/secrets"* ]] &&
+[[ $out == *"Not evaluated: resources it needs could not be collected: /v1/secrets"* &&
+	$out == *"Scan coverage: 0.00% (0 of 1 controls evaluated)"* &&
+	$out == *"not collected: /v1/secrets: GET /api/v1/namespaces/"*"403 Forbidden"* ]] &&
 	ok "restricted: the pretty-printer shows why" || bad "restricted: the pretty-printer shows why" "$out"
 "$kso" scan control C-0255 --kubeconfig "$work/scanner.kubeconfig" --fail-coverage-below 100 \
 	>/dev/null 2>"$work/cov.err"

@@ -206,12 +206,50 @@ static void test_empty_scan(void **state)
     free(s);
 }
 
+/* What a live scan could not collect: the coverage, then each type with
+ * the server's answer (first line, at most 160 characters, escaped). */
+static void test_coverage(void **state)
+{
+    ks_arena *a = *state;
+    ks_buf t = KS_BUF_INIT;
+    ks_buf_puts(&t, "{\"summaryDetails\": {\"controls\": {\"C-1\": {\"name\": \"c\", "
+                    "\"statusInfo\": {\"status\": \"skipped\", \"subStatus\": "
+                    "\"notEvaluated\", \"info\": \"Not evaluated: /v1/secrets\"}, "
+                    "\"scoreFactor\": 7}}}, \"scanCoverage\": {\"failedGVRPulls\": [");
+    for (int i = 0; i < 12; i++)
+        ks_buf_printf(&t, "%s{\"gvr\": \"g/v1/r%02d\", \"error\": \"403 no\\nsecond line\"}",
+                      i ? "," : "", i);
+    ks_buf_puts(&t, "], \"partialGVRPulls\": [{\"gvr\": \"/v1/secrets\", \"selector\": "
+                    "\"metadata.namespace=b\", \"error\": \"\\u001b[31m");
+    for (int i = 0; i < 200; i++)
+        ks_buf_putc(&t, 'x');
+    ks_buf_puts(&t, "\"}], \"coverageScore\": 48.5, \"evaluatedControls\": 1, "
+                    "\"totalControls\": 2}}");
+    kv_value report = tu_json(a, ks_buf_cstr(&t));
+    ps_render_in in = {.report = &report};
+    char *s = render(ps_render_pretty, &in);
+    assert_contains(s, "Scan coverage: 48.50% (1 of 2 controls evaluated)\n");
+    assert_contains(s, "  not collected: g/v1/r00: 403 no\n");
+    assert_contains(s, "  not collected: g/v1/r09: 403 no\n");
+    assert_null(strstr(s, "r10"));
+    assert_contains(s, "  ... and 2 more (the JSON report lists them)\n");
+    assert_contains(s, "  not collected: /v1/secrets (metadata.namespace=b): ");
+    /* no terminal escape reaches the output; the answer is cut */
+    assert_null(strstr(s, "\x1b[31m"));
+    assert_null(strstr(
+            s, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+    free(s);
+    ks_buf_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_summary),      cmocka_unit_test(test_verbose),
             cmocka_unit_test(test_colour),       cmocka_unit_test(test_controls_scan),
             cmocka_unit_test(test_hostile_text), cmocka_unit_test(test_empty_scan),
+            cmocka_unit_test(test_coverage),
     };
     return cmocka_run_group_tests(tests, tu_arena_setup, tu_arena_teardown);
 }
