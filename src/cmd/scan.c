@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/ascii.h"
 #include "core/file.h"
 #include "core/log.h"
 #include "kube/client.h"
@@ -138,19 +139,10 @@ static void sl_push(strlist *l, const char *s, size_t n)
 /* Adds the comma-separated items of s. */
 static void sl_split(strlist *l, const char *s)
 {
-    while (*s) {
-        const char *c = strchr(s, ',');
-        size_t n = c ? (size_t)(c - s) : strlen(s);
-        while (n && *s == ' ')
-            s++, n--;
-        while (n && s[n - 1] == ' ')
-            n--;
+    size_t n;
+    for (const char *p = s, *it; ks_list_next(&p, &it, &n);)
         if (n)
-            sl_push(l, s, n);
-        if (!c)
-            break;
-        s = c + 1;
-    }
+            sl_push(l, it, n);
 }
 
 static void sl_free(strlist *l)

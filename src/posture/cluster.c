@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "kube/client.h"
 #include "kube/discovery.h"
@@ -351,22 +352,16 @@ static int on_ns_page(void *ctx, const kv_value *list, ks_error *err)
 /* Splits a comma list (the include list) into namespaces. */
 static int ns_from_list(collector *C, const char *list)
 {
-    for (const char *p = list; p && *p;) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        while (len && *p == ' ')
-            p++, len--;
-        while (len && p[len - 1] == ' ')
-            len--;
+    size_t len;
+    for (const char *p = list, *it; ks_list_next(&p, &it, &len);) {
         bool dup = false;
         for (size_t i = 0; i < C->nns && !dup; i++)
-            dup = strlen(C->ns[i]) == len && memcmp(C->ns[i], p, len) == 0;
+            dup = strlen(C->ns[i]) == len && memcmp(C->ns[i], it, len) == 0;
         if (len && !dup) {
-            int rc = ns_push(C, p, len);
+            int rc = ns_push(C, it, len);
             if (rc)
                 return rc;
         }
-        p = c ? c + 1 : NULL;
     }
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "posture/scan.h"
 
@@ -94,18 +95,10 @@ static bool scope_accepts(unsigned have, unsigned scan)
 
 static bool in_list(const char *list, const char *ns)
 {
-    size_t n = strlen(ns);
-    for (const char *p = list; p && *p;) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        while (len && (*p == ' '))
-            p++, len--;
-        while (len && p[len - 1] == ' ')
-            len--;
-        if (len == n && memcmp(p, ns, n) == 0)
+    size_t n = strlen(ns), len;
+    for (const char *p = list, *it; ks_list_next(&p, &it, &len);)
+        if (len == n && memcmp(it, ns, n) == 0)
             return true;
-        p = c ? c + 1 : NULL;
-    }
     return false;
 }
 

@@ -50,6 +50,16 @@ for res in r.get("results", []):
 EOF
 }
 
+# A kubeconfig whose server nothing listens on.
+dead_kubeconfig() {
+    cat > "$1" <<'EOF2'
+current-context: x
+clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+EOF2
+}
+
 @test "framework scan finds the privileged pod and passes the other" {
     run "$KSO" scan framework nsa "$TMP/priv.yaml" --format json --output "$TMP/r.json"
     [ "$status" -eq 0 ]
@@ -279,12 +289,7 @@ print('same')"
     run "$KSO" scan "$TMP/priv.yaml" --submit-to-storage --kubeconfig "$TMP/none"
     [ "$status" -eq 3 ]
     [[ "$output" == *"$TMP/none: cannot open"* ]]
-    cat > "$TMP/kc" <<'EOF2'
-current-context: x
-clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-EOF2
+    dead_kubeconfig "$TMP/kc"
     run "$KSO" scan "$TMP/priv.yaml" --submit-to-storage --kubeconfig "$TMP/kc" -f json -o "$TMP/r.json"
     [ "$status" -eq 3 ]
     [[ "$output" == *"PATCH https://127.0.0.1:1/apis/spdx.softwarecomposition.kubescape.io/v1beta1/namespaces/team-"* ]]
@@ -310,12 +315,7 @@ EOF2
 }
 
 @test "a live scan (no paths) of a cluster that cannot be reached, or no cluster at all" {
-    cat > "$TMP/kc" <<'EOF2'
-current-context: x
-clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-EOF2
+    dead_kubeconfig "$TMP/kc"
     run "$KSO" scan --kubeconfig "$TMP/kc" -f json -o "$TMP/live.json"
     [ "$status" -eq 3 ]
     [[ "$output" == *"GET https://127.0.0.1:1/api"* ]]
