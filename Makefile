@@ -62,6 +62,7 @@ bench: deps
 	@scripts/setup-testenv >/dev/null
 	@bench/rego/run $(BUILD)/bench/src/kso $${KSO_TESTENV:-$$HOME/.cache/kso-testenv}/bin/opa
 	@bench/scan/run $(BUILD)/bench/src/kso
+	@bench/scan/live $(BUILD)/bench/src/kso
 	@bench/storage/run $(BUILD)/bench/src/kso
 
 lint: deps
