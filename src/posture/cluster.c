@@ -7,9 +7,10 @@
  * of each group and resource is listed (the preferred one when a rule
  * takes it). Cluster-scoped types are listed once; namespaced ones
  * namespace by namespace, page by page, so no answer holds a whole
- * cluster. What cannot be collected (a 403, an aggregated API that is
- * down, host data no one collects) is recorded in the resource set: the
- * controls that need it are then reported not evaluated, never passed.
+ * cluster. Host data comes from node-agent's CRs. What cannot be
+ * collected (a 403, an aggregated API that is down, host data no node
+ * agent reported) is recorded in the resource set: the controls that need
+ * it are then reported not evaluated, never passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 
 #define PAGE_LIMIT     500
 #define HOST_DATA      "hostdata.kubescape.cloud"
-#define HOST_DATA_WHY  "host data is collected by node agents; kso scan does not read it yet"
+#define HOST_VERSION   "v1beta0" /* of the envelopes rules read */
 #define MAX_NAMESPACES 100000
 
 typedef struct ctype {
@@ -48,6 +49,16 @@ typedef struct collector {
     int fatal; /* an error that ends the collection (memory) */
     /* the type being listed */
     const ctype *cur;
+    /* host data: the kinds the rules take (as they spell them, with the
+     * version they name) and the node agents' types the server serves */
+    char **hwant;
+    size_t nhwant, caphwant;
+    ctype *htypes;
+    size_t nhtypes, caphtypes;
+    const char *hkind; /* the kind being listed */
+    bool hkeep;        /* its envelopes go into the scan */
+    bool managed;      /* a CloudProviderInfo says the provider runs the control plane */
+    size_t hitems;     /* items of the list */
 } collector;
 
 static char *xstrdup(const char *s)
@@ -72,6 +83,48 @@ static int add_pull(collector *C, const char *g, const char *v, const char *kind
 
 /* ---- which types ---- */
 
+static int type_push(ctype **types, size_t *n, size_t *capn, const kube_api_resource *res)
+{
+    if (*n == *capn) {
+        size_t cap = *capn ? *capn * 2 : 32;
+        ctype *p = realloc(*types, cap * sizeof *p);
+        if (!p)
+            return KS_ENOMEM;
+        *types = p;
+        *capn = cap;
+    }
+    ctype *t = &(*types)[*n];
+    *t = (ctype){xstrdup(res->group),
+                 xstrdup(res->version),
+                 xstrdup(res->resource),
+                 xstrdup(res->kind),
+                 res->namespaced,
+                 res->preferred,
+                 0,
+                 NULL};
+    if (!t->group || !t->version || !t->resource || !t->kind) {
+        free(t->group);
+        free(t->version);
+        free(t->resource);
+        free(t->kind);
+        return KS_ENOMEM;
+    }
+    (*n)++;
+    return 0;
+}
+
+static void types_free(ctype *types, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(types[i].group);
+        free(types[i].version);
+        free(types[i].resource);
+        free(types[i].kind);
+        free(types[i].first_error);
+    }
+    free(types);
+}
+
 static int on_resource(void *ctx, const kube_api_resource *res, const char *gv,
                        const ks_error *failure, ks_error *err)
 {
@@ -90,8 +143,25 @@ static int on_resource(void *ctx, const kube_api_resource *res, const char *gv,
         return add_pull(C, group, sl ? sl + 1 : gv, NULL, NULL, key, "discovery",
                         failure && failure->msg[0] ? failure->msg : "discovery failed");
     }
-    if (!res->listable || strcmp(res->group, HOST_DATA) == 0 ||
-        !ps_scan_wants(&C->S, res->group, res->version, res->kind, res->resource))
+    if (strcmp(res->group, HOST_DATA) == 0) {
+        /* the node agents' CRDs: one version of each, the served
+         * v1beta1 (what they write) over others */
+        if (!res->listable)
+            return 0;
+        for (size_t i = 0; i < C->nhtypes; i++)
+            if (strcmp(C->htypes[i].resource, res->resource) == 0) {
+                if (strcmp(res->version, "v1beta1") == 0) {
+                    char *v = strdup(res->version);
+                    if (!v)
+                        return KS_ENOMEM;
+                    free(C->htypes[i].version);
+                    C->htypes[i].version = v;
+                }
+                return 0;
+            }
+        return type_push(&C->htypes, &C->nhtypes, &C->caphtypes, res);
+    }
+    if (!res->listable || !ps_scan_wants(&C->S, res->group, res->version, res->kind, res->resource))
         return 0;
     /* one version per group and resource: the preferred one, else the
      * first the server lists (its order of preference) */
@@ -115,75 +185,40 @@ static int on_resource(void *ctx, const kube_api_resource *res, const char *gv,
         }
         return 0;
     }
-    if (C->ntypes == C->captypes) {
-        size_t cap = C->captypes ? C->captypes * 2 : 32;
-        ctype *p = realloc(C->types, cap * sizeof *p);
-        if (!p)
-            return KS_ENOMEM;
-        C->types = p;
-        C->captypes = cap;
-    }
-    ctype *t = &C->types[C->ntypes];
-    *t = (ctype){xstrdup(res->group),
-                 xstrdup(res->version),
-                 xstrdup(res->resource),
-                 xstrdup(res->kind),
-                 res->namespaced,
-                 res->preferred,
-                 0,
-                 NULL};
-    if (!t->group || !t->version || !t->resource || !t->kind) {
-        free(t->group);
-        free(t->version);
-        free(t->resource);
-        free(t->kind);
-        return KS_ENOMEM;
-    }
-    C->ntypes++;
-    return 0;
+    return type_push(&C->types, &C->ntypes, &C->captypes, res);
 }
 
-/* The host-data types the rules take are recorded as not collected. */
+/* The host-data kinds the rules take ("KubeletInfo", ...). */
 static int on_host_match(void *ctx, const ps_match *m)
 {
     collector *C = ctx;
-    const kv_value *g = m->groups, *v = m->versions, *r = m->resources;
+    const kv_value *g = m->groups, *r = m->resources;
     bool host = false;
     for (size_t i = 0; g && g->kind == KV_ARRAY && i < g->len; i++)
         host |= ps_str_eq(&g->u.items[i], HOST_DATA);
     if (!host || !r || r->kind != KV_ARRAY)
         return 0;
-    const char *ver = v && v->kind == KV_ARRAY && v->len && v->u.items[0].kind == KV_STRING
-                              ? v->u.items[0].u.s
-                              : "v1beta0";
     for (size_t i = 0; i < r->len; i++) {
         const kv_value *kind = &r->u.items[i];
         if (kind->kind != KV_STRING || kind->len == 0 || kind->len > 100)
             continue;
-        /* the plural of the node agents' CRDs: lower case, an "s" added
-         * ("...Status" -> "...statuses", "...Variables" kept) */
-        char res[128];
-        size_t n = kind->len;
-        for (size_t k = 0; k < n; k++)
-            res[k] = (char)(kind->u.s[k] >= 'A' && kind->u.s[k] <= 'Z' ? kind->u.s[k] + 32
-                                                                       : kind->u.s[k]);
-        res[n] = '\0';
-        if (n >= 2 && res[n - 2] == 'u' && res[n - 1] == 's')
-            memcpy(res + n, "es", 3);
-        else if (res[n - 1] != 's')
-            memcpy(res + n, "s", 2);
-        char gvr[512];
-        gvr_text(gvr, sizeof gvr, HOST_DATA, ver, res);
         bool seen = false;
-        for (size_t k = 0; k < C->rs->npulls && !seen; k++)
-            seen = strcmp(C->rs->pulls[k].gvr, gvr) == 0;
+        for (size_t k = 0; k < C->nhwant && !seen; k++)
+            seen = strlen(C->hwant[k]) == kind->len &&
+                   strncasecmp(C->hwant[k], kind->u.s, kind->len) == 0;
         if (seen)
             continue;
-        char kname[128];
-        snprintf(kname, sizeof kname, "%.*s", (int)kind->len, kind->u.s);
-        int rc = add_pull(C, HOST_DATA, ver, kname, res, gvr, "", HOST_DATA_WHY);
-        if (rc)
-            return rc;
+        if (C->nhwant == C->caphwant) {
+            size_t cap = C->caphwant ? C->caphwant * 2 : 16;
+            char **p = realloc(C->hwant, cap * sizeof *p);
+            if (!p)
+                return KS_ENOMEM;
+            C->hwant = p;
+            C->caphwant = cap;
+        }
+        if (!(C->hwant[C->nhwant] = strndup(kind->u.s, kind->len)))
+            return KS_ENOMEM;
+        C->nhwant++;
     }
     return 0;
 }
@@ -408,21 +443,202 @@ static int collect_namespaces(collector *C, const ctype *nstype, ks_error *err)
     return 0;
 }
 
+/* ---- host data (spec configscan_rego.md §7) ---- */
+
+/* The node agents' resource types and their plurals (k8s-interface
+ * hostsensor). */
+static const struct {
+    const char *kind, *plural;
+} HOST_KINDS[] = {
+        {"OsReleaseFile", "osreleasefiles"},
+        {"KernelVersion", "kernelversions"},
+        {"LinuxSecurityHardeningStatus", "linuxsecurityhardeningstatuses"},
+        {"OpenPortsList", "openportslists"},
+        {"LinuxKernelVariables", "linuxkernelvariables"},
+        {"KubeletInfo", "kubeletinfos"},
+        {"KubeProxyInfo", "kubeproxyinfos"},
+        {"ControlPlaneInfo", "controlplaneinfos"},
+        {"CloudProviderInfo", "cloudproviderinfos"},
+        {"CNIInfo", "cniinfos"},
+};
+
+/* The served type of a node-agent kind, NULL when not served. */
+static const ctype *host_type(const collector *C, const char *plural)
+{
+    for (size_t i = 0; i < C->nhtypes; i++)
+        if (strcmp(C->htypes[i].resource, plural) == 0)
+            return &C->htypes[i];
+    return NULL;
+}
+
+/* A CR of the node agents as the envelope rules read: apiVersion
+ * hostdata.kubescape.cloud/v1beta0, the kind, the node's name, and as data
+ * the spec without nodeName (or spec.<Kind> when the spec wraps it). */
+static int host_envelope(ks_arena *a, const char *kind, const kv_value *item, kv_value *out)
+{
+    const kv_value *spec = ps_get(item, "spec");
+    const char *name = ps_get_str(ps_get(item, "metadata"), "name");
+    if (!spec || spec->kind != KV_OBJECT || !name)
+        return KS_EINVAL;
+    kv_value data;
+    const kv_value *inner = ps_get(spec, kind);
+    int rc = inner ? (data = *inner, 0) : ps_obj_set(a, spec, "nodeName", NULL, &data);
+    kv_value md, nm;
+    if (!rc)
+        rc = kv_str_copy(a, name, strlen(name), &nm);
+    kv_member mm[1] = {{kv_str_ref("name", 4), nm}};
+    if (!rc)
+        rc = kv_object_new(a, mm, 1, KV_DUP_LAST_WINS, &md, NULL);
+    if (rc)
+        return rc;
+    kv_member m[4] = {
+            {kv_str_ref("apiVersion", 10),
+             kv_str_ref(HOST_DATA "/" HOST_VERSION, sizeof HOST_DATA "/" HOST_VERSION - 1)},
+            {kv_str_ref("kind", 4), kv_str_ref(kind, strlen(kind))},
+            {kv_str_ref("metadata", 8), md},
+            {kv_str_ref("data", 4), data},
+    };
+    return kv_object_new(a, m, 4, KV_DUP_LAST_WINS, out, NULL);
+}
+
+static int on_host_page(void *ctx, const kv_value *list, ks_error *err)
+{
+    collector *C = ctx;
+    C->st->lists++;
+    const kv_value *items = ps_get(list, "items");
+    int rc = 0;
+    for (size_t i = 0; items && items->kind == KV_ARRAY && i < items->len && !rc; i++) {
+        const kv_value *it = &items->u.items[i];
+        C->hitems++;
+        kv_value env;
+        if (host_envelope(&C->scratch, C->hkind, it, &env) != 0) {
+            ks_log_warn("scan", "host data without a spec left out", KS_F_STR("kind", C->hkind));
+            continue;
+        }
+        if (strcmp(C->hkind, "CloudProviderInfo") == 0) {
+            const kv_value *acc = ps_get(ps_get(&env, "data"), "providerMetaDataAPIAccess");
+            C->managed |= acc && acc->kind == KV_BOOL && acc->u.b;
+        }
+        if (!C->hkeep)
+            continue;
+        ks_error e = {0};
+        rc = ps_resources_add_object(C->rs, &env, NULL, &e);
+        if (rc == 0)
+            C->st->objects++;
+        else if (rc != KS_ENOMEM)
+            rc = 0;
+    }
+    ks_arena_reset(&C->scratch);
+    if (rc) {
+        C->fatal = rc;
+        return ks_error_set(err, rc, "collecting %s: %s", C->hkind, ks_strerror(rc));
+    }
+    return 0;
+}
+
+static int count_page(void *ctx, const kv_value *list, ks_error *err)
+{
+    (void)err;
+    const kv_value *items = ps_get(list, "items");
+    *(long *)ctx += items && items->kind == KV_ARRAY ? (long)items->len : 0;
+    return 0;
+}
+
+/* Lists one node-agent type; the envelopes go into the scan when keep. */
+static int host_list(collector *C, const ctype *t, const char *kind, bool keep, ks_error *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/apis/" HOST_DATA "/%s/%s", t->version, t->resource);
+    C->hkind = kind;
+    C->hkeep = keep;
+    C->hitems = 0;
+    return kube_list(C->c, path, 50, on_host_page, C, err);
+}
+
+/* The host data the selected rules take, from the node agents' CRs (as
+ * upstream reads them when node-agent runs); each kind that is not served,
+ * cannot be listed, or has no CR while the cluster has nodes is recorded
+ * as not collected. */
+static int collect_host(collector *C)
+{
+    if (!C->nhwant)
+        return 0;
+    long nodes = 0;
+    ks_error e = {0};
+    if (kube_list(C->c, "/api/v1/nodes", PAGE_LIMIT, count_page, &nodes, &e) != 0) {
+        nodes = -1;
+        ks_error_clear(&e);
+    }
+    /* a CloudProviderInfo with metadata API access: the provider runs the
+     * control plane, whose ControlPlaneInfo no agent reports */
+    const ctype *cloud = host_type(C, "cloudproviderinfos");
+    if (cloud && host_list(C, cloud, "CloudProviderInfo", false, &e) != 0) {
+        if (C->fatal)
+            return C->fatal;
+        ks_error_clear(&e);
+    }
+    for (size_t i = 0; i < C->nhwant; i++) {
+        const char *kind = C->hwant[i], *plural = NULL;
+        for (size_t k = 0; k < sizeof HOST_KINDS / sizeof *HOST_KINDS && !plural; k++)
+            if (strcasecmp(HOST_KINDS[k].kind, kind) == 0) {
+                kind = HOST_KINDS[k].kind;
+                plural = HOST_KINDS[k].plural;
+            }
+        char lower[128], gvr[512], why[1024];
+        if (!plural) { /* a kind no node agent reports */
+            size_t n = strlen(kind) < 100 ? strlen(kind) : 100;
+            for (size_t k = 0; k < n; k++)
+                lower[k] = (char)(kind[k] >= 'A' && kind[k] <= 'Z' ? kind[k] + 32 : kind[k]);
+            memcpy(lower + n, "s", 2);
+            plural = lower;
+        }
+        const ctype *t = host_type(C, plural);
+        gvr_text(gvr, sizeof gvr, HOST_DATA, t ? t->version : "v1beta1", plural);
+        why[0] = '\0';
+        if (strcmp(kind, "ControlPlaneInfo") == 0 && C->managed) {
+            snprintf(why, sizeof why,
+                     "the cloud provider runs the control plane: no node "
+                     "agent reports ControlPlaneInfo");
+        } else if (!t) {
+            snprintf(why, sizeof why,
+                     "not served by the cluster: the node agents that report "
+                     "host data (node-agent) are not deployed");
+        } else if (host_list(C, t, kind, true, &e) != 0) {
+            if (C->fatal)
+                return C->fatal;
+            snprintf(why, sizeof why, "%s", e.msg);
+            ks_error_clear(&e);
+        } else if (C->hitems == 0 && nodes != 0) {
+            if (nodes > 0)
+                snprintf(why, sizeof why, "the node agents reported no %s for %ld node(s)", kind,
+                         nodes);
+            else
+                snprintf(why, sizeof why,
+                         "the node agents reported no %s (nodes cannot be "
+                         "listed)",
+                         kind);
+        }
+        if (*why) {
+            int rc = add_pull(C, HOST_DATA, HOST_VERSION, kind, plural, gvr, "", why);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 /* ---- the collection ---- */
 
 static void collector_free(collector *C)
 {
-    for (size_t i = 0; i < C->ntypes; i++) {
-        free(C->types[i].group);
-        free(C->types[i].version);
-        free(C->types[i].resource);
-        free(C->types[i].kind);
-        free(C->types[i].first_error);
-    }
-    free(C->types);
+    types_free(C->types, C->ntypes);
+    types_free(C->htypes, C->nhtypes);
     for (size_t i = 0; i < C->nns; i++)
         free(C->ns[i]);
     free(C->ns);
+    for (size_t i = 0; i < C->nhwant; i++)
+        free(C->hwant[i]);
+    free(C->hwant);
     ks_arena_free(&C->scratch);
     ps_scan_ctx_free(&C->S);
 }
@@ -541,6 +757,8 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
     }
     if (!rc)
         rc = fold_failures(&C);
+    if (!rc)
+        rc = collect_host(&C);
     if (rc && !err->msg[0])
         ks_error_set(err, rc, "collecting from the cluster: %s", ks_strerror(rc));
     collector_free(&C);

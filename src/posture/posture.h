@@ -192,11 +192,14 @@ typedef struct ps_cluster_stats {
  * cannot be listed, the include list names them, or else namespaced types
  * are listed cluster-wide.
  *
+ * Host data (hostdata.kubescape.cloud kinds) comes from the CRs node-agent
+ * writes, one per node, turned into the envelopes the rules read.
+ *
  * What cannot be collected (a LIST refused with 403, an aggregated API
- * that is down, host data from node agents) is recorded in rs: ps_scan
- * then reports every control that needs it, and found no failure, as
- * skipped / notEvaluated (never passed), and lists it in the report's
- * scanCoverage. A type refused in every namespace is one failure of the
+ * that is down, host data the node agents did not report) is recorded in
+ * rs: ps_scan then reports every control that needs it, and found no
+ * failure, as skipped / notEvaluated (never passed), and lists it in the
+ * report's scanCoverage. A type refused in every namespace is one failure of the
  * whole type; in some, one partial failure per namespace. Returns an
  * error only when discovery fails (the cluster cannot be reached), on
  * memory exhaustion or with more than 100,000 namespaces. st may be NULL. */

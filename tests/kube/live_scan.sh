@@ -5,7 +5,7 @@
 # are stored through the aggregator and read with kubectl; a service
 # account that may not list Secrets gets the Secret-dependent control
 # reported not evaluated, never passed; a namespace filter and a partial
-# permission are honoured.
+# permission are honoured; host data is read from node-agent's CRs.
 #
 #   tests/kube/live_scan.sh KSO [--keep]
 set -uo pipefail
@@ -240,6 +240,37 @@ PY
 [[ $(sed -n 3p <<<"$out") == "failed " && $(sed -n 4p <<<"$out") == "1 True True" ]] &&
 	ok "partial: payments' Secret collected, C-0255 fails on it, coverage degraded" ||
 	bad "partial: payments' Secret collected, C-0255 fails on it, coverage degraded" "$out"
+
+# ---- host data from the node agents' CRs ----
+out=$(python3 -c '
+import json, sys
+cov = json.load(open(sys.argv[1]))["scanCoverage"]
+print(" ".join(f["gvr"] + ": " + f["error"] for f in cov["failedGVRPulls"] if "kubeletinfos" in f["gvr"]))' \
+	"$work/live.json")
+[[ $out == *"kubeletinfos: not served by the cluster: the node agents that report host data (node-agent) are not deployed"* ]] &&
+	ok "without node-agent's CRDs, host data is reported not collected" ||
+	bad "without node-agent's CRDs, host data is reported not collected" "$out"
+k apply -f "$here/host/00-crds-and-node.yaml" >/dev/null &&
+	k wait --for=condition=Established crd --all --timeout=60s >/dev/null &&
+	k apply -f "$here/host/10-kubeletinfo.yaml" >/dev/null ||
+	bad "node-agent's CRDs, a Node and its KubeletInfo created"
+"$kso" scan control C-0069,C-0070,C-0211 -f json -o "$work/host.json" 2>"$work/host.err"
+out=$(python3 - "$work/host.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["summaryDetails"]["controls"]
+print(c["C-0069"]["status"], c["C-0070"]["status"])
+print(sorted(x["resourceID"] for x in r["resources"] if x["object"].get("kind") == "KubeletInfo"))
+print(" ".join(f["gvr"] + ": " + f["error"] for f in r.get("scanCoverage", {}).get("failedGVRPulls", [])))
+PY
+)
+[[ $(sed -n 1p <<<"$out") == "failed failed" &&
+	$(sed -n 2p <<<"$out") == "['hostdata.kubescape.cloud/v1beta0/KubeletInfo/node-1']" ]] &&
+	ok "node-1's KubeletInfo is read: anonymous kubelet access fails C-0069 and C-0070" ||
+	bad "node-1's KubeletInfo is read: anonymous kubelet access fails C-0069 and C-0070" "$out" "$(cat "$work/host.err")"
+[[ $(sed -n 3p <<<"$out") == "hostdata.kubescape.cloud/v1beta1/controlplaneinfos: the node agents reported no ControlPlaneInfo for 1 node(s)" ]] &&
+	ok "a served kind with no CR for the cluster's node is reported not collected" ||
+	bad "a served kind with no CR for the cluster's node is reported not collected" "$out"
 
 echo "$name: $failures failed"
 exit $((failures > 0))
