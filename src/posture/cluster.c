@@ -434,12 +434,11 @@ static int collect_namespaces(collector *C, const ctype *nstype, ks_error *err)
         rc = add_pull(C, "", "v1", "Namespace", "namespaces", gvr, "", e.msg);
         if (rc)
             return rc;
-    } else {
-        ks_log_warn("scan", "namespaces cannot be listed; listing cluster-wide",
-                    KS_F_STR("error", e.msg));
     }
     if (C->opts->include_ns && *C->opts->include_ns)
         return ns_from_list(C, C->opts->include_ns);
+    ks_log_warn("scan", "namespaces cannot be listed: namespaced types are listed cluster-wide",
+                KS_F_STR("error", e.msg));
     return 0;
 }
 

@@ -241,6 +241,48 @@ PY
 	ok "partial: payments' Secret collected, C-0255 fails on it, coverage degraded" ||
 	bad "partial: payments' Secret collected, C-0255 fails on it, coverage degraded" "$out"
 
+# ---- a namespace's own service account: nothing cluster-wide ----
+k create serviceaccount team -n payments >/dev/null
+k create role team-reader -n payments --verb=get,list \
+	--resource='*.,*.apps,*.batch,*.networking.k8s.io,*.rbac.authorization.k8s.io,*.autoscaling,*.policy' \
+	>/dev/null
+k create rolebinding team-reader -n payments --role=team-reader --serviceaccount=payments:team >/dev/null
+cp "$KUBECONFIG" "$work/team.kubeconfig"
+kubectl --kubeconfig "$work/team.kubeconfig" config set-credentials team \
+	--token="$(k create token team -n payments --duration=1h)" >/dev/null
+kubectl --kubeconfig "$work/team.kubeconfig" config set-context --current --user team >/dev/null
+eventually 10 kubectl --kubeconfig "$work/team.kubeconfig" get deployments -n payments
+"$kso" scan framework $FW --kubeconfig "$work/team.kubeconfig" --include-namespaces payments \
+	-f json -o "$work/team.json" 2>"$work/team.err"
+st=$?
+team_summary=$(python3 - "$work/team.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+cov = r["scanCoverage"]
+failed = {f["gvr"] for f in cov.get("failedGVRPulls", [])}
+ids = {x["object"]["kind"] + "/" + x["object"]["metadata"]["name"]
+       for x in r["resources"] if "metadata" in x["object"]}
+print("/v1/namespaces" in failed, "rbac.authorization.k8s.io/v1/clusterroles" in failed,
+      "apps/v1/deployments" in failed, "Deployment/ledger-api" in ids, "Secret/ledger-db" in ids)
+PY
+)
+[[ $st == 0 && $team_summary == "True True False True True" ]] &&
+	ok "a namespace's own account, --include-namespaces: its objects scanned, cluster-wide types not collected" ||
+	bad "a namespace's own account, --include-namespaces" "exit $st: $team_summary" "$(tail -n 3 "$work/team.err")"
+"$kso" scan framework $FW --kubeconfig "$work/team.kubeconfig" -f json -o "$work/team-all.json" \
+	2>"$work/team-all.err"
+st=$?
+out=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+failed = {f["gvr"]: f["error"] for f in r["scanCoverage"].get("failedGVRPulls", [])}
+e = failed.get("apps/v1/deployments", "")
+print("403" in e and "/apis/apps/v1/deployments?" in e, len(r["scanCoverage"].get("notEvaluatedControls", [])) > 20)' \
+	"$work/team-all.json")
+[[ $st == 0 && $out == "True True" && $(cat "$work/team-all.err") == *"namespaced types are listed cluster-wide"* ]] &&
+	ok "the same account without a namespace list: cluster-wide LISTs refused, controls not evaluated" ||
+	bad "the same account without a namespace list" "exit $st: $out" "$(tail -n 3 "$work/team-all.err")"
+
 # ---- host data from the node agents' CRs ----
 out=$(python3 -c '
 import json, sys
