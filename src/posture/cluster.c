@@ -479,15 +479,19 @@ static int host_envelope(ks_arena *a, const char *kind, const kv_value *item, kv
     const char *name = ps_get_str(ps_get(item, "metadata"), "name");
     if (!spec || spec->kind != KV_OBJECT || !name)
         return KS_EINVAL;
-    kv_value data;
+    kv_value data = kv_null(), md = kv_null(), nm = kv_null();
     const kv_value *inner = ps_get(spec, kind);
-    int rc = inner ? (data = *inner, 0) : ps_obj_set(a, spec, "nodeName", NULL, &data);
-    kv_value md, nm;
+    int rc = 0;
+    if (inner)
+        data = *inner;
+    else
+        rc = ps_obj_set(a, spec, "nodeName", NULL, &data);
     if (!rc)
         rc = kv_str_copy(a, name, strlen(name), &nm);
-    kv_member mm[1] = {{kv_str_ref("name", 4), nm}};
-    if (!rc)
+    if (!rc) {
+        kv_member mm[1] = {{kv_str_ref("name", 4), nm}};
         rc = kv_object_new(a, mm, 1, KV_DUP_LAST_WINS, &md, NULL);
+    }
     if (rc)
         return rc;
     kv_member m[4] = {
