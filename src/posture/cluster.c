@@ -630,6 +630,26 @@ static int collect_host(collector *C)
     return 0;
 }
 
+/* The server's /version answer, kept for the report's clusterAPIServerInfo
+ * (as upstream's cluster scans give it); left null when it cannot be read. */
+static int server_version(collector *C)
+{
+    kube_response r;
+    ks_error e = {0};
+    int rc = kube_request(C->c, "GET", "/version", NULL, NULL, 0, &r, &e);
+    kv_value v;
+    kv_json_opts jo = {.source = "/version"};
+    if (rc == 0 &&
+        kv_json_parse(&C->rs->arena, r.body.data ? r.body.data : "", r.body.len, &jo, &v, &e) ==
+                0 &&
+        v.kind == KV_OBJECT)
+        C->rs->api_info = v;
+    else
+        ks_log_debug("scan", "the server's version is unknown", KS_F_STR("error", e.msg));
+    kube_response_free(&r);
+    return 0;
+}
+
 /* ---- the collection ---- */
 
 static void collector_free(collector *C)
@@ -707,6 +727,8 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
     int rc = ps_scan_select(&C.S, lib, rs, opts, err);
     if (!rc)
         rc = kube_discover(c, on_resource, &C, err);
+    if (!rc)
+        rc = server_version(&C);
     if (!rc)
         rc = ps_scan_foreach_match(&C.S, on_host_match, &C);
     const ctype *nstype = NULL;

@@ -156,6 +156,7 @@ struct ps_resources {
     size_t nskipped, capskipped;
     ps_pull *pulls; /* what a live scan could not collect */
     size_t npulls, cappulls;
+    kv_value api_info; /* a live scan's /version answer (clusterAPIServerInfo), or null */
 };
 
 /* Records a collection failure (strings copied). */

@@ -998,7 +998,7 @@ static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *ou
     ps_jw_key(&w, "generationTime");
     ps_jw_str(&w, ts);
     ps_jw_key(&w, "clusterAPIServerInfo");
-    ps_jw_null(&w);
+    ps_jw_value(&w, &S->rs->api_info);
     ps_jw_key(&w, "clusterCloudProvider");
     ps_jw_str(&w, o->cloud_provider ? o->cloud_provider : "");
     ps_jw_key(&w, "customerGUID");

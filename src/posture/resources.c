@@ -394,6 +394,7 @@ ps_resources *ps_resources_new(void)
     ks_arena_init(&rs->arena, NULL, 0);
     ks_map_init(&rs->by_id);
     rs->file_ids = true;
+    rs->api_info = kv_null();
     return rs;
 }
 

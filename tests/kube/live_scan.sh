@@ -67,7 +67,8 @@ want = {"Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "RoleBinding
         "ClusterRoleBinding", "Service", "NetworkPolicy", "ConfigMap", "Secret",
         "ServiceAccount", "Namespace", "Ingress", "HorizontalPodAutoscaler", "Pod"}
 print(" ".join(sorted(want - kinds)) or "all")
-print(r["clusterName"], r["metadata"]["scanMetadata"]["targetNames"])
+print(r["clusterName"], r["metadata"]["scanMetadata"]["targetNames"],
+      r["clusterAPIServerInfo"]["major"] + "." + r["clusterAPIServerInfo"]["minor"])
 cov = r.get("scanCoverage", {})
 print(" ".join(sorted(f["gvr"] for f in cov.get("failedGVRPulls", []))))
 PY
@@ -75,9 +76,9 @@ PY
 missing=$(sed -n 1p <<<"$out")
 [[ $missing == all ]] && ok "every kind of the workloads was collected" ||
 	bad "every kind of the workloads was collected" "missing: $missing"
-[[ $(sed -n 2p <<<"$out") == "kso-test ['AllControls', 'NSA', 'MITRE']" ]] &&
-	ok "the report names the kubeconfig's cluster and the frameworks" ||
-	bad "the report names the kubeconfig's cluster and the frameworks" "$(sed -n 2p <<<"$out")"
+[[ $(sed -n 2p <<<"$out") == "kso-test ['AllControls', 'NSA', 'MITRE'] 1.37" ]] &&
+	ok "the report names the kubeconfig's cluster, the frameworks and the server's version" ||
+	bad "the report names the kubeconfig's cluster, the frameworks and the server's version" "$(sed -n 2p <<<"$out")"
 # nothing but the node agents' host data is missing for the admin
 failed=$(sed -n 3p <<<"$out")
 [[ $failed != *" /"* && $failed != /* && $failed == *hostdata.kubescape.cloud* ]] &&
