@@ -256,8 +256,30 @@ static int cmp_str(const void *x, const void *y)
 
 /* ---- objects ---- */
 
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* metadata without the server's and kubectl's bookkeeping: managedFields
+ * and the last-applied-configuration annotation (a second copy of the
+ * object that no rule reads and the report leaves out anyway). *out is md
+ * itself when there is nothing to drop. */
+static int slim_metadata(ks_arena *a, const kv_value *md, kv_value *out)
+{
+    *out = *md;
+    int rc = 0;
+    if (ps_get(out, "managedFields"))
+        rc = ps_obj_set(a, out, "managedFields", NULL, out);
+    const kv_value *ann = ps_get(out, "annotations");
+    if (!rc && ann && ps_get(ann, LAST_APPLIED)) {
+        kv_value ann2;
+        rc = ps_obj_set(a, ann, LAST_APPLIED, NULL, &ann2);
+        if (!rc)
+            rc = ps_obj_set(a, out, "annotations", ann2.len ? &ann2 : NULL, out);
+    }
+    return rc;
+}
+
 /* The list item as a manifest: apiVersion and kind set (lists leave them
- * out), managedFields dropped (server bookkeeping no rule reads). */
+ * out), its metadata slimmed (slim_metadata). */
 static int add_item(collector *C, const kv_value *item)
 {
     ks_arena *a = &C->scratch;
@@ -277,16 +299,15 @@ static int add_item(collector *C, const kv_value *item)
         rc = ps_obj_set(a, &o1, "kind", &skind, &o2);
     if (rc)
         return rc;
+    o3 = o2;
     const kv_value *md = ps_get(&o2, "metadata");
-    if (md && ps_get(md, "managedFields")) {
-        kv_value md2;
-        rc = ps_obj_set(a, md, "managedFields", NULL, &md2);
-        if (!rc)
+    kv_value md2;
+    if (md && md->kind == KV_OBJECT) {
+        rc = slim_metadata(a, md, &md2);
+        if (!rc && md2.u.members != md->u.members)
             rc = ps_obj_set(a, &o2, "metadata", &md2, &o3);
         if (rc)
             return rc;
-    } else {
-        o3 = o2;
     }
     ks_error e = {0};
     rc = ps_resources_add_object(C->rs, &o3, NULL, &e);

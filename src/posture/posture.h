@@ -188,7 +188,8 @@ typedef struct ps_cluster_stats {
  * Cluster-scoped types are listed once; namespaced types namespace by
  * namespace (--include-namespaces / --exclude-namespaces honoured, and
  * Namespace objects filtered by name), page by page; objects get their
- * apiVersion and kind and lose metadata.managedFields. When namespaces
+ * apiVersion and kind and lose metadata.managedFields and the
+ * kubectl.kubernetes.io/last-applied-configuration annotation. When namespaces
  * cannot be listed, the include list names them, or else namespaced types
  * are listed cluster-wide.
  *
