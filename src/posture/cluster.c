@@ -256,6 +256,22 @@ static int cmp_str(const void *x, const void *y)
 
 /* ---- objects ---- */
 
+/* Adds an object to the scan (copied); only running out of memory is an
+ * error. */
+static int add_scanned(collector *C, const kv_value *obj, const char *kind)
+{
+    ks_error e = {0};
+    int rc = ps_resources_add_object(C->rs, obj, NULL, &e);
+    if (rc == 0) {
+        C->st->objects++;
+    } else if (rc != KS_ENOMEM) {
+        /* not an object the scan can identify: left out, as a manifest would be */
+        ks_log_warn("scan", "object left out", KS_F_STR("kind", kind), KS_F_STR("error", e.msg));
+        rc = 0;
+    }
+    return rc;
+}
+
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
 /* metadata without the server's and kubectl's bookkeeping: managedFields
@@ -309,16 +325,18 @@ static int add_item(collector *C, const kv_value *item)
         if (rc)
             return rc;
     }
-    ks_error e = {0};
-    rc = ps_resources_add_object(C->rs, &o3, NULL, &e);
-    if (rc == 0)
-        C->st->objects++;
-    else if (rc != KS_ENOMEM) {
-        /* not an object the scan can identify: left out, as a manifest would be */
-        ks_log_warn("scan", "object left out", KS_F_STR("kind", t->kind), KS_F_STR("error", e.msg));
-        rc = 0;
-    }
-    return rc;
+    return add_scanned(C, &o3, t->kind);
+}
+
+/* The end of a page: its scratch memory released; an error here (memory)
+ * ends the collection. */
+static int page_done(collector *C, int rc, const char *what, ks_error *err)
+{
+    ks_arena_reset(&C->scratch);
+    if (!rc)
+        return 0;
+    C->fatal = rc;
+    return ks_error_set(err, rc, "collecting %s: %s", what, ks_strerror(rc));
 }
 
 static int on_page(void *ctx, const kv_value *list, ks_error *err)
@@ -338,12 +356,7 @@ static int on_page(void *ctx, const kv_value *list, ks_error *err)
             continue;
         rc = add_item(C, it);
     }
-    ks_arena_reset(&C->scratch);
-    if (rc) {
-        C->fatal = rc;
-        return ks_error_set(err, rc, "collecting %s: %s", C->cur->resource, ks_strerror(rc));
-    }
-    return 0;
+    return page_done(C, rc, C->cur->resource, err);
 }
 
 /* Lists one collection; 0 when listed (or gone: 404), else the error. */
@@ -397,12 +410,7 @@ static int on_ns_page(void *ctx, const kv_value *list, ks_error *err)
         if (!rc && p->keep)
             rc = add_item(C, it);
     }
-    ks_arena_reset(&C->scratch);
-    if (rc) {
-        C->fatal = rc;
-        return ks_error_set(err, rc, "collecting namespaces: %s", ks_strerror(rc));
-    }
-    return 0;
+    return page_done(C, rc, "namespaces", err);
 }
 
 /* Splits a comma list (the include list) into namespaces. */
@@ -543,21 +551,10 @@ static int on_host_page(void *ctx, const kv_value *list, ks_error *err)
             const kv_value *acc = ps_get(ps_get(&env, "data"), "providerMetaDataAPIAccess");
             C->managed |= acc && acc->kind == KV_BOOL && acc->u.b;
         }
-        if (!C->hkeep)
-            continue;
-        ks_error e = {0};
-        rc = ps_resources_add_object(C->rs, &env, NULL, &e);
-        if (rc == 0)
-            C->st->objects++;
-        else if (rc != KS_ENOMEM)
-            rc = 0;
+        if (C->hkeep)
+            rc = add_scanned(C, &env, C->hkind);
     }
-    ks_arena_reset(&C->scratch);
-    if (rc) {
-        C->fatal = rc;
-        return ks_error_set(err, rc, "collecting %s: %s", C->hkind, ks_strerror(rc));
-    }
-    return 0;
+    return page_done(C, rc, C->hkind, err);
 }
 
 static int count_page(void *ctx, const kv_value *list, ks_error *err)
