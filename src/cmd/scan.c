@@ -30,7 +30,7 @@ static const char scan_usage[] =
         "framework. Without a framework or control: WorkloadScan and AllControls for\n"
         "manifests; AllControls, NSA and MITRE for a cluster.\n"
         "\n"
-        "A cluster is read through its API, namespace by namespace. What cannot be read\n"
+        "A cluster is read through its API, page by page. What cannot be read\n"
         "(a LIST refused by RBAC, an API that is down) is reported: the controls that\n"
         "need it are 'not evaluated', never passed, and the JSON report's scanCoverage\n"
         "lists it.\n"

@@ -41,6 +41,7 @@ struct kube_client {
     struct curl_slist *impersonation;
     kube_client_opts o;
     char errbuf[CURL_ERROR_SIZE];
+    long last_status; /* of the last kube_request */
 };
 
 static char *adup(ks_arena *a, const char *s)
@@ -416,8 +417,8 @@ static void sleep_ms(long ms)
     }
 }
 
-int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
-                 const void *body, size_t len, kube_response *r, ks_error *err)
+static int request(kube_client *c, const char *method, const char *path, const char *content_type,
+                   const void *body, size_t len, kube_response *r, ks_error *err)
 {
     memset(r, 0, sizeof(*r));
     ks_buf_init(&r->body, 0);
@@ -465,6 +466,19 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
                             r->reason[0] ? r->reason : "error", r->message[0] ? ": " : "",
                             r->message);
     }
+}
+
+int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
+                 const void *body, size_t len, kube_response *r, ks_error *err)
+{
+    int rc = request(c, method, path, content_type, body, len, r, err);
+    c->last_status = r->status;
+    return rc;
+}
+
+long kube_client_last_status(const kube_client *c)
+{
+    return c->last_status;
 }
 
 /* ---- LIST by pages ---- */

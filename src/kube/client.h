@@ -66,6 +66,10 @@ void kube_client_free(kube_client *c);
 /* The server URL the client talks to. */
 const char *kube_client_server(const kube_client *c);
 
+/* The HTTP status of the client's last request (kube_request, and so the
+ * last page of kube_list): 0 when none was received. */
+long kube_client_last_status(const kube_client *c);
+
 /* One request: path is the absolute path with its query
  * ("/api/v1/namespaces?limit=10"); body may be NULL. Returns 0 for a 2xx
  * answer; otherwise a negative code with "METHOD path: STATUS reason:

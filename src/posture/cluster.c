@@ -5,9 +5,10 @@
  * The resource types come from the selected controls' rules (their match
  * and dynamicMatch entries) resolved against API discovery; one version
  * of each group and resource is listed (the preferred one when a rule
- * takes it). Cluster-scoped types are listed once; namespaced ones
- * namespace by namespace, page by page, so no answer holds a whole
- * cluster. Host data comes from node-agent's CRs. What cannot be
+ * takes it), page by page, so no answer holds a whole cluster.
+ * Cluster-scoped types are listed once; namespaced ones in one LIST across
+ * the cluster, or namespace by namespace when the include list names the
+ * namespaces or the cluster-wide LIST is refused. Host data comes from node-agent's CRs. What cannot be
  * collected (a 403, an aggregated API that is down, host data no node
  * agent reported) is recorded in the resource set: the controls that need
  * it are then reported not evaluated, never passed.
@@ -43,7 +44,6 @@ typedef struct collector {
     size_t ntypes, captypes;
     char **ns; /* namespaces to list namespaced types in, sorted */
     size_t nns, capns;
-    bool ns_listed; /* the namespaces LIST worked */
     ks_arena scratch;
     ps_cluster_stats *st;
     int fatal; /* an error that ends the collection (memory) */
@@ -448,10 +448,8 @@ static int collect_namespaces(collector *C, const ctype *nstype, ks_error *err)
         *err = e;
         return C->fatal;
     }
-    if (rc == 0) {
-        C->ns_listed = true;
+    if (rc == 0)
         return 0;
-    }
     /* namespaces may not be listed: the include list names them, or the
      * namespaced types are listed cluster-wide */
     for (size_t i = 0; i < C->nns; i++)
@@ -781,21 +779,34 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
         if (C.fatal)
             *err = e;
     }
-    /* namespaced types, namespace by namespace; cluster-wide when the
-     * namespaces are unknown */
-    bool wide = !C.ns_listed && C.nns == 0;
-    for (size_t n = 0; !rc && (wide ? n < 1 : n < C.nns); n++) {
-        for (size_t i = 0; !rc && i < C.ntypes; i++) {
-            ctype *t = &C.types[i];
-            if (!t->namespaced)
+    /* namespaced types: one paged LIST across the cluster each, or
+     * namespace by namespace when --include-namespaces names them or the
+     * cluster-wide LIST is refused (RBAC granted namespace by namespace) */
+    bool include = opts->include_ns && *opts->include_ns;
+    for (size_t i = 0; !rc && i < C.ntypes; i++) {
+        ctype *t = &C.types[i];
+        if (!t->namespaced)
+            continue;
+        ks_error e = {0};
+        if (!include) {
+            int lr = list_one(&C, t, NULL, &e);
+            if (!lr)
                 continue;
-            ks_error e = {0};
-            const char *ns = wide ? NULL : C.ns[n];
-            int lr = list_one(&C, t, ns, &e);
+            if (C.fatal || kube_client_last_status(c) != 403 || C.nns == 0) {
+                rc = list_failed(&C, t, NULL, lr, &e);
+                if (C.fatal)
+                    *err = e;
+                continue;
+            }
+            ks_error_clear(&e);
+        }
+        for (size_t n = 0; !rc && n < C.nns; n++) {
+            int lr = list_one(&C, t, C.ns[n], &e);
             if (lr)
-                rc = list_failed(&C, t, ns, lr, &e);
+                rc = list_failed(&C, t, C.ns[n], lr, &e);
             if (C.fatal)
                 *err = e;
+            ks_error_clear(&e);
         }
     }
     if (!rc)

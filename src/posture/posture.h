@@ -185,13 +185,14 @@ typedef struct ps_cluster_stats {
  * frameworks or controls, scope and namespaces) needs. The resource types
  * are those the selected rules match, found through API discovery, one
  * version per group and resource (the preferred one when it matches).
- * Cluster-scoped types are listed once; namespaced types namespace by
- * namespace (--include-namespaces / --exclude-namespaces honoured, and
- * Namespace objects filtered by name), page by page; objects get their
- * apiVersion and kind and lose metadata.managedFields and the
- * kubectl.kubernetes.io/last-applied-configuration annotation. When namespaces
- * cannot be listed, the include list names them, or else namespaced types
- * are listed cluster-wide.
+ * Every LIST is read page by page. Cluster-scoped types are listed once;
+ * a namespaced type across the cluster, or namespace by namespace when
+ * --include-namespaces names the namespaces or the cluster-wide LIST is
+ * refused with 403 (RBAC granted per namespace); --exclude-namespaces
+ * leaves objects out, and Namespace objects are filtered by name. When
+ * namespaces cannot be listed, the include list names them. Objects get
+ * their apiVersion and kind and lose metadata.managedFields and the
+ * kubectl.kubernetes.io/last-applied-configuration annotation.
  *
  * Host data (hostdata.kubescape.cloud kinds) comes from the CRs node-agent
  * writes, one per node, turned into the envelopes the rules read.

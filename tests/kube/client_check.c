@@ -272,6 +272,8 @@ static void cluster(const char *kubeconfig, const char *work, const char *restar
                   strstr(err.msg, "POST /api/v1/namespaces: 409 AlreadyExists: namespaces \"kc\" "
                                   "already exists"),
           "create again: 409 AlreadyExists (%s)", err.msg);
+    check(kube_client_last_status(c) == 409, "the client's last status: %ld",
+          kube_client_last_status(c));
     kube_response_free(&r);
 
     char body[512], path[256];
