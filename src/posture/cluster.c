@@ -8,10 +8,10 @@
  * takes it), page by page, so no answer holds a whole cluster.
  * Cluster-scoped types are listed once; namespaced ones in one LIST across
  * the cluster, or namespace by namespace when the include list names the
- * namespaces or the cluster-wide LIST is refused. Host data comes from node-agent's CRs. What cannot be
- * collected (a 403, an aggregated API that is down, host data no node
- * agent reported) is recorded in the resource set: the controls that need
- * it are then reported not evaluated, never passed.
+ * namespaces or the cluster-wide LIST is refused. Host data comes from node-agent's CRs. What
+ * cannot be collected (a 403, an aggregated API that is down, host data no node agent reported) is
+ * recorded in the resource set: the controls that need it are then reported not evaluated, never
+ * passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
