@@ -19,6 +19,7 @@
 
 #include "core/ascii.h"
 #include "core/log.h"
+#include "core/vec.h"
 #include "kube/client.h"
 #include "kube/discovery.h"
 #include "posture/scan.h"
@@ -29,10 +30,10 @@
 #define MAX_NAMESPACES 100000
 
 typedef struct ctype {
-    char *group, *version, *resource, *kind;
+    const char *group, *version, *resource, *kind; /* in the collector's keep arena */
     bool namespaced, preferred;
     size_t failures; /* namespaces whose LIST failed */
-    char *first_error;
+    const char *first_error;
 } ctype;
 
 typedef struct collector {
@@ -40,30 +41,33 @@ typedef struct collector {
     kube_client *c;
     const ps_scan_opts *opts;
     ps_scan_ctx S;
-    ctype *types;
-    size_t ntypes, captypes;
-    char **ns; /* namespaces to list namespaced types in, sorted */
-    size_t nns, capns;
-    ks_arena scratch;
+    KS_VEC(ctype) types;
+    KS_VEC(const char *) ns; /* namespaces to list namespaced types in, sorted */
+    ks_arena keep;           /* the strings above, for the whole collection */
+    ks_arena scratch;        /* one page's */
     ps_cluster_stats *st;
     int fatal; /* an error that ends the collection (memory) */
     /* the type being listed */
     const ctype *cur;
     /* host data: the kinds the rules take (as they spell them, with the
      * version they name) and the node agents' types the server serves */
-    char **hwant;
-    size_t nhwant, caphwant;
-    ctype *htypes;
-    size_t nhtypes, caphtypes;
+    KS_VEC(const char *) hwant;
+    KS_VEC(ctype) htypes;
     const char *hkind; /* the kind being listed */
     bool hkeep;        /* its envelopes go into the scan */
     bool managed;      /* a CloudProviderInfo says the provider runs the control plane */
     size_t hitems;     /* items of the list */
 } collector;
 
-static char *xstrdup(const char *s)
+/* A copy of s (n bytes) kept for the whole collection; NULL when out of memory. */
+static const char *keep(collector *C, const char *s, size_t n)
 {
-    return s ? strdup(s) : NULL;
+    return ks_arena_strndup(&C->keep, s, n);
+}
+
+static const char *keep_str(collector *C, const char *s)
+{
+    return keep(C, s, strlen(s));
 }
 
 static void gvr_text(char *out, size_t cap, const char *g, const char *v, const char *r)
@@ -83,46 +87,18 @@ static int add_pull(collector *C, const char *g, const char *v, const char *kind
 
 /* ---- which types ---- */
 
-static int type_push(ctype **types, size_t *n, size_t *capn, const kube_api_resource *res)
+/* The discovered type as a ctype, its strings kept. */
+static int type_of(collector *C, const kube_api_resource *res, ctype *t)
 {
-    if (*n == *capn) {
-        size_t cap = *capn ? *capn * 2 : 32;
-        ctype *p = realloc(*types, cap * sizeof *p);
-        if (!p)
-            return KS_ENOMEM;
-        *types = p;
-        *capn = cap;
-    }
-    ctype *t = &(*types)[*n];
-    *t = (ctype){xstrdup(res->group),
-                 xstrdup(res->version),
-                 xstrdup(res->resource),
-                 xstrdup(res->kind),
+    *t = (ctype){keep_str(C, res->group),
+                 keep_str(C, res->version),
+                 keep_str(C, res->resource),
+                 keep_str(C, res->kind),
                  res->namespaced,
                  res->preferred,
                  0,
                  NULL};
-    if (!t->group || !t->version || !t->resource || !t->kind) {
-        free(t->group);
-        free(t->version);
-        free(t->resource);
-        free(t->kind);
-        return KS_ENOMEM;
-    }
-    (*n)++;
-    return 0;
-}
-
-static void types_free(ctype *types, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(types[i].group);
-        free(types[i].version);
-        free(types[i].resource);
-        free(types[i].kind);
-        free(types[i].first_error);
-    }
-    free(types);
+    return t->group && t->version && t->resource && t->kind ? 0 : KS_ENOMEM;
 }
 
 static int on_resource(void *ctx, const kube_api_resource *res, const char *gv,
@@ -148,44 +124,36 @@ static int on_resource(void *ctx, const kube_api_resource *res, const char *gv,
          * v1beta1 (what they write) over others */
         if (!res->listable)
             return 0;
-        for (size_t i = 0; i < C->nhtypes; i++)
-            if (strcmp(C->htypes[i].resource, res->resource) == 0) {
-                if (strcmp(res->version, "v1beta1") == 0) {
-                    char *v = strdup(res->version);
-                    if (!v)
-                        return KS_ENOMEM;
-                    free(C->htypes[i].version);
-                    C->htypes[i].version = v;
-                }
+        for (size_t i = 0; i < C->htypes.len; i++)
+            if (strcmp(C->htypes.v[i].resource, res->resource) == 0) {
+                if (strcmp(res->version, "v1beta1") == 0)
+                    C->htypes.v[i].version = "v1beta1";
                 return 0;
             }
-        return type_push(&C->htypes, &C->nhtypes, &C->caphtypes, res);
+        ctype t;
+        int rc = type_of(C, res, &t);
+        if (!rc)
+            ks_vec_push(&C->htypes, t);
+        return rc;
     }
     if (!res->listable || !ps_scan_wants(&C->S, res->group, res->version, res->kind, res->resource))
         return 0;
     /* one version per group and resource: the preferred one, else the
      * first the server lists (its order of preference) */
-    for (size_t i = 0; i < C->ntypes; i++) {
-        ctype *t = &C->types[i];
-        if (strcmp(t->group, res->group) != 0 || strcmp(t->resource, res->resource) != 0)
-            continue;
-        if (res->preferred && !t->preferred) {
-            char *v = strdup(res->version), *k = strdup(res->kind);
-            if (!v || !k) {
-                free(v);
-                free(k);
-                return KS_ENOMEM;
-            }
-            free(t->version);
-            free(t->kind);
-            t->version = v;
-            t->kind = k;
-            t->preferred = true;
-            t->namespaced = res->namespaced;
+    ctype t;
+    int rc = type_of(C, res, &t);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < C->types.len; i++) {
+        ctype *have = &C->types.v[i];
+        if (strcmp(have->group, t.group) == 0 && strcmp(have->resource, t.resource) == 0) {
+            if (t.preferred && !have->preferred)
+                *have = t;
+            return 0;
         }
-        return 0;
     }
-    return type_push(&C->types, &C->ntypes, &C->captypes, res);
+    ks_vec_push(&C->types, t);
+    return 0;
 }
 
 /* The host-data kinds the rules take ("KubeletInfo", ...). */
@@ -203,49 +171,29 @@ static int on_host_match(void *ctx, const ps_match *m)
         if (kind->kind != KV_STRING || kind->len == 0 || kind->len > 100)
             continue;
         bool seen = false;
-        for (size_t k = 0; k < C->nhwant && !seen; k++)
-            seen = strlen(C->hwant[k]) == kind->len &&
-                   strncasecmp(C->hwant[k], kind->u.s, kind->len) == 0;
+        for (size_t k = 0; k < C->hwant.len && !seen; k++)
+            seen = strlen(C->hwant.v[k]) == kind->len &&
+                   strncasecmp(C->hwant.v[k], kind->u.s, kind->len) == 0;
         if (seen)
             continue;
-        if (C->nhwant == C->caphwant) {
-            size_t cap = C->caphwant ? C->caphwant * 2 : 16;
-            char **p = realloc(C->hwant, cap * sizeof *p);
-            if (!p)
-                return KS_ENOMEM;
-            C->hwant = p;
-            C->caphwant = cap;
-        }
-        if (!(C->hwant[C->nhwant] = strndup(kind->u.s, kind->len)))
+        const char *k = keep(C, kind->u.s, kind->len);
+        if (!k)
             return KS_ENOMEM;
-        C->nhwant++;
+        ks_vec_push(&C->hwant, k);
     }
     return 0;
 }
 
 /* ---- namespaces ---- */
 
-static bool ns_wanted(const ps_scan_opts *o, const char *name)
-{
-    return !ps_skip_namespace(o, name);
-}
-
 static int ns_push(collector *C, const char *name, size_t len)
 {
-    if (C->nns >= MAX_NAMESPACES)
+    if (C->ns.len >= MAX_NAMESPACES)
         return KS_ELIMIT;
-    if (C->nns == C->capns) {
-        size_t cap = C->capns ? C->capns * 2 : 16;
-        char **p = realloc(C->ns, cap * sizeof *p);
-        if (!p)
-            return KS_ENOMEM;
-        C->ns = p;
-        C->capns = cap;
-    }
-    char *s = strndup(name, len);
+    const char *s = keep(C, name, len);
     if (!s)
         return KS_ENOMEM;
-    C->ns[C->nns++] = s;
+    ks_vec_push(&C->ns, s);
     return 0;
 }
 
@@ -404,7 +352,7 @@ static int on_ns_page(void *ctx, const kv_value *list, ks_error *err)
     for (size_t i = 0; items && items->kind == KV_ARRAY && i < items->len && !rc; i++) {
         const kv_value *it = &items->u.items[i];
         const kv_value *name = ps_get(ps_get(it, "metadata"), "name");
-        if (!name || name->kind != KV_STRING || !name->len || !ns_wanted(C->opts, name->u.s))
+        if (!name || name->kind != KV_STRING || !name->len || ps_skip_namespace(C->opts, name->u.s))
             continue;
         rc = ns_push(C, name->u.s, name->len);
         if (!rc && p->keep)
@@ -419,8 +367,8 @@ static int ns_from_list(collector *C, const char *list)
     size_t len;
     for (const char *p = list, *it; ks_list_next(&p, &it, &len);) {
         bool dup = false;
-        for (size_t i = 0; i < C->nns && !dup; i++)
-            dup = strlen(C->ns[i]) == len && memcmp(C->ns[i], it, len) == 0;
+        for (size_t i = 0; i < C->ns.len && !dup; i++)
+            dup = strlen(C->ns.v[i]) == len && memcmp(C->ns.v[i], it, len) == 0;
         if (len && !dup) {
             int rc = ns_push(C, it, len);
             if (rc)
@@ -438,9 +386,7 @@ static int collect_namespaces(collector *C, const ctype *nstype, ks_error *err)
     ks_error e = {0};
     int rc = kube_list(C->c, "/api/v1/namespaces", PAGE_LIMIT, on_ns_page, &p, &e);
     if (rc == KS_ERANGE && !C->fatal) {
-        for (size_t i = 0; i < C->nns; i++)
-            free(C->ns[i]);
-        C->nns = 0;
+        C->ns.len = 0;
         ks_error_clear(&e);
         rc = kube_list(C->c, "/api/v1/namespaces", PAGE_LIMIT, on_ns_page, &p, &e);
     }
@@ -452,9 +398,7 @@ static int collect_namespaces(collector *C, const ctype *nstype, ks_error *err)
         return 0;
     /* namespaces may not be listed: the include list names them, or the
      * namespaced types are listed cluster-wide */
-    for (size_t i = 0; i < C->nns; i++)
-        free(C->ns[i]);
-    C->nns = 0;
+    C->ns.len = 0;
     if (nstype) {
         char gvr[512];
         gvr_text(gvr, sizeof gvr, "", "v1", "namespaces");
@@ -491,9 +435,9 @@ static const struct {
 /* The served type of a node-agent kind, NULL when not served. */
 static const ctype *host_type(const collector *C, const char *plural)
 {
-    for (size_t i = 0; i < C->nhtypes; i++)
-        if (strcmp(C->htypes[i].resource, plural) == 0)
-            return &C->htypes[i];
+    for (size_t i = 0; i < C->htypes.len; i++)
+        if (strcmp(C->htypes.v[i].resource, plural) == 0)
+            return &C->htypes.v[i];
     return NULL;
 }
 
@@ -580,7 +524,7 @@ static int host_list(collector *C, const ctype *t, const char *kind, bool keep, 
  * as not collected. */
 static int collect_host(collector *C)
 {
-    if (!C->nhwant)
+    if (!C->hwant.len)
         return 0;
     long nodes = 0;
     ks_error e = {0};
@@ -596,8 +540,8 @@ static int collect_host(collector *C)
             return C->fatal;
         ks_error_clear(&e);
     }
-    for (size_t i = 0; i < C->nhwant; i++) {
-        const char *kind = C->hwant[i], *plural = NULL;
+    for (size_t i = 0; i < C->hwant.len; i++) {
+        const char *kind = C->hwant.v[i], *plural = NULL;
         for (size_t k = 0; k < sizeof HOST_KINDS / sizeof *HOST_KINDS && !plural; k++)
             if (strcasecmp(HOST_KINDS[k].kind, kind) == 0) {
                 kind = HOST_KINDS[k].kind;
@@ -670,14 +614,11 @@ static int server_version(collector *C)
 
 static void collector_free(collector *C)
 {
-    types_free(C->types, C->ntypes);
-    types_free(C->htypes, C->nhtypes);
-    for (size_t i = 0; i < C->nns; i++)
-        free(C->ns[i]);
-    free(C->ns);
-    for (size_t i = 0; i < C->nhwant; i++)
-        free(C->hwant[i]);
-    free(C->hwant);
+    ks_vec_free(&C->types);
+    ks_vec_free(&C->htypes);
+    ks_vec_free(&C->ns);
+    ks_vec_free(&C->hwant);
+    ks_arena_free(&C->keep);
     ks_arena_free(&C->scratch);
     ps_scan_ctx_free(&C->S);
 }
@@ -691,7 +632,7 @@ static int list_failed(collector *C, ctype *t, const char *ns, int rc, ks_error 
     gvr_text(gvr, sizeof gvr, t->group, t->version, t->resource);
     if (!ns)
         return add_pull(C, t->group, t->version, t->kind, t->resource, gvr, "", e->msg);
-    if (t->failures++ == 0 && !(t->first_error = strdup(e->msg)))
+    if (t->failures++ == 0 && !(t->first_error = keep_str(C, e->msg)))
         return KS_ENOMEM;
     char sel[512];
     snprintf(sel, sizeof sel, "metadata.namespace=%s", ns);
@@ -705,13 +646,13 @@ static int list_failed(collector *C, ctype *t, const char *ns, int rc, ks_error 
  * per-namespace records become one. */
 static int fold_failures(collector *C)
 {
-    for (size_t i = 0; i < C->ntypes; i++) {
-        ctype *t = &C->types[i];
+    for (size_t i = 0; i < C->types.len; i++) {
+        ctype *t = &C->types.v[i];
         if (!t->namespaced || !t->failures)
             continue;
         char gvr[512];
         gvr_text(gvr, sizeof gvr, t->group, t->version, t->resource);
-        if (t->failures < C->nns) {
+        if (t->failures < C->ns.len) {
             C->st->failures += t->failures;
             ks_log_warn("scan", "could not collect in some namespaces", KS_F_STR("resource", gvr),
                         KS_F_STR("error", t->first_error));
@@ -737,6 +678,7 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
     ps_cluster_stats local;
     memset(st ? st : &local, 0, sizeof local);
     collector C = {.rs = rs, .c = c, .opts = opts, .st = st ? st : &local};
+    ks_arena_init(&C.keep, NULL, 0);
     ks_arena_init(&C.scratch, NULL, 0);
     /* objects from the API keep their plain resource IDs */
     rs->file_ids = false;
@@ -749,27 +691,27 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
         rc = ps_scan_foreach_match(&C.S, on_host_match, &C);
     const ctype *nstype = NULL;
     bool any_namespaced = false;
-    for (size_t i = 0; !rc && i < C.ntypes; i++) {
-        if (!*C.types[i].group && strcmp(C.types[i].resource, "namespaces") == 0)
-            nstype = &C.types[i];
-        any_namespaced |= C.types[i].namespaced;
+    for (size_t i = 0; !rc && i < C.types.len; i++) {
+        if (!*C.types.v[i].group && strcmp(C.types.v[i].resource, "namespaces") == 0)
+            nstype = &C.types.v[i];
+        any_namespaced |= C.types.v[i].namespaced;
     }
     if (!rc && (nstype || any_namespaced))
         rc = collect_namespaces(&C, nstype, err);
-    if (!rc && C.nns)
-        qsort(C.ns, C.nns, sizeof *C.ns, cmp_str);
-    C.st->namespaces = C.nns;
-    C.st->types = C.ntypes;
-    for (size_t i = 0; !rc && i < C.ntypes; i++) {
+    if (!rc && C.ns.len)
+        qsort(C.ns.v, C.ns.len, sizeof *C.ns.v, cmp_str);
+    C.st->namespaces = C.ns.len;
+    C.st->types = C.types.len;
+    for (size_t i = 0; !rc && i < C.types.len; i++) {
         char gvr[512];
-        gvr_text(gvr, sizeof gvr, C.types[i].group, C.types[i].version, C.types[i].resource);
+        gvr_text(gvr, sizeof gvr, C.types.v[i].group, C.types.v[i].version, C.types.v[i].resource);
         ks_log_debug("scan", "resource type to collect", KS_F_STR("resource", gvr),
-                     KS_F_STR("kind", C.types[i].kind),
-                     KS_F_STR("scope", C.types[i].namespaced ? "namespaced" : "cluster"));
+                     KS_F_STR("kind", C.types.v[i].kind),
+                     KS_F_STR("scope", C.types.v[i].namespaced ? "namespaced" : "cluster"));
     }
     /* cluster-scoped types, once each */
-    for (size_t i = 0; !rc && i < C.ntypes; i++) {
-        ctype *t = &C.types[i];
+    for (size_t i = 0; !rc && i < C.types.len; i++) {
+        ctype *t = &C.types.v[i];
         if (t->namespaced || t == nstype)
             continue;
         ks_error e = {0};
@@ -783,8 +725,8 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
      * namespace by namespace when --include-namespaces names them or the
      * cluster-wide LIST is refused (RBAC granted namespace by namespace) */
     bool include = opts->include_ns && *opts->include_ns;
-    for (size_t i = 0; !rc && i < C.ntypes; i++) {
-        ctype *t = &C.types[i];
+    for (size_t i = 0; !rc && i < C.types.len; i++) {
+        ctype *t = &C.types.v[i];
         if (!t->namespaced)
             continue;
         ks_error e = {0};
@@ -792,7 +734,7 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
             int lr = list_one(&C, t, NULL, &e);
             if (!lr)
                 continue;
-            if (C.fatal || kube_client_last_status(c) != 403 || C.nns == 0) {
+            if (C.fatal || kube_client_last_status(c) != 403 || C.ns.len == 0) {
                 rc = list_failed(&C, t, NULL, lr, &e);
                 if (C.fatal)
                     *err = e;
@@ -800,10 +742,10 @@ int ps_resources_add_cluster(ps_resources *rs, kube_client *c, const ps_library 
             }
             ks_error_clear(&e);
         }
-        for (size_t n = 0; !rc && n < C.nns; n++) {
-            int lr = list_one(&C, t, C.ns[n], &e);
+        for (size_t n = 0; !rc && n < C.ns.len; n++) {
+            int lr = list_one(&C, t, C.ns.v[n], &e);
             if (lr)
-                rc = list_failed(&C, t, C.ns[n], lr, &e);
+                rc = list_failed(&C, t, C.ns.v[n], lr, &e);
             if (C.fatal)
                 *err = e;
             ks_error_clear(&e);
