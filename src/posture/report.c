@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "posture/exceptions.h"
 #include "posture/scan.h"
 
@@ -109,6 +110,7 @@ typedef struct builder {
     bool added_ready;
     rres **list;
     size_t n, cap;
+    const ps_pull **pulls; /* the resource set's collection failures, by gvr, selector, error */
 } builder;
 
 static rres *res_get(builder *B, const char *id)
@@ -299,24 +301,31 @@ static bool sel_needs(const ps_sel *sel, const ps_pull *p)
     return false;
 }
 
-/* "Not evaluated: ... could not be collected: GVR, GVR" for the collection
- * failures the control depends on, in arena a; NULL when none. */
-static const char *missing_info(ks_arena *a, const ps_resources *rs, const ps_sel *sel)
+/* The resource types (gvr) of the collection failures the control needs,
+ * each once, in order; their number. out holds rs->npulls entries. */
+static size_t missing_gvrs(const builder *B, const ps_sel *sel, const char **out)
 {
-    ks_buf b = KS_BUF_INIT;
     size_t n = 0;
-    for (size_t i = 0; i < rs->npulls; i++) {
-        const ps_pull *p = &rs->pulls[i];
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = strcmp(rs->pulls[k].gvr, p->gvr) == 0 && sel_needs(sel, &rs->pulls[k]);
-        if (seen || !sel_needs(sel, p))
-            continue;
-        ks_buf_puts(&b, n++ ? ", " : "Not evaluated: resources it needs could not be collected: ");
-        ks_buf_puts(&b, p->gvr);
+    for (size_t i = 0; i < B->S->rs->npulls; i++) /* sorted: a type's failures are adjacent */
+        if (sel_needs(sel, B->pulls[i]) && !(n && strcmp(out[n - 1], B->pulls[i]->gvr) == 0))
+            out[n++] = B->pulls[i]->gvr;
+    return n;
+}
+
+/* "Not evaluated: ... could not be collected: GVR, GVR" for the collection
+ * failures the control needs, in B's arena; NULL when none. */
+static const char *missing_info(builder *B, const ps_sel *sel)
+{
+    const char **gvrs = ks_xcalloc(B->S->rs->npulls, sizeof *gvrs);
+    size_t n = missing_gvrs(B, sel, gvrs);
+    ks_buf b = KS_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        ks_buf_puts(&b, i ? ", " : "Not evaluated: resources it needs could not be collected: ");
+        ks_buf_puts(&b, gvrs[i]);
     }
-    const char *out = n && !b.err ? ks_arena_strndup(a, b.data, b.len) : NULL;
+    const char *out = n && !b.err ? ks_arena_strndup(B->a, b.data, b.len) : NULL;
     ks_buf_free(&b);
+    ks_xfree(gvrs);
     return out;
 }
 
@@ -367,9 +376,7 @@ static void control_summary_status(builder *B, ps_sel *sel, cstat *cs)
     }
     /* a control that could not see all it needs is never passed (nor
      * irrelevant); its failures stand */
-    const char *miss = cs->status != PS_ST_FAILED && B->S->rs->npulls
-                               ? missing_info(B->a, B->S->rs, sel)
-                               : NULL;
+    const char *miss = cs->status != PS_ST_FAILED && B->S->rs->npulls ? missing_info(B, sel) : NULL;
     if (miss) {
         cs->status = PS_ST_SKIPPED;
         cs->sub = "notEvaluated";
@@ -870,18 +877,6 @@ static int apply_exceptions(builder *B)
     return 0;
 }
 
-/* Writes the report: with full, results[] and resources[] too; with fd >= 0
- * the text goes to fd as it is built and *out is left alone, otherwise it
- * is parsed into *out. */
-static int cmp_pull(const void *x, const void *y)
-{
-    const ps_pull *a = *(const ps_pull *const *)x, *b = *(const ps_pull *const *)y;
-    int c = strcmp(a->gvr, b->gvr);
-    if (!c)
-        c = strcmp(a->selector, b->selector);
-    return c ? c : strcmp(a->error, b->error);
-}
-
 /* scanCoverage (what a live scan could not collect and what that left
  * unevaluated), in upstream's shape; only when something was missed. */
 static int write_coverage(ps_jw *w, builder *B, const cstat *cs)
@@ -890,12 +885,10 @@ static int write_coverage(ps_jw *w, builder *B, const cstat *cs)
     const ps_scan_ctx *S = B->S;
     if (!rs->npulls)
         return 0;
-    const ps_pull **p = calloc(rs->npulls, sizeof *p);
-    if (!p)
+    const ps_pull **p = B->pulls;
+    const char **gvrs = calloc(rs->npulls, sizeof *gvrs);
+    if (!gvrs)
         return KS_ENOMEM;
-    for (size_t i = 0; i < rs->npulls; i++)
-        p[i] = &rs->pulls[i];
-    qsort(p, rs->npulls, sizeof *p, cmp_pull);
     size_t nfailed = 0, npartial = 0, silent = 0, noteval = 0;
     for (size_t i = 0; i < rs->npulls; i++) {
         if (*p[i]->selector) {
@@ -944,10 +937,9 @@ static int write_coverage(ps_jw *w, builder *B, const cstat *cs)
             ps_jw_str(w, S->sel[k].control->id);
             ps_jw_key(w, "missingGVRs");
             ps_jw_arr(w);
-            for (size_t i = 0; i < rs->npulls; i++) /* sorted: repeats are adjacent */
-                if (sel_needs(&S->sel[k], p[i]) && !(i && strcmp(p[i - 1]->gvr, p[i]->gvr) == 0 &&
-                                                     sel_needs(&S->sel[k], p[i - 1])))
-                    ps_jw_str(w, p[i]->gvr);
+            size_t n = missing_gvrs(B, &S->sel[k], gvrs);
+            for (size_t i = 0; i < n; i++)
+                ps_jw_str(w, gvrs[i]);
             ps_jw_end_arr(w);
             ps_jw_end_obj(w);
         }
@@ -970,10 +962,13 @@ static int write_coverage(ps_jw *w, builder *B, const cstat *cs)
         ps_jw_int(w, (long long)silent);
     }
     ps_jw_end_obj(w);
-    free(p);
+    free(gvrs);
     return 0;
 }
 
+/* Writes the report: with full, results[] and resources[] too; with fd >= 0
+ * the text goes to fd as it is built and *out is left alone, otherwise it
+ * is parsed into *out. */
 static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *out, ks_error *err)
 {
     ps_scan_ctx *S = B->S;
@@ -1233,6 +1228,16 @@ static int build_report(builder *B, ks_arena *a, bool full, int fd, kv_value *ou
     return rc;
 }
 
+/* Collection failures in report order: by gvr, selector and error. */
+static int cmp_pull(const void *x, const void *y)
+{
+    const ps_pull *a = *(const ps_pull *const *)x, *b = *(const ps_pull *const *)y;
+    int c = strcmp(a->gvr, b->gvr);
+    if (!c)
+        c = strcmp(a->selector, b->selector);
+    return c ? c : strcmp(a->error, b->error);
+}
+
 int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *opts, ks_arena *a,
             kv_value *report, ks_error *err)
 {
@@ -1255,6 +1260,15 @@ int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *o
     rc = ps_scan_prepare(&S, lib, rs, opts, err);
     ks_map_init(&B.by_id);
     ks_map_init(&B.added);
+    if (!rc && rs->npulls) {
+        B.pulls = calloc(rs->npulls, sizeof *B.pulls);
+        if (!B.pulls)
+            rc = KS_ENOMEM;
+        for (size_t i = 0; B.pulls && i < rs->npulls; i++)
+            B.pulls[i] = &rs->pulls[i];
+        if (B.pulls)
+            qsort(B.pulls, rs->npulls, sizeof *B.pulls, cmp_pull);
+    }
     if (!rc)
         rc = collect(&B);
     if (!rc)
@@ -1267,6 +1281,7 @@ int ps_scan(const ps_library *lib, const ps_resources *rs, const ps_scan_opts *o
     ks_map_free(&B.by_id);
     ks_map_free(&B.added);
     free(B.list);
+    free(B.pulls);
     ps_scan_ctx_free(&S);
     if (rc && !err->msg[0])
         ks_error_set(err, rc, "scan: %s", ks_strerror(rc));
