@@ -86,6 +86,12 @@ typedef struct kso_submit_stats {
 } kso_submit_stats;
 /* The resource (plural) of a k8s-objects kind, NULL for another kind. */
 const char *kso_scan_plural(const char *kind);
+/* A client for the cluster of kubeconfig (NULL: $KUBECONFIG, ~/.kube/config,
+ * in-cluster) and context (NULL: the current one); with cluster, the
+ * context's cluster name ("in-cluster" in a pod) is written there. */
+typedef struct kube_client kube_client;
+int kso_kube_connect(const char *kubeconfig, const char *context, kube_client **c, char *cluster,
+                     size_t cap, ks_error *err);
 int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submit_stats *st,
                        ks_error *err);
 

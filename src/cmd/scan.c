@@ -268,26 +268,14 @@ static int collect_cluster(ps_resources *rs, const ps_library *lib, ps_scan_opts
                            const char *kubeconfig, const char *context, const char *cluster_name,
                            char *name, size_t cap, ks_error *err)
 {
-    kube_load_opts lo = {.path = kubeconfig, .context = context};
-    kube_client_config cfg;
-    int rc = kube_config_load(&lo, &cfg, err);
+    kube_client *c = NULL;
+    int rc = kso_kube_connect(kubeconfig, context, &c, name, cap, err);
     if (rc)
         return rc;
-    snprintf(name, cap, "%s",
-             cluster_name     ? cluster_name
-             : cfg.cluster    ? cfg.cluster
-             : cfg.in_cluster ? "in-cluster"
-                              : "");
+    if (cluster_name)
+        snprintf(name, cap, "%s", cluster_name);
     so->cluster_name = name;
-    kube_client *c = NULL;
-    rc = kube_client_new(&cfg, NULL, &c, err);
-    if (rc) {
-        kube_client_config_free(&cfg);
-        return rc;
-    }
-    ks_log_info("scan", "scanning the cluster", KS_F_STR("server", kube_client_server(c)),
-                KS_F_STR("config", cfg.source));
-    kube_client_config_free(&cfg);
+    ks_log_info("scan", "scanning the cluster", KS_F_STR("server", kube_client_server(c)));
     ps_cluster_stats st;
     rc = ps_resources_add_cluster(rs, c, lib, so, &st, err);
     kube_client_free(c);

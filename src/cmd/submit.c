@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/map.h"
 #include "kube/client.h"
 
@@ -23,6 +24,27 @@ const char *kso_scan_plural(const char *kind)
     if (strcmp(kind, "WorkloadConfigurationScanSummary") == 0)
         return "workloadconfigurationscansummaries";
     return NULL;
+}
+
+int kso_kube_connect(const char *kubeconfig, const char *context, kube_client **c, char *cluster,
+                     size_t cap, ks_error *err)
+{
+    kube_load_opts lo = {.path = kubeconfig, .context = context};
+    kube_client_config cfg;
+    int rc = kube_config_load(&lo, &cfg, err);
+    if (rc)
+        return rc;
+    if (cluster)
+        snprintf(cluster, cap, "%s",
+                 cfg.cluster      ? cfg.cluster
+                 : cfg.in_cluster ? "in-cluster"
+                                  : "");
+    rc = kube_client_new(&cfg, NULL, c, err);
+    if (!rc)
+        ks_log_debug("kube", "connected", KS_F_STR("server", kube_client_server(*c)),
+                     KS_F_STR("config", cfg.source));
+    kube_client_config_free(&cfg);
+    return rc;
 }
 
 int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submit_stats *st,
@@ -60,14 +82,8 @@ int kso_submit_objects(const kv_value *list, const kso_submit_opts *o, kso_submi
     ks_buf_free(&key);
     if (dup)
         return dup;
-    kube_load_opts lo = {.path = o->kubeconfig, .context = o->context};
-    kube_client_config cfg;
-    int rc = kube_config_load(&lo, &cfg, err);
-    if (rc)
-        return rc;
     kube_client *c = NULL;
-    rc = kube_client_new(&cfg, NULL, &c, err);
-    kube_client_config_free(&cfg);
+    int rc = kso_kube_connect(o->kubeconfig, o->context, &c, NULL, 0, err);
     if (rc)
         return rc;
     ks_buf path = KS_BUF_INIT, body = KS_BUF_INIT;
